@@ -1,0 +1,11 @@
+//! AnemoneSync engine: two-way sync of local folders with SMB shares.
+//!
+//! The pipeline, one module per stage:
+//! scan ([`scan`]) -> reconcile ([`reconcile`], a pure function of three trees) ->
+//! execute ([`execute`]) -> record ([`db`]). Around it: jobs and settings ([`db`]), remote URLs
+//! ([`url`]), credentials ([`credentials`]), the remote side ([`remote`]), progress events
+//! ([`progress`]).
+
+pub mod relpath;
+pub mod remote;
+pub mod url;

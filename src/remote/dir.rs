@@ -1,0 +1,1 @@
+//! Plain-directory remote (being written).

@@ -1,0 +1,189 @@
+//! The remote side of a job: one trait, two honest implementations.
+//!
+//! - [`dir::DirRemote`]: a plain directory (`file:///...`), for shares the OS already mounted.
+//! - [`smb::SmbRemote`]: an SMB2/3 share through the `smb` crate, with our own transport and
+//!   workarounds for the crate's defects.
+//!
+//! Contract every implementation keeps:
+//! - paths are [`RelPath`]s relative to the job's remote root (the folder in the URL);
+//! - `list` is recursive and complete, or fails: a partial listing would look like deletions;
+//! - metadata is what the server reports (size, last-write time, change time, file id), so a
+//!   remote change is detected by comparing it with what was recorded at the last sync;
+//! - readers and writers accept concurrent `read_at`/`write_at` calls, which is how large files
+//!   are pipelined; each call moves at most [`MAX_CHUNK`] bytes;
+//! - errors are classified ([`RemoteErrorKind`]) so the executor knows what to retry.
+
+pub mod dir;
+pub mod smb;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::relpath::RelPath;
+
+/// Largest single read or write. The `smb` crate hangs on 4-8 MiB requests; 1 MiB is safe and
+/// still fast with several requests in flight.
+pub const MAX_CHUNK: usize = 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    File,
+    Dir,
+}
+
+/// Metadata of one remote entry as the server reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteEntry {
+    pub path: RelPath,
+    pub kind: EntryKind,
+    /// Bytes; 0 for folders.
+    pub size: u64,
+    /// Last-write time, nanoseconds since the Unix epoch (SMB has 100 ns resolution).
+    pub mtime_ns: i64,
+    /// Change time (metadata change), when the server gives one.
+    pub ctime_ns: Option<i64>,
+    /// Server file id, when the server gives one.
+    pub file_id: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemoteErrorKind {
+    /// The path does not exist.
+    NotFound,
+    /// The target of a create or a rename without replace exists.
+    AlreadyExists,
+    /// A folder to remove is not empty.
+    NotEmpty,
+    /// The server refused the name (invalid characters, reserved name, too long).
+    InvalidName,
+    /// Permission denied on this path.
+    AccessDenied,
+    /// The server's disk or quota is full.
+    DiskFull,
+    /// The file is open elsewhere in a way that blocks us (sharing violation); retry later.
+    Busy,
+    /// Wrong user name or password.
+    Auth,
+    /// The share does not exist on the server.
+    NoSuchShare,
+    /// The host cannot be reached, or the connection dropped; reconnecting may help.
+    Connection,
+    /// A request took too long.
+    Timeout,
+    /// Anything else.
+    Other,
+}
+
+impl RemoteErrorKind {
+    /// Worth retrying with backoff (possibly after reconnecting).
+    pub fn is_transient(self) -> bool {
+        matches!(self, Self::Busy | Self::Connection | Self::Timeout)
+    }
+
+    /// The connection itself is gone: reconnect before retrying.
+    pub fn is_connection_lost(self) -> bool {
+        matches!(self, Self::Connection | Self::Timeout)
+    }
+}
+
+/// An error from the remote side. The message names the path or share and never contains a
+/// password.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct RemoteError {
+    pub kind: RemoteErrorKind,
+    pub message: String,
+}
+
+impl RemoteError {
+    pub fn new(kind: RemoteErrorKind, message: impl Into<String>) -> Self {
+        RemoteError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(path: &RelPath) -> Self {
+        Self::new(RemoteErrorKind::NotFound, format!("{path}: not found on the remote"))
+    }
+}
+
+pub type RemoteResult<T> = Result<T, RemoteError>;
+
+/// A file opened for reading. `read_at` may be called concurrently.
+#[async_trait]
+pub trait RemoteReader: Send + Sync {
+    /// Size of the file when it was opened.
+    fn len(&self) -> u64;
+    /// Reads up to `len` (at most [`MAX_CHUNK`]) bytes at `offset`; fewer only at end of file.
+    async fn read_at(&self, offset: u64, len: usize) -> RemoteResult<Vec<u8>>;
+    async fn close(&self) -> RemoteResult<()>;
+}
+
+/// A file opened for writing. `write_at` may be called concurrently on disjoint ranges.
+#[async_trait]
+pub trait RemoteWriter: Send + Sync {
+    /// Current length of the file (for resuming a partial upload).
+    async fn len(&self) -> RemoteResult<u64>;
+    async fn write_at(&self, offset: u64, data: &[u8]) -> RemoteResult<()>;
+    /// Truncates or extends the file to `len` bytes.
+    async fn set_len(&self, len: u64) -> RemoteResult<()>;
+    /// Sets the last-write time, so the final file carries the source's time.
+    async fn set_mtime(&self, mtime_ns: i64) -> RemoteResult<()>;
+    /// Flushes and closes; the data is on the server when this returns Ok.
+    async fn close(&self) -> RemoteResult<()>;
+}
+
+#[async_trait]
+pub trait Remote: Send + Sync {
+    /// A description for messages and logs (`smb://alice@nas/share/path`), never a password.
+    fn describe(&self) -> String;
+
+    /// Whether names that differ only in case refer to the same file on this remote.
+    fn case_insensitive(&self) -> bool;
+
+    /// Checks the remote root is reachable and is a folder.
+    async fn check_root(&self) -> RemoteResult<()>;
+
+    /// Recursive listing of everything under the root, folders included, the root excluded.
+    /// Entries under a folder named `skip_dir` (at any depth) are not listed, nor is the folder.
+    async fn list(&self, skip_dir: &str) -> RemoteResult<Vec<RemoteEntry>>;
+
+    /// Metadata of one path; `Ok(None)` when it does not exist.
+    async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>>;
+
+    /// Creates a folder; Ok when it already exists. The parent must exist.
+    async fn create_dir(&self, path: &RelPath) -> RemoteResult<()>;
+
+    /// Removes an empty folder (`NotEmpty` otherwise).
+    async fn remove_dir(&self, path: &RelPath) -> RemoteResult<()>;
+
+    /// Removes a file.
+    async fn remove_file(&self, path: &RelPath) -> RemoteResult<()>;
+
+    /// Renames a file or folder; with `replace` false an existing target gives `AlreadyExists`.
+    /// The target's parent must exist.
+    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> RemoteResult<()>;
+
+    async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>>;
+
+    /// Opens a file for writing, creating it when missing; with `truncate` an existing file is
+    /// emptied, otherwise its bytes are kept (resume).
+    async fn open_write(&self, path: &RelPath, truncate: bool)
+        -> RemoteResult<Arc<dyn RemoteWriter>>;
+
+    /// Drops the current connection and makes a new one (after `Connection` errors).
+    async fn reconnect(&self) -> RemoteResult<()>;
+}
+
+impl fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EntryKind::File => "file",
+            EntryKind::Dir => "folder",
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! SMB remote (being written).
