@@ -6,6 +6,11 @@
 //! ([`url`]), credentials ([`credentials`]), the remote side ([`remote`]), progress events
 //! ([`progress`]).
 
+pub mod fsmeta;
+pub mod localio;
+pub mod names;
+pub mod reconcile;
 pub mod relpath;
 pub mod remote;
+pub mod tree;
 pub mod url;

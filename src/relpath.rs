@@ -166,7 +166,9 @@ mod tests {
         assert_eq!(anc, vec!["a/b", "a"]);
         assert!(p.starts_with(&RelPath::new("a").unwrap()));
         assert!(!p.starts_with(&RelPath::new("a/b/c").unwrap()));
-        assert!(!RelPath::new("ab").unwrap().starts_with(&RelPath::new("a").unwrap()));
+        assert!(!RelPath::new("ab")
+            .unwrap()
+            .starts_with(&RelPath::new("a").unwrap()));
         assert_eq!(p.to_smb(), "a\\b\\c.txt");
     }
 }

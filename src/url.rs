@@ -131,11 +131,16 @@ fn split_host_port(full: &str, hostport: &str) -> Result<(String, Option<u16>), 
     }
     // [v6]:port
     if let Some(rest) = hostport.strip_prefix('[') {
-        let end = rest.find(']').ok_or_else(|| err(full, "unclosed '[' in host"))?;
+        let end = rest
+            .find(']')
+            .ok_or_else(|| err(full, "unclosed '[' in host"))?;
         let host = rest[..end].to_string();
         let after = &rest[end + 1..];
         let port = match after.strip_prefix(':') {
-            Some(p) => Some(p.parse().map_err(|_| err(full, "the port is not a number"))?),
+            Some(p) => Some(
+                p.parse()
+                    .map_err(|_| err(full, "the port is not a number"))?,
+            ),
             None if after.is_empty() => None,
             None => return Err(err(full, "unexpected text after the host")),
         };
@@ -250,7 +255,10 @@ mod tests {
         assert_eq!(u.port, Some(4455));
         assert_eq!(u.share, "home");
         assert_eq!(u.path.as_str(), "Pictures/2024");
-        assert_eq!(u.to_string(), "smb://CORP;alice@nas.local:4455/home/Pictures/2024");
+        assert_eq!(
+            u.to_string(),
+            "smb://CORP;alice@nas.local:4455/home/Pictures/2024"
+        );
     }
 
     #[test]

@@ -107,7 +107,10 @@ impl RemoteError {
     }
 
     pub fn not_found(path: &RelPath) -> Self {
-        Self::new(RemoteErrorKind::NotFound, format!("{path}: not found on the remote"))
+        Self::new(
+            RemoteErrorKind::NotFound,
+            format!("{path}: not found on the remote"),
+        )
     }
 }
 
@@ -172,8 +175,11 @@ pub trait Remote: Send + Sync {
 
     /// Opens a file for writing, creating it when missing; with `truncate` an existing file is
     /// emptied, otherwise its bytes are kept (resume).
-    async fn open_write(&self, path: &RelPath, truncate: bool)
-        -> RemoteResult<Arc<dyn RemoteWriter>>;
+    async fn open_write(
+        &self,
+        path: &RelPath,
+        truncate: bool,
+    ) -> RemoteResult<Arc<dyn RemoteWriter>>;
 
     /// Drops the current connection and makes a new one (after `Connection` errors).
     async fn reconnect(&self) -> RemoteResult<()>;

@@ -1,0 +1,89 @@
+//! The three trees the reconciler compares: what is on disk now, what is on the remote now, and
+//! what both sides looked like when a path was last synced (the base, from the state database).
+
+use std::collections::BTreeMap;
+
+use crate::relpath::RelPath;
+use crate::remote::{EntryKind, RemoteEntry};
+
+pub type Hash = [u8; 32];
+
+/// A local file or folder as scanned. `hash` is set for files (blake3 of the content).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalEntry {
+    pub path: RelPath,
+    pub kind: EntryKind,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub hash: Option<Hash>,
+}
+
+/// The state of a path when it was last synced: both sides held the same content then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseEntry {
+    pub path: RelPath,
+    pub kind: EntryKind,
+    pub hash: Option<Hash>,
+    pub local_size: u64,
+    pub local_mtime_ns: i64,
+    pub remote_size: u64,
+    pub remote_mtime_ns: i64,
+    pub remote_ctime_ns: Option<i64>,
+    pub remote_file_id: Option<u64>,
+}
+
+impl BaseEntry {
+    /// The base entry that records `local` and `remote` as in sync.
+    pub fn synced(local: &LocalEntry, remote: &RemoteEntry) -> BaseEntry {
+        BaseEntry {
+            path: local.path.clone(),
+            kind: local.kind,
+            hash: local.hash,
+            local_size: local.size,
+            local_mtime_ns: local.mtime_ns,
+            remote_size: remote.size,
+            remote_mtime_ns: remote.mtime_ns,
+            remote_ctime_ns: remote.ctime_ns,
+            remote_file_id: remote.file_id,
+        }
+    }
+
+    /// Whether the remote entry is as it was at the last sync. Compares every piece of metadata
+    /// the server gave both times, never size alone: an edit that keeps the size still moves the
+    /// last-write or change time.
+    pub fn remote_unchanged(&self, r: &RemoteEntry) -> bool {
+        if self.kind != r.kind {
+            return false;
+        }
+        if self.kind == EntryKind::Dir {
+            return true;
+        }
+        let ctime_same = match (self.remote_ctime_ns, r.ctime_ns) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        self.remote_size == r.size && self.remote_mtime_ns == r.mtime_ns && ctime_same
+    }
+
+    /// Whether the local entry holds the content it had at the last sync.
+    pub fn local_unchanged(&self, l: &LocalEntry) -> bool {
+        if self.kind != l.kind {
+            return false;
+        }
+        self.kind == EntryKind::Dir || (self.hash.is_some() && self.hash == l.hash)
+    }
+
+    /// Whether the local metadata is exactly what was recorded (so the content need not be
+    /// hashed again).
+    pub fn local_meta_same(&self, size: u64, mtime_ns: i64) -> bool {
+        self.local_size == size && self.local_mtime_ns == mtime_ns
+    }
+}
+
+pub type LocalTree = BTreeMap<RelPath, LocalEntry>;
+pub type RemoteTree = BTreeMap<RelPath, RemoteEntry>;
+pub type BaseTree = BTreeMap<RelPath, BaseEntry>;
+
+pub fn hex(h: &Hash) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
