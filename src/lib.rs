@@ -6,11 +6,20 @@
 //! ([`url`]), credentials ([`credentials`]), the remote side ([`remote`]), progress events
 //! ([`progress`]).
 
+pub mod credentials;
+pub mod db;
+pub mod engine;
+pub mod excludes;
+pub mod execute;
 pub mod fsmeta;
+pub mod guard;
 pub mod localio;
+pub mod logging;
 pub mod names;
+pub mod progress;
 pub mod reconcile;
 pub mod relpath;
 pub mod remote;
+pub mod scan;
 pub mod tree;
 pub mod url;

@@ -47,7 +47,7 @@ pub enum ConflictPolicy {
     Ask,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Local,
@@ -579,3 +579,32 @@ fn blocked_paths(
     }
     all
 }
+
+macro_rules! str_enum {
+    ($t:ty, $what:literal, $($v:ident => $s:literal),+) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),+ }
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok(Self::$v),)+
+                    _ => Err(format!(concat!("unknown ", $what, " {:?}; use one of: {}"), s,
+                        [$($s),+].join(", "))),
+                }
+            }
+        }
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum!(Mode, "mode", TwoWay => "two-way", Upload => "upload", Download => "download");
+str_enum!(ConflictPolicy, "conflict policy", KeepBoth => "keep-both", Newest => "newest",
+    Local => "local", Remote => "remote", Ask => "ask");

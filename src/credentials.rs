@@ -1,0 +1,254 @@
+//! Where SMB passwords live: the OS keyring (Keychain, Windows Credential Manager, Secret
+//! Service), or, where no keyring service runs (a headless Linux box, CI), a file in the data
+//! dir readable only by its owner (0600).
+//!
+//! The file store obfuscates each password with a random per-install key kept in a second 0600
+//! file, so a grep over the data folder or a glance at the file does not show it. That is not
+//! encryption: the protection is the file permissions, as with `~/.smbcredentials`.
+//! `ANEMONE_SYNC_CREDENTIAL_STORE=file|keyring` forces one store.
+//!
+//! A password never goes into the job table, a log line or an error message.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::url::SmbUrl;
+
+const SERVICE: &str = "anemone-sync";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Keyring,
+    File,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error("cannot use the credential file {path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the OS keyring refused to store the password for {account}: {message}")]
+    Keyring { account: String, message: String },
+}
+
+pub struct Credentials {
+    data_dir: PathBuf,
+}
+
+/// The key a password is stored under: who logs in where. No secret in it.
+pub fn account(url: &SmbUrl) -> String {
+    let mut s = String::new();
+    if let Some(d) = &url.domain {
+        s.push_str(d);
+        s.push(';');
+    }
+    s.push_str(&url.user);
+    s.push('@');
+    s.push_str(&url.host);
+    if let Some(p) = url.port {
+        s.push_str(&format!(":{p}"));
+    }
+    s
+}
+
+impl Credentials {
+    pub fn new(data_dir: &Path) -> Self {
+        Credentials {
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    fn file_path(&self) -> PathBuf {
+        self.data_dir.join("credentials")
+    }
+
+    fn key_path(&self) -> PathBuf {
+        self.data_dir.join("credentials.key")
+    }
+
+    /// The store new passwords go to.
+    pub fn store_in_use(&self) -> StoreKind {
+        match std::env::var("ANEMONE_SYNC_CREDENTIAL_STORE").as_deref() {
+            Ok("file") => return StoreKind::File,
+            Ok("keyring") => return StoreKind::Keyring,
+            _ => {}
+        }
+        if keyring_available() {
+            StoreKind::Keyring
+        } else {
+            StoreKind::File
+        }
+    }
+
+    /// A sentence for `status`: which store, and where.
+    pub fn describe_store(&self) -> String {
+        match self.store_in_use() {
+            StoreKind::Keyring => "OS keyring".to_string(),
+            StoreKind::File => format!(
+                "file {} (mode 0600; no OS keyring service was found)",
+                self.file_path().display()
+            ),
+        }
+    }
+
+    pub fn set(&self, url: &SmbUrl, password: &str) -> Result<StoreKind, CredentialError> {
+        let acct = account(url);
+        if self.store_in_use() == StoreKind::Keyring {
+            let entry =
+                keyring::Entry::new(SERVICE, &acct).map_err(|e| CredentialError::Keyring {
+                    account: acct.clone(),
+                    message: e.to_string(),
+                })?;
+            match entry.set_password(password) {
+                Ok(()) => return Ok(StoreKind::Keyring),
+                Err(e) => {
+                    tracing::warn!(account = %acct, error = %e, "keyring refused the password; using the credential file")
+                }
+            }
+        }
+        let mut all = self.read_file()?;
+        all.insert(acct, self.obfuscate(password)?);
+        self.write_file(&all)?;
+        Ok(StoreKind::File)
+    }
+
+    /// The stored password; `None` when there is none (a guest login, or not stored yet).
+    pub fn get(&self, url: &SmbUrl) -> Result<Option<String>, CredentialError> {
+        let acct = account(url);
+        if std::env::var("ANEMONE_SYNC_CREDENTIAL_STORE").as_deref() != Ok("file") {
+            if let Ok(entry) = keyring::Entry::new(SERVICE, &acct) {
+                if let Ok(p) = entry.get_password() {
+                    return Ok(Some(p));
+                }
+            }
+        }
+        let all = self.read_file()?;
+        match all.get(&acct) {
+            Some(v) => Ok(Some(self.deobfuscate(v)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn delete(&self, url: &SmbUrl) -> Result<(), CredentialError> {
+        let acct = account(url);
+        if let Ok(entry) = keyring::Entry::new(SERVICE, &acct) {
+            let _ = entry.delete_credential();
+        }
+        let mut all = self.read_file()?;
+        if all.remove(&acct).is_some() {
+            self.write_file(&all)?;
+        }
+        Ok(())
+    }
+
+    fn read_file(&self) -> Result<BTreeMap<String, String>, CredentialError> {
+        let path = self.file_path();
+        match fs::read_to_string(&path) {
+            Ok(s) => Ok(serde_json::from_str(&s).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(source) => Err(CredentialError::File { path, source }),
+        }
+    }
+
+    fn write_file(&self, all: &BTreeMap<String, String>) -> Result<(), CredentialError> {
+        let path = self.file_path();
+        let text = serde_json::to_string_pretty(all).unwrap_or_default();
+        write_private(&path, text.as_bytes())
+            .map_err(|source| CredentialError::File { path, source })
+    }
+
+    fn key(&self) -> Result<Vec<u8>, CredentialError> {
+        let path = self.key_path();
+        match fs::read(&path) {
+            Ok(k) if k.len() == 32 => Ok(k),
+            Ok(_) | Err(_) => {
+                let k: [u8; 32] = rand::random();
+                write_private(&path, &k)
+                    .map_err(|source| CredentialError::File { path, source })?;
+                Ok(k.to_vec())
+            }
+        }
+    }
+
+    fn obfuscate(&self, password: &str) -> Result<String, CredentialError> {
+        let key = self.key()?;
+        Ok(password
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| format!("{:02x}", b ^ key[i % key.len()]))
+            .collect())
+    }
+
+    fn deobfuscate(&self, hex: &str) -> Result<String, CredentialError> {
+        let key = self.key()?;
+        let bytes: Vec<u8> = (0..hex.len() / 2)
+            .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+            .enumerate()
+            .map(|(i, b)| b ^ key[i % key.len()])
+            .collect();
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// Whether a keyring service answers. A missing entry means it works.
+fn keyring_available() -> bool {
+    match keyring::Entry::new(SERVICE, "probe") {
+        Ok(e) => matches!(e.get_password(), Ok(_) | Err(keyring::Error::NoEntry)),
+        Err(_) => false,
+    }
+}
+
+/// Writes a file readable only by its owner, replacing it atomically.
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp-write");
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp)?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_store_round_trip_without_clear_text() {
+        std::env::set_var("ANEMONE_SYNC_CREDENTIAL_STORE", "file");
+        let dir = tempfile::tempdir().unwrap();
+        let c = Credentials::new(dir.path());
+        let url = match crate::url::RemoteUrl::parse("smb://alice@nas/share").unwrap() {
+            crate::url::RemoteUrl::Smb(u) => u,
+            _ => unreachable!(),
+        };
+        assert_eq!(c.set(&url, "s3cret-Pässword").unwrap(), StoreKind::File);
+        assert_eq!(c.get(&url).unwrap().as_deref(), Some("s3cret-Pässword"));
+        let on_disk = fs::read(dir.path().join("credentials")).unwrap();
+        assert!(!String::from_utf8_lossy(&on_disk).contains("s3cret"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("credentials"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        c.delete(&url).unwrap();
+        assert_eq!(c.get(&url).unwrap(), None);
+    }
+}

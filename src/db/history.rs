@@ -1,0 +1,247 @@
+//! Runs: one row per sync of a job, with counts, bytes, status, per-file errors and what
+//! happened to each file.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{now_ms, Db, DbResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    /// Everything planned was done.
+    Success,
+    /// Some files failed or were skipped; the rest was done.
+    Partial,
+    /// The run could not go on (connection lost for good, local disk problem).
+    Failed,
+    /// A safety guard stopped the run before anything was touched.
+    Aborted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Success => "success",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Aborted => "aborted",
+        }
+    }
+
+    fn parse(s: &str) -> RunStatus {
+        match s {
+            "success" => RunStatus::Success,
+            "partial" => RunStatus::Partial,
+            "failed" => RunStatus::Failed,
+            "aborted" => RunStatus::Aborted,
+            _ => RunStatus::Running,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub uploaded: u64,
+    pub downloaded: u64,
+    pub deleted_local: u64,
+    pub deleted_remote: u64,
+    pub conflicts: u64,
+    pub skipped: u64,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Run {
+    pub id: i64,
+    pub job: String,
+    pub started_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub status: RunStatus,
+    pub dry_run: bool,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub message: Option<String>,
+    pub errors: Vec<FileError>,
+}
+
+/// One line of the recent-activity list.
+#[derive(Clone, Debug, Serialize)]
+pub struct Activity {
+    pub run_id: i64,
+    pub job: String,
+    pub at_ms: i64,
+    pub path: String,
+    pub action: String,
+    pub bytes: u64,
+}
+
+impl Db {
+    pub async fn start_run(&self, job_id: i64, dry_run: bool) -> DbResult<i64> {
+        Ok(
+            sqlx::query("INSERT INTO runs (job_id, started_at_ms, dry_run) VALUES (?, ?, ?)")
+                .bind(job_id)
+                .bind(now_ms())
+                .bind(dry_run as i64)
+                .execute(&self.pool)
+                .await?
+                .last_insert_rowid(),
+        )
+    }
+
+    pub async fn record_file(
+        &self,
+        run_id: i64,
+        path: &str,
+        action: &str,
+        bytes: u64,
+    ) -> DbResult<()> {
+        sqlx::query("INSERT INTO run_files (run_id, path, action, bytes) VALUES (?, ?, ?, ?)")
+            .bind(run_id)
+            .bind(path)
+            .bind(action)
+            .bind(bytes as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn record_error(&self, run_id: i64, path: &str, message: &str) -> DbResult<()> {
+        sqlx::query("INSERT INTO run_errors (run_id, path, message) VALUES (?, ?, ?)")
+            .bind(run_id)
+            .bind(path)
+            .bind(message)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn finish_run(
+        &self,
+        run_id: i64,
+        status: RunStatus,
+        c: &Counts,
+        message: Option<&str>,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE runs SET ended_at_ms = ?, status = ?, uploaded = ?, downloaded = ?,
+             deleted_local = ?, deleted_remote = ?, conflicts = ?, skipped = ?, bytes_up = ?,
+             bytes_down = ?, message = ? WHERE id = ?",
+        )
+        .bind(now_ms())
+        .bind(status.as_str())
+        .bind(c.uploaded as i64)
+        .bind(c.downloaded as i64)
+        .bind(c.deleted_local as i64)
+        .bind(c.deleted_remote as i64)
+        .bind(c.conflicts as i64)
+        .bind(c.skipped as i64)
+        .bind(c.bytes_up as i64)
+        .bind(c.bytes_down as i64)
+        .bind(message)
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Runs, newest first; of one job when `job_id` is given.
+    pub async fn runs(&self, job_id: Option<i64>, limit: u32) -> DbResult<Vec<Run>> {
+        let rows = sqlx::query(
+            "SELECT runs.*, jobs.name AS job_name FROM runs JOIN jobs ON jobs.id = runs.job_id
+             WHERE (?1 IS NULL OR runs.job_id = ?1) ORDER BY runs.id DESC LIMIT ?2",
+        )
+        .bind(job_id)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let errors =
+                sqlx::query("SELECT path, message FROM run_errors WHERE run_id = ? ORDER BY rowid")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|e| {
+                        Ok(FileError {
+                            path: e.try_get(0)?,
+                            message: e.try_get(1)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            let n = |c: &str| -> Result<u64, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? as u64) };
+            out.push(Run {
+                id,
+                job: r.try_get("job_name")?,
+                started_at_ms: r.try_get("started_at_ms")?,
+                ended_at_ms: r.try_get("ended_at_ms")?,
+                status: RunStatus::parse(&r.try_get::<String, _>("status")?),
+                dry_run: r.try_get::<i64, _>("dry_run")? != 0,
+                counts: Counts {
+                    uploaded: n("uploaded")?,
+                    downloaded: n("downloaded")?,
+                    deleted_local: n("deleted_local")?,
+                    deleted_remote: n("deleted_remote")?,
+                    conflicts: n("conflicts")?,
+                    skipped: n("skipped")?,
+                    bytes_up: n("bytes_up")?,
+                    bytes_down: n("bytes_down")?,
+                },
+                message: r.try_get("message")?,
+                errors,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The most recent file actions, newest first.
+    pub async fn activity(&self, job_id: Option<i64>, limit: u32) -> DbResult<Vec<Activity>> {
+        let rows = sqlx::query(
+            "SELECT run_files.run_id, jobs.name, runs.started_at_ms, run_files.path, run_files.action,
+                    run_files.bytes
+             FROM run_files JOIN runs ON runs.id = run_files.run_id JOIN jobs ON jobs.id = runs.job_id
+             WHERE (?1 IS NULL OR runs.job_id = ?1) ORDER BY run_files.rowid DESC LIMIT ?2",
+        )
+        .bind(job_id)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Activity {
+                    run_id: r.try_get(0)?,
+                    job: r.try_get(1)?,
+                    at_ms: r.try_get(2)?,
+                    path: r.try_get(3)?,
+                    action: r.try_get(4)?,
+                    bytes: r.try_get::<i64, _>(5)? as u64,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Marks runs left `running` by a crashed process as failed, so history stays honest.
+    pub async fn close_stale_runs(&self, job_id: i64) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE runs SET status = 'failed', ended_at_ms = started_at_ms,
+             message = 'interrupted (the process stopped before the run ended)'
+             WHERE job_id = ? AND status = 'running'",
+        )
+        .bind(job_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! The jobs table: what to sync with what, and how.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Db, DbError, DbResult};
+use crate::reconcile::{ConflictPolicy, Mode};
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub name: String,
+    pub local_path: PathBuf,
+    /// Canonical remote URL, never with a password.
+    pub remote_url: String,
+    pub mode: Mode,
+    pub conflict_policy: ConflictPolicy,
+    pub excludes: Vec<String>,
+    pub max_delete_percent: u32,
+    pub enabled: bool,
+    pub parallel: u32,
+    pub trash_retention_days: u32,
+}
+
+/// A job to create (or the new settings of one).
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub name: String,
+    pub local_path: PathBuf,
+    pub remote_url: String,
+    pub mode: Mode,
+    pub conflict_policy: ConflictPolicy,
+    pub excludes: Vec<String>,
+    pub max_delete_percent: u32,
+    pub parallel: u32,
+    pub trash_retention_days: u32,
+}
+
+impl NewJob {
+    pub fn new(name: &str, local_path: PathBuf, remote_url: &str) -> NewJob {
+        NewJob {
+            name: name.to_string(),
+            local_path,
+            remote_url: remote_url.to_string(),
+            mode: Mode::TwoWay,
+            conflict_policy: ConflictPolicy::KeepBoth,
+            excludes: Vec::new(),
+            max_delete_percent: 50,
+            parallel: 4,
+            trash_retention_days: 30,
+        }
+    }
+}
+
+fn row_to_job(row: &sqlx::sqlite::SqliteRow) -> DbResult<Job> {
+    let mode: String = row.try_get("mode")?;
+    let policy: String = row.try_get("conflict_policy")?;
+    let excludes: String = row.try_get("excludes")?;
+    Ok(Job {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        local_path: PathBuf::from(row.try_get::<String, _>("local_path")?),
+        remote_url: row.try_get("remote_url")?,
+        mode: mode.parse().map_err(DbError::Invalid)?,
+        conflict_policy: policy.parse().map_err(DbError::Invalid)?,
+        excludes: serde_json::from_str(&excludes).unwrap_or_default(),
+        max_delete_percent: row.try_get::<i64, _>("max_delete_percent")? as u32,
+        enabled: row.try_get::<i64, _>("enabled")? != 0,
+        parallel: row.try_get::<i64, _>("parallel")?.max(1) as u32,
+        trash_retention_days: row.try_get::<i64, _>("trash_retention_days")? as u32,
+    })
+}
+
+impl Db {
+    pub async fn add_job(&self, j: &NewJob) -> DbResult<Job> {
+        if self.job_by_name(&j.name).await?.is_some() {
+            return Err(DbError::Invalid(format!(
+                "a job named '{}' already exists; pick another name or remove it first",
+                j.name
+            )));
+        }
+        let id = sqlx::query(
+            "INSERT INTO jobs (name, local_path, remote_url, mode, conflict_policy, excludes,
+             max_delete_percent, parallel, trash_retention_days, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&j.name)
+        .bind(j.local_path.to_string_lossy().to_string())
+        .bind(&j.remote_url)
+        .bind(j.mode.as_str())
+        .bind(j.conflict_policy.as_str())
+        .bind(serde_json::to_string(&j.excludes).unwrap_or_else(|_| "[]".into()))
+        .bind(j.max_delete_percent as i64)
+        .bind(j.parallel as i64)
+        .bind(j.trash_retention_days as i64)
+        .bind(super::now_ms() / 1000)
+        .execute(&self.pool)
+        .await?
+        .last_insert_rowid();
+        self.job_by_id(id)
+            .await?
+            .ok_or_else(|| DbError::Invalid("job vanished right after insert".into()))
+    }
+
+    /// Replaces a job's settings (the name may change; its sync state is kept).
+    pub async fn update_job(&self, id: i64, j: &NewJob) -> DbResult<Job> {
+        if let Some(other) = self.job_by_name(&j.name).await? {
+            if other.id != id {
+                return Err(DbError::Invalid(format!(
+                    "a job named '{}' already exists; pick another name",
+                    j.name
+                )));
+            }
+        }
+        sqlx::query(
+            "UPDATE jobs SET name = ?, local_path = ?, remote_url = ?, mode = ?, conflict_policy = ?,
+             excludes = ?, max_delete_percent = ?, parallel = ?, trash_retention_days = ? WHERE id = ?",
+        )
+        .bind(&j.name)
+        .bind(j.local_path.to_string_lossy().to_string())
+        .bind(&j.remote_url)
+        .bind(j.mode.as_str())
+        .bind(j.conflict_policy.as_str())
+        .bind(serde_json::to_string(&j.excludes).unwrap_or_else(|_| "[]".into()))
+        .bind(j.max_delete_percent as i64)
+        .bind(j.parallel as i64)
+        .bind(j.trash_retention_days as i64)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        self.job_by_id(id)
+            .await?
+            .ok_or_else(|| DbError::Invalid(format!("job {id} does not exist")))
+    }
+
+    pub async fn set_job_enabled(&self, id: i64, enabled: bool) -> DbResult<()> {
+        sqlx::query("UPDATE jobs SET enabled = ? WHERE id = ?")
+            .bind(enabled as i64)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn jobs(&self) -> DbResult<Vec<Job>> {
+        let rows = sqlx::query("SELECT * FROM jobs ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(row_to_job).collect()
+    }
+
+    pub async fn job_by_name(&self, name: &str) -> DbResult<Option<Job>> {
+        let row = sqlx::query("SELECT * FROM jobs WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(row_to_job).transpose()
+    }
+
+    pub async fn job_by_id(&self, id: i64) -> DbResult<Option<Job>> {
+        let row = sqlx::query("SELECT * FROM jobs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(row_to_job).transpose()
+    }
+
+    /// Removes the job and its state; the files on both sides are not touched.
+    pub async fn remove_job(&self, id: i64) -> DbResult<()> {
+        sqlx::query("DELETE FROM jobs WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

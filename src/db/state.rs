@@ -1,0 +1,165 @@
+//! The base tree (what both sides held at the last sync of each path) and the records of
+//! transfers in progress. Updated per finished file, so a crash loses at most in-flight work.
+
+use sqlx::Row;
+
+use super::{Db, DbResult};
+use crate::relpath::RelPath;
+use crate::remote::EntryKind;
+use crate::tree::{BaseEntry, BaseTree, Hash};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
+
+/// An interrupted transfer: the temp file holds `[0, committed)` of a source that had this size
+/// and time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferRecord {
+    pub source_size: u64,
+    pub source_mtime_ns: i64,
+    pub committed: u64,
+}
+
+impl Db {
+    pub async fn load_base(&self, job_id: i64) -> DbResult<BaseTree> {
+        let rows = sqlx::query("SELECT * FROM entries WHERE job_id = ?")
+            .bind(job_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut tree = BaseTree::new();
+        for row in rows {
+            let path: String = row.try_get("path")?;
+            let Ok(path) = RelPath::new(&path) else {
+                continue;
+            };
+            let kind: String = row.try_get("kind")?;
+            let hash: Option<Vec<u8>> = row.try_get("hash")?;
+            let e = BaseEntry {
+                path: path.clone(),
+                kind: if kind == "dir" {
+                    EntryKind::Dir
+                } else {
+                    EntryKind::File
+                },
+                hash: hash.and_then(|h| <Hash>::try_from(h.as_slice()).ok()),
+                local_size: row.try_get::<i64, _>("local_size")? as u64,
+                local_mtime_ns: row.try_get("local_mtime_ns")?,
+                remote_size: row.try_get::<i64, _>("remote_size")? as u64,
+                remote_mtime_ns: row.try_get("remote_mtime_ns")?,
+                remote_ctime_ns: row.try_get("remote_ctime_ns")?,
+                remote_file_id: row
+                    .try_get::<Option<i64>, _>("remote_file_id")?
+                    .map(|v| v as u64),
+            };
+            tree.insert(path, e);
+        }
+        Ok(tree)
+    }
+
+    pub async fn put_base(&self, job_id: i64, e: &BaseEntry) -> DbResult<()> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO entries (job_id, path, kind, hash, local_size, local_mtime_ns,
+             remote_size, remote_mtime_ns, remote_ctime_ns, remote_file_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(job_id)
+        .bind(e.path.as_str())
+        .bind(match e.kind {
+            EntryKind::File => "file",
+            EntryKind::Dir => "dir",
+        })
+        .bind(e.hash.map(|h| h.to_vec()))
+        .bind(e.local_size as i64)
+        .bind(e.local_mtime_ns)
+        .bind(e.remote_size as i64)
+        .bind(e.remote_mtime_ns)
+        .bind(e.remote_ctime_ns)
+        .bind(e.remote_file_id.map(|v| v as i64))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn forget_base(&self, job_id: i64, path: &RelPath) -> DbResult<()> {
+        sqlx::query("DELETE FROM entries WHERE job_id = ? AND path = ?")
+            .bind(job_id)
+            .bind(path.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn transfer_record(
+        &self,
+        job_id: i64,
+        path: &RelPath,
+        dir: Direction,
+    ) -> DbResult<Option<TransferRecord>> {
+        let row = sqlx::query(
+            "SELECT source_size, source_mtime_ns, committed FROM transfers
+             WHERE job_id = ? AND path = ? AND direction = ?",
+        )
+        .bind(job_id)
+        .bind(path.as_str())
+        .bind(dir.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(TransferRecord {
+                source_size: r.try_get::<i64, _>(0)? as u64,
+                source_mtime_ns: r.try_get(1)?,
+                committed: r.try_get::<i64, _>(2)? as u64,
+            }),
+            None => None,
+        })
+    }
+
+    pub async fn put_transfer_record(
+        &self,
+        job_id: i64,
+        path: &RelPath,
+        dir: Direction,
+        rec: &TransferRecord,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO transfers (job_id, path, direction, source_size, source_mtime_ns, committed)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(job_id)
+        .bind(path.as_str())
+        .bind(dir.as_str())
+        .bind(rec.source_size as i64)
+        .bind(rec.source_mtime_ns)
+        .bind(rec.committed as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clear_transfer_record(
+        &self,
+        job_id: i64,
+        path: &RelPath,
+        dir: Direction,
+    ) -> DbResult<()> {
+        sqlx::query("DELETE FROM transfers WHERE job_id = ? AND path = ? AND direction = ?")
+            .bind(job_id)
+            .bind(path.as_str())
+            .bind(dir.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

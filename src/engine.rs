@@ -1,0 +1,643 @@
+//! One sync run of a job, end to end: connect, scan both sides, reconcile, check the safety
+//! guard, execute, record. Also conflict resolution and the pieces the CLI and the desktop app
+//! share (opening a job's remote, the data folder).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::credentials::Credentials;
+use crate::db::history::{Counts, FileError, RunStatus};
+use crate::db::jobs::Job;
+use crate::db::{Db, DbError};
+use crate::excludes::Excludes;
+use crate::execute::{Executor, Side};
+use crate::guard;
+use crate::names::{is_temp_name, TRASH_DIR};
+use crate::progress::{Event, EventSender, Phase, RunProgress, PROGRESS_INTERVAL};
+use crate::reconcile::{reconcile, Action, ReconcileOptions, Resolution};
+use crate::relpath::RelPath;
+use crate::remote::dir::DirRemote;
+use crate::remote::smb::{SmbOptions, SmbRemote};
+use crate::remote::{EntryKind, Remote, RemoteError, RemoteErrorKind};
+use crate::scan::{scan_local, ScanError};
+use crate::tree::{LocalEntry, RemoteTree};
+use crate::url::RemoteUrl;
+
+/// Why a run could not do its work. Each maps to a CLI exit code.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SyncError {
+    /// Usage or configuration (exit 2).
+    #[error("{0}")]
+    Config(String),
+    /// Cannot connect or authenticate (exit 3).
+    #[error("{0}")]
+    Connect(String),
+    /// A safety guard stopped the run before anything was touched (exit 5).
+    #[error("{0}")]
+    Guard(String),
+}
+
+impl From<DbError> for SyncError {
+    fn from(e: DbError) -> Self {
+        SyncError::Config(e.to_string())
+    }
+}
+
+impl SyncError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            SyncError::Config(_) => 2,
+            SyncError::Connect(_) => 3,
+            SyncError::Guard(_) => 5,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SyncOptions {
+    pub dry_run: bool,
+    pub force: bool,
+}
+
+/// The outcome of one job's run, as `sync --json` prints it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub job: String,
+    pub status: RunStatus,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub errors: Vec<FileError>,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip)]
+    pub run_id: Option<i64>,
+    #[serde(skip)]
+    pub exit_code: i32,
+    /// The plan, for `--dry-run`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned: Option<Vec<PlannedAction>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedAction {
+    pub path: String,
+    pub action: &'static str,
+}
+
+/// Where AnemoneSync keeps its database, credential file and logs: `--data-dir`, else
+/// `ANEMONE_SYNC_HOME`, else the OS data folder.
+pub fn data_dir(cli: Option<&Path>) -> PathBuf {
+    if let Some(p) = cli {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("ANEMONE_SYNC_HOME").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("anemone-sync")
+}
+
+fn remote_error_to_sync(e: RemoteError) -> SyncError {
+    match e.kind {
+        RemoteErrorKind::Auth
+        | RemoteErrorKind::NoSuchShare
+        | RemoteErrorKind::Connection
+        | RemoteErrorKind::Timeout
+        | RemoteErrorKind::AccessDenied => SyncError::Connect(e.message),
+        _ => SyncError::Config(e.message),
+    }
+}
+
+pub struct Engine {
+    pub db: Db,
+    pub data_dir: PathBuf,
+    pub credentials: Credentials,
+    pub events: EventSender,
+    /// How long a run keeps trying to reconnect before it ends as failed.
+    pub reconnect_budget: Duration,
+    pub smb_options: SmbOptions,
+}
+
+impl Engine {
+    pub async fn open(data_dir: &Path) -> Result<Engine, SyncError> {
+        let db = Db::open(data_dir).await?;
+        let budget = std::env::var("ANEMONE_SYNC_RECONNECT_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60);
+        let mut smb_options = SmbOptions::default();
+        if let Some(t) = std::env::var("ANEMONE_SYNC_SMB_TIMEOUT_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            smb_options.timeout = Duration::from_secs(t);
+        }
+        Ok(Engine {
+            db,
+            data_dir: data_dir.to_path_buf(),
+            credentials: Credentials::new(data_dir),
+            events: crate::progress::channel().0,
+            reconnect_budget: Duration::from_secs(budget),
+            smb_options,
+        })
+    }
+
+    /// Connects to a job's remote and checks its folder exists.
+    pub async fn open_remote(&self, job: &Job) -> Result<Arc<dyn Remote>, SyncError> {
+        let url =
+            RemoteUrl::parse(&job.remote_url).map_err(|e| SyncError::Config(e.to_string()))?;
+        let remote: Arc<dyn Remote> = match url {
+            RemoteUrl::Dir(p) => Arc::new(DirRemote::new(p)),
+            RemoteUrl::Smb(u) => {
+                let password = self
+                    .credentials
+                    .get(&u)
+                    .map_err(|e| SyncError::Config(e.to_string()))?
+                    .unwrap_or_default();
+                let r = SmbRemote::connect(&u, &password, self.smb_options.clone())
+                    .await
+                    .map_err(remote_error_to_sync)?;
+                Arc::new(r)
+            }
+        };
+        remote.check_root().await.map_err(|e| match e.kind {
+            RemoteErrorKind::NotFound => SyncError::Config(format!(
+                "{} ({}); create that folder on the share or fix the job's remote URL",
+                e.message,
+                remote.describe()
+            )),
+            _ => remote_error_to_sync(e),
+        })?;
+        Ok(remote)
+    }
+
+    /// Syncs one job. Never panics on bad input: every failure is in the report.
+    pub async fn sync_job(&self, job: &Job, opts: SyncOptions) -> RunReport {
+        let started = Instant::now();
+        let span = tracing::info_span!("job", job = %job.name);
+        let _g = span.enter();
+        let _ = self.db.close_stale_runs(job.id).await;
+        let run_id = if opts.dry_run {
+            None
+        } else {
+            self.db.start_run(job.id, false).await.ok()
+        };
+        if let Some(id) = run_id {
+            let _ = self.events.send(Event::RunStarted {
+                job: job.name.clone(),
+                run_id: id,
+            });
+        }
+        let mut report = match self.sync_inner(job, opts, run_id).await {
+            Ok(r) => r,
+            Err(e) => {
+                let status = if matches!(e, SyncError::Guard(_)) {
+                    RunStatus::Aborted
+                } else {
+                    RunStatus::Failed
+                };
+                RunReport {
+                    job: job.name.clone(),
+                    status,
+                    counts: Counts::default(),
+                    errors: Vec::new(),
+                    duration_ms: 0,
+                    message: Some(e.to_string()),
+                    run_id,
+                    exit_code: e.exit_code(),
+                    planned: None,
+                }
+            }
+        };
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        if let Some(id) = run_id {
+            let _ = self
+                .db
+                .finish_run(id, report.status, &report.counts, report.message.as_deref())
+                .await;
+            let _ = self.events.send(Event::RunFinished {
+                job: job.name.clone(),
+                run_id: id,
+                status: report.status,
+                counts: report.counts.clone(),
+            });
+        }
+        tracing::info!(
+            status = report.status.as_str(),
+            duration_ms = report.duration_ms,
+            "run finished"
+        );
+        report
+    }
+
+    fn phase(&self, job: &Job, phase: Phase) {
+        let _ = self.events.send(Event::Phase {
+            job: job.name.clone(),
+            phase,
+        });
+    }
+
+    async fn sync_inner(
+        &self,
+        job: &Job,
+        opts: SyncOptions,
+        run_id: Option<i64>,
+    ) -> Result<RunReport, SyncError> {
+        let excludes =
+            Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
+        self.phase(job, Phase::Connecting);
+        let remote = self.open_remote(job).await?;
+        let base = self.db.load_base(job.id).await?;
+
+        self.phase(job, Phase::Scanning);
+        let root = job.local_path.clone();
+        let (base_for_scan, ex) = (base.clone(), excludes.clone());
+        let scan = tokio::task::spawn_blocking(move || scan_local(&root, &base_for_scan, &ex));
+        let listing = remote.list(TRASH_DIR);
+        let (scan, listing) = tokio::join!(scan, listing);
+        let scan = match scan.map_err(|e| SyncError::Config(format!("local scan failed: {e}")))? {
+            Ok(s) => s,
+            Err(ScanError::RootMissing(p)) => {
+                let had_files = base.values().any(|b| b.kind == EntryKind::File);
+                if had_files && !opts.force {
+                    return Err(SyncError::Guard(format!(
+                        "the local folder {} is missing but {} files were synced from it before; is the disk mounted? If the folder is gone on purpose, run again with --force (the remote copies are kept in its trash if deleted)",
+                        p.display(),
+                        base.len()
+                    )));
+                }
+                std::fs::create_dir_all(&p).map_err(|e| {
+                    SyncError::Config(format!("cannot create local folder {}: {e}", p.display()))
+                })?;
+                scan_local(&p, &base, &excludes).map_err(|e| SyncError::Config(e.to_string()))?
+            }
+            Err(e) => return Err(SyncError::Config(e.to_string())),
+        };
+        let listing = listing.map_err(remote_error_to_sync)?;
+
+        // Leftover temps from interrupted runs, removed at the end unless resumed.
+        let remote_temps: Vec<RelPath> = listing
+            .iter()
+            .filter(|e| e.kind == EntryKind::File && is_temp_name(e.path.name()))
+            .map(|e| e.path.clone())
+            .collect();
+        let hidden: Vec<RelPath> = scan.unreadable.iter().map(|(p, _)| p.clone()).collect();
+        let visible =
+            |p: &RelPath| !excludes.is_excluded(p) && !hidden.iter().any(|h| p.starts_with(h));
+        let remote_tree: RemoteTree = listing
+            .into_iter()
+            .filter(|e| visible(&e.path))
+            .map(|e| (e.path.clone(), e))
+            .collect();
+        let mut base_tree = base.clone();
+        base_tree.retain(|p, _| visible(p));
+        let local_tree = scan.tree;
+
+        self.phase(job, Phase::Planning);
+        let ropts = ReconcileOptions {
+            mode: job.mode,
+            remote_case_insensitive: remote.case_insensitive(),
+            check_smb_names: true,
+        };
+        let actions = reconcile(&local_tree, &remote_tree, &base_tree, &ropts);
+        if !opts.force {
+            guard::check(
+                &actions,
+                &local_tree,
+                &remote_tree,
+                &base_tree,
+                job.max_delete_percent,
+            )
+            .map_err(|g| SyncError::Guard(g.0))?;
+        }
+        let mut pre_errors: Vec<FileError> = scan
+            .unreadable
+            .iter()
+            .map(|(p, why)| FileError {
+                path: p.as_str().to_string(),
+                message: why.clone(),
+            })
+            .chain(scan.unsupported.iter().map(|(p, why)| FileError {
+                path: p.display().to_string(),
+                message: why.clone(),
+            }))
+            .collect();
+
+        if opts.dry_run {
+            return Ok(dry_run_report(job, &actions, pre_errors));
+        }
+
+        self.phase(job, Phase::Transferring);
+        let progress = Arc::new(RunProgress::new(&job.name));
+        let exec = Arc::new(Executor::new(
+            self.db.clone(),
+            job.clone(),
+            run_id,
+            Arc::new(DirRemote::new(job.local_path.clone())),
+            remote.clone(),
+            progress.clone(),
+            Some(self.events.clone()),
+            self.reconnect_budget,
+        ));
+        for (p, e) in &local_tree {
+            if e.kind == EntryKind::Dir {
+                exec.dirs.mark(Side::Local, p.clone());
+            }
+        }
+        for (p, e) in &remote_tree {
+            if e.kind == EntryKind::Dir {
+                exec.dirs.mark(Side::Remote, p.clone());
+            }
+        }
+        let ticker = {
+            let (progress, events) = (progress.clone(), self.events.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(PROGRESS_INTERVAL).await;
+                    let _ = events.send(progress.snapshot());
+                }
+            })
+        };
+        let result = exec.run(actions).await;
+        ticker.abort();
+        let _ = self.events.send(progress.snapshot());
+
+        self.phase(job, Phase::Finishing);
+        if let Some(id) = run_id {
+            for e in &pre_errors {
+                let _ = self.db.record_error(id, &e.path, &e.message).await;
+            }
+        }
+        let lost = result.connection_lost.clone();
+        if lost.is_none() {
+            self.clean_up(job, &exec, &remote, &remote_temps).await;
+        }
+        let mut counts = result.counts;
+        counts.skipped += pre_errors.len() as u64;
+        pre_errors.extend(result.errors);
+        let errors = pre_errors;
+        let (status, exit_code) = if lost.is_some() {
+            (RunStatus::Failed, 3)
+        } else if !errors.is_empty() {
+            (RunStatus::Partial, 1)
+        } else {
+            (RunStatus::Success, 0)
+        };
+        Ok(RunReport {
+            job: job.name.clone(),
+            status,
+            counts,
+            errors,
+            duration_ms: 0,
+            message: lost,
+            run_id,
+            exit_code,
+            planned: None,
+        })
+    }
+
+    /// After a run that kept its connection: remove temps no run will resume, settle pending
+    /// conflicts that disappeared, and empty old trash.
+    async fn clean_up(
+        &self,
+        job: &Job,
+        exec: &Executor,
+        remote: &Arc<dyn Remote>,
+        remote_temps: &[RelPath],
+    ) {
+        let failed = exec.failed.lock().unwrap().clone();
+        let keep = |temp: &RelPath| -> bool {
+            let name = temp.name();
+            let real = name
+                .strip_suffix(crate::names::UPLOAD_SUFFIX)
+                .or_else(|| name.strip_suffix(crate::names::DOWNLOAD_SUFFIX))
+                .unwrap_or(name);
+            failed.contains(&temp.with_name(real))
+        };
+        for t in remote_temps.iter().filter(|t| !keep(t)) {
+            if remote.stat(t).await.ok().flatten().is_some() {
+                let _ = remote.remove_file(t).await;
+            }
+        }
+        for t in find_local_temps(&job.local_path)
+            .iter()
+            .filter(|t| !keep(t))
+        {
+            let _ = std::fs::remove_file(t.to_local(&job.local_path));
+        }
+        let pending: BTreeSet<RelPath> = exec.pending.lock().unwrap().clone();
+        if let Ok(list) = self.db.pending_conflicts(Some(job.id)).await {
+            for c in list {
+                if let Ok(p) = RelPath::new(&c.path) {
+                    if !pending.contains(&p) {
+                        let _ = self.db.mark_conflict_resolved(job.id, &p, "gone").await;
+                    }
+                }
+            }
+        }
+        if let Err(e) =
+            crate::execute::trash::purge_local(&job.local_path, job.trash_retention_days)
+        {
+            tracing::warn!(error = %e, "could not empty old local trash");
+        }
+    }
+
+    /// Settles one pending conflict as the user chose.
+    pub async fn resolve(&self, conflict_id: i64, keep: Keep) -> Result<RunReport, SyncError> {
+        let started = Instant::now();
+        let c = self.db.conflict_by_id(conflict_id).await?.ok_or_else(|| {
+            SyncError::Config(format!(
+                "no pending conflict with id {conflict_id}; see `anemone-sync conflicts`"
+            ))
+        })?;
+        let job = self
+            .db
+            .job_by_id(c.job_id)
+            .await?
+            .ok_or_else(|| SyncError::Config("the conflict's job no longer exists".into()))?;
+        let path = RelPath::new(&c.path).map_err(|e| SyncError::Config(e.to_string()))?;
+        let remote = self.open_remote(&job).await?;
+        let local_side = Arc::new(DirRemote::new(job.local_path.clone()));
+        let l = local_side.stat(&path).await.map_err(remote_error_to_sync)?;
+        let r = remote.stat(&path).await.map_err(remote_error_to_sync)?;
+        let (Some(l), Some(r)) = (l, r) else {
+            self.db
+                .mark_conflict_resolved(job.id, &path, "gone")
+                .await?;
+            return Err(SyncError::Config(format!(
+                "{path} is no longer on both sides; the conflict is closed, run `anemone-sync sync {}`",
+                job.name
+            )));
+        };
+        let abs = path.to_local(&job.local_path);
+        let hash = tokio::task::spawn_blocking(move || crate::scan::hash_file(&abs))
+            .await
+            .map_err(|e| SyncError::Config(e.to_string()))?
+            .map_err(|e| SyncError::Config(format!("cannot read {path}: {e}")))?;
+        let local = LocalEntry {
+            path: path.clone(),
+            kind: EntryKind::File,
+            size: l.size,
+            mtime_ns: l.mtime_ns,
+            hash: Some(hash),
+        };
+        let resolution = match keep {
+            Keep::Local => Resolution::UseLocal,
+            Keep::Remote => Resolution::UseRemote,
+            Keep::Both => Resolution::KeepBoth { loser: Side::Local },
+        };
+        let run_id = self.db.start_run(job.id, false).await.ok();
+        let exec = Arc::new(Executor::new(
+            self.db.clone(),
+            job.clone(),
+            run_id,
+            local_side,
+            remote,
+            Arc::new(RunProgress::new(&job.name)),
+            Some(self.events.clone()),
+            self.reconnect_budget,
+        ));
+        let result = exec.resolve(&local, &r, resolution).await;
+        let ok = result.errors.is_empty();
+        if ok {
+            self.db
+                .mark_conflict_resolved(job.id, &path, keep.as_str())
+                .await?;
+        }
+        let status = if ok {
+            RunStatus::Success
+        } else {
+            RunStatus::Partial
+        };
+        if let Some(id) = run_id {
+            let _ = self
+                .db
+                .finish_run(
+                    id,
+                    status,
+                    &result.counts,
+                    Some(&format!("resolved {path}: keep {}", keep.as_str())),
+                )
+                .await;
+        }
+        Ok(RunReport {
+            job: job.name,
+            status,
+            counts: result.counts,
+            errors: result.errors,
+            duration_ms: started.elapsed().as_millis() as u64,
+            message: None,
+            run_id,
+            exit_code: if ok { 0 } else { 1 },
+            planned: None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    Local,
+    Remote,
+    Both,
+}
+
+impl Keep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keep::Local => "local",
+            Keep::Remote => "remote",
+            Keep::Both => "both",
+        }
+    }
+}
+
+fn find_local_temps(root: &Path) -> Vec<RelPath> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<RelPath>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for item in rd.flatten() {
+            let name = item.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Ok(ft) = item.file_type() else { continue };
+            if ft.is_dir() && name != TRASH_DIR {
+                walk(root, &item.path(), out);
+            } else if ft.is_file() && is_temp_name(name) {
+                if let Some(p) = RelPath::from_local(root, &item.path()) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn dry_run_report(job: &Job, actions: &[Action], errors: Vec<FileError>) -> RunReport {
+    let mut counts = Counts::default();
+    let mut planned = Vec::new();
+    let mut errors = errors;
+    for a in actions {
+        let name = match a {
+            Action::Upload { local, .. } => {
+                counts.uploaded += 1;
+                counts.bytes_up += local.size;
+                "upload"
+            }
+            Action::Download { remote, .. } => {
+                counts.downloaded += 1;
+                counts.bytes_down += remote.size;
+                "download"
+            }
+            Action::CreateRemoteDir { .. } => "create remote folder",
+            Action::CreateLocalDir { .. } => "create local folder",
+            Action::DeleteLocal { .. } => {
+                counts.deleted_local += 1;
+                "delete local"
+            }
+            Action::DeleteRemote { .. } => {
+                counts.deleted_remote += 1;
+                "delete remote"
+            }
+            Action::Conflict { .. } => {
+                counts.conflicts += 1;
+                "conflict"
+            }
+            Action::Skip { path, reason } => {
+                counts.skipped += 1;
+                errors.push(FileError {
+                    path: path.as_str().to_string(),
+                    message: reason.clone(),
+                });
+                "skip"
+            }
+            Action::Record { .. } | Action::Forget { .. } => continue,
+        };
+        planned.push(PlannedAction {
+            path: a.path().as_str().to_string(),
+            action: name,
+        });
+    }
+    RunReport {
+        job: job.name.clone(),
+        status: if errors.is_empty() {
+            RunStatus::Success
+        } else {
+            RunStatus::Partial
+        },
+        counts,
+        exit_code: if errors.is_empty() { 0 } else { 1 },
+        errors,
+        duration_ms: 0,
+        message: Some("dry run: nothing was changed".into()),
+        run_id: None,
+        planned: Some(planned),
+    }
+}

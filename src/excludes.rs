@@ -1,0 +1,125 @@
+//! Which paths a job ignores on both sides: the user's globs plus defaults for OS junk, Office
+//! lock files and our own temp and trash names.
+//!
+//! A pattern without `/` matches a name at any depth (`*.tmp`, `node_modules`); a pattern with
+//! `/` matches the whole path from the job's root (`build/**`, `docs/draft.txt`). An excluded
+//! folder excludes everything under it. Excluded paths are invisible to the reconciler on all
+//! three trees, so excluding something never deletes it anywhere.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::names::{DOWNLOAD_SUFFIX, TRASH_DIR, UPLOAD_SUFFIX};
+use crate::relpath::RelPath;
+
+/// Always ignored. Our temp and trash names are here so they are never synced or deleted.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    "~$*",
+    ".~lock.*#",
+    "*.tmp",
+    TRASH_DIR,
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid exclude pattern {pattern:?}: {reason}")]
+pub struct ExcludeError {
+    pub pattern: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Excludes {
+    names: GlobSet,
+    paths: GlobSet,
+}
+
+impl Excludes {
+    pub fn new(user: &[String]) -> Result<Excludes, ExcludeError> {
+        let mut names = GlobSetBuilder::new();
+        let mut paths = GlobSetBuilder::new();
+        let user = user.iter().map(String::as_str);
+        for pat in DEFAULT_EXCLUDES.iter().copied().chain(user) {
+            let pat = pat.trim().trim_end_matches('/');
+            if pat.is_empty() {
+                continue;
+            }
+            let glob = Glob::new(pat.trim_start_matches('/')).map_err(|e| ExcludeError {
+                pattern: pat.to_string(),
+                reason: e.kind().to_string(),
+            })?;
+            if pat.contains('/') {
+                paths.add(glob);
+            } else {
+                names.add(glob);
+            }
+        }
+        let build = |b: GlobSetBuilder| {
+            b.build().map_err(|e| ExcludeError {
+                pattern: String::new(),
+                reason: e.to_string(),
+            })
+        };
+        Ok(Excludes {
+            names: build(names)?,
+            paths: build(paths)?,
+        })
+    }
+
+    /// Whether this one entry is excluded by its own name or path (not its ancestors').
+    pub fn excludes_entry(&self, path: &RelPath) -> bool {
+        let name = path.name();
+        name.ends_with(UPLOAD_SUFFIX)
+            || name.ends_with(DOWNLOAD_SUFFIX)
+            || self.names.is_match(name)
+            || self.paths.is_match(path.as_str())
+    }
+
+    /// Whether the path or any of its ancestors is excluded.
+    pub fn is_excluded(&self, path: &RelPath) -> bool {
+        self.excludes_entry(path) || path.ancestors().any(|a| self.excludes_entry(&a))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> RelPath {
+        RelPath::new(s).unwrap()
+    }
+
+    #[test]
+    fn defaults_and_user_patterns() {
+        let ex =
+            Excludes::new(&["*.bak".into(), "build/**".into(), "node_modules".into()]).unwrap();
+        for yes in [
+            ".DS_Store",
+            "a/Thumbs.db",
+            "~$report.docx",
+            "x/y.tmp",
+            "f.txt.anemone-uploading",
+            ".anemone-trash/2026/x",
+            "old.bak",
+            "build/out/a.o",
+            "web/node_modules/x.js",
+        ] {
+            assert!(ex.is_excluded(&p(yes)), "{yes} should be excluded");
+        }
+        for no in [
+            "report.docx",
+            "a/b/photo.jpg",
+            "buildings/x",
+            ".config/app.toml",
+        ] {
+            assert!(!ex.is_excluded(&p(no)), "{no} should be synced");
+        }
+    }
+
+    #[test]
+    fn bad_pattern_is_named() {
+        let e = Excludes::new(&["a[".into()]).unwrap_err();
+        assert!(e.to_string().contains("a["));
+    }
+}

@@ -1,0 +1,692 @@
+//! Execution of a reconciled plan against both sides.
+//!
+//! Order: folders to create (parents first), then transfers, conflicts and records (in
+//! parallel, `job.parallel` at a time), then file deletions, then folder deletions (deepest
+//! first). Copies come before deletions so an interrupted run never holds fewer copies of a
+//! file than before it started.
+//!
+//! Every destructive step re-checks its target against the scan just before acting; what
+//! changed meanwhile is left for the next run. What is deleted or overwritten goes to the
+//! side's trash. The base tree is updated as each file finishes.
+
+pub mod dirs;
+pub mod retry;
+pub mod transfer;
+pub mod trash;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+
+pub use crate::reconcile::Side;
+
+use crate::db::history::{Counts, FileError};
+use crate::db::jobs::Job;
+use crate::db::Db;
+use crate::names::conflict_name;
+use crate::progress::{Event, EventSender, RunProgress};
+use crate::reconcile::{settle, Action, Resolution};
+use crate::relpath::RelPath;
+use crate::remote::{EntryKind, Remote, RemoteEntry, RemoteError, RemoteErrorKind};
+use crate::tree::{BaseEntry, LocalEntry};
+
+use dirs::DirCache;
+use retry::ReconnectGate;
+use transfer::{CopyError, CopyRequest, Snapshot};
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Local => "local side",
+            Side::Remote => "remote",
+        })
+    }
+}
+
+/// What happened to one action.
+pub(crate) enum Outcome {
+    /// Done; `what` names it for history (uploaded, downloaded, deleted_local, ...).
+    Done {
+        what: &'static str,
+        bytes: u64,
+        path: RelPath,
+    },
+    /// Several steps done (a keep-both conflict).
+    Many(Vec<Outcome>),
+    /// Nothing to report (records, forgets).
+    Quiet,
+    /// A conflict waits for the user.
+    Pending,
+    /// Left for the next run (changed since the scan).
+    Deferred(String),
+    Failed(RemoteError),
+}
+
+pub struct Executor {
+    pub db: Db,
+    pub job: Job,
+    pub run_id: Option<i64>,
+    pub local: Arc<dyn Remote>,
+    pub remote: Arc<dyn Remote>,
+    pub gate: ReconnectGate,
+    pub dirs: DirCache,
+    pub progress: Arc<RunProgress>,
+    pub events: Option<EventSender>,
+    /// Names trash folders and conflict copies of this run.
+    pub stamp: String,
+    pub host: String,
+    pub pipeline_depth: usize,
+    counts: Mutex<Counts>,
+    errors: Mutex<Vec<FileError>>,
+    /// Paths whose transfer failed this run (their temps are kept for resuming).
+    pub failed: Mutex<BTreeSet<RelPath>>,
+    /// Paths left as pending conflicts this run.
+    pub pending: Mutex<BTreeSet<RelPath>>,
+}
+
+pub struct ExecResult {
+    pub counts: Counts,
+    pub errors: Vec<FileError>,
+    /// The connection was lost for good: the run failed.
+    pub connection_lost: Option<String>,
+}
+
+impl Executor {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: Db,
+        job: Job,
+        run_id: Option<i64>,
+        local: Arc<dyn Remote>,
+        remote: Arc<dyn Remote>,
+        progress: Arc<RunProgress>,
+        events: Option<EventSender>,
+        reconnect_budget: std::time::Duration,
+    ) -> Executor {
+        let now = chrono::Local::now();
+        Executor {
+            gate: ReconnectGate::new(remote.clone(), reconnect_budget),
+            db,
+            job,
+            run_id,
+            local,
+            remote,
+            dirs: DirCache::default(),
+            progress,
+            events,
+            stamp: now.format("%Y-%m-%d %H%M%S").to_string(),
+            host: gethostname::gethostname().to_string_lossy().to_string(),
+            pipeline_depth: 8,
+            counts: Mutex::new(Counts::default()),
+            errors: Mutex::new(Vec::new()),
+            failed: Mutex::new(BTreeSet::new()),
+            pending: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    pub fn side(&self, s: Side) -> &Arc<dyn Remote> {
+        match s {
+            Side::Local => &self.local,
+            Side::Remote => &self.remote,
+        }
+    }
+
+    fn emit(&self, e: Event) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(e);
+        }
+    }
+
+    /// Runs the plan. Skips are reported as per-file errors and counted as skipped.
+    pub async fn run(self: &Arc<Self>, actions: Vec<Action>) -> ExecResult {
+        let mut creates = Vec::new();
+        let mut middle = Vec::new();
+        let mut file_deletes = Vec::new();
+        let mut dir_deletes = Vec::new();
+        for a in actions {
+            match &a {
+                Action::CreateLocalDir { .. } | Action::CreateRemoteDir { .. } => creates.push(a),
+                Action::DeleteLocal { local } if local.kind == EntryKind::Dir => {
+                    dir_deletes.push(a)
+                }
+                Action::DeleteRemote { remote } if remote.kind == EntryKind::Dir => {
+                    dir_deletes.push(a)
+                }
+                Action::DeleteLocal { .. } | Action::DeleteRemote { .. } => file_deletes.push(a),
+                Action::Skip { path, reason } => {
+                    self.counts.lock().unwrap().skipped += 1;
+                    self.file_error(path, reason).await;
+                }
+                _ => middle.push(a),
+            }
+        }
+        let transfers = middle
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a,
+                    Action::Upload { .. } | Action::Download { .. } | Action::Conflict { .. }
+                )
+            })
+            .count();
+        let bytes: u64 = middle
+            .iter()
+            .map(|a| match a {
+                Action::Upload { local, .. } => local.size,
+                Action::Download { remote, .. } => remote.size,
+                _ => 0,
+            })
+            .sum();
+        self.progress.files_total.store(
+            (transfers + file_deletes.len() + creates.len() + dir_deletes.len()) as u64,
+            Ordering::Relaxed,
+        );
+        self.progress.bytes_total.store(bytes, Ordering::Relaxed);
+
+        creates.sort_by(|a, b| a.path().cmp(b.path()));
+        for a in creates {
+            self.run_one(a).await;
+        }
+        self.run_parallel(middle).await;
+        self.run_parallel(file_deletes).await;
+        dir_deletes.sort_by_key(|a| std::cmp::Reverse(a.path().depth()));
+        for a in dir_deletes {
+            self.run_one(a).await;
+        }
+
+        let connection_lost = self.gate.is_dead().then(|| {
+            format!(
+                "lost the connection to {} and it did not come back; the next sync will finish the work",
+                self.remote.describe()
+            )
+        });
+        ExecResult {
+            counts: self.counts.lock().unwrap().clone(),
+            errors: self.errors.lock().unwrap().clone(),
+            connection_lost,
+        }
+    }
+
+    /// Carries out the user's choice for one pending conflict.
+    pub async fn resolve(
+        self: &Arc<Self>,
+        local: &LocalEntry,
+        remote: &RemoteEntry,
+        resolution: Resolution,
+    ) -> ExecResult {
+        let outcome = match self.apply_resolution(local, remote, resolution).await {
+            Ok(o) => o,
+            Err(e) => Outcome::Failed(e),
+        };
+        self.account(&local.path, outcome).await;
+        ExecResult {
+            counts: self.counts.lock().unwrap().clone(),
+            errors: self.errors.lock().unwrap().clone(),
+            connection_lost: None,
+        }
+    }
+
+    async fn run_parallel(self: &Arc<Self>, actions: Vec<Action>) {
+        let sem = Arc::new(Semaphore::new(self.job.parallel.max(1) as usize));
+        let mut set = tokio::task::JoinSet::new();
+        for a in actions {
+            if self.gate.is_dead() {
+                break;
+            }
+            let permit = sem.clone().acquire_owned().await.expect("semaphore open");
+            let me = self.clone();
+            set.spawn(async move {
+                me.run_one(a).await;
+                drop(permit);
+            });
+        }
+        while set.join_next().await.is_some() {}
+    }
+
+    async fn run_one(&self, action: Action) {
+        let path = action.path().clone();
+        let span = tracing::info_span!("file", path = %path);
+        let _g = span.enter();
+        let outcome = self.execute(action).await;
+        self.account(&path, outcome).await;
+        self.progress.files_done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn account(&self, path: &RelPath, outcome: Outcome) {
+        match outcome {
+            Outcome::Done { what, bytes, path } => {
+                {
+                    let mut c = self.counts.lock().unwrap();
+                    match what {
+                        "uploaded" => {
+                            c.uploaded += 1;
+                            c.bytes_up += bytes;
+                        }
+                        "downloaded" => {
+                            c.downloaded += 1;
+                            c.bytes_down += bytes;
+                        }
+                        "deleted_local" => c.deleted_local += 1,
+                        "deleted_remote" => c.deleted_remote += 1,
+                        _ => {}
+                    }
+                }
+                if let Some(run) = self.run_id {
+                    let _ = self.db.record_file(run, path.as_str(), what, bytes).await;
+                }
+                self.emit(Event::FileDone {
+                    job: self.job.name.clone(),
+                    path: path.as_str().to_string(),
+                    action: what.to_string(),
+                    bytes,
+                });
+            }
+            Outcome::Many(list) => {
+                for o in list {
+                    Box::pin(self.account(path, o)).await;
+                }
+            }
+            Outcome::Quiet => {}
+            Outcome::Pending => {
+                self.pending.lock().unwrap().insert(path.clone());
+                self.counts.lock().unwrap().conflicts += 1;
+                if let Some(run) = self.run_id {
+                    let _ = self
+                        .db
+                        .record_file(run, path.as_str(), "conflict_pending", 0)
+                        .await;
+                }
+            }
+            Outcome::Deferred(why) => {
+                tracing::info!(path = %path, reason = %why, "left for the next run");
+                self.counts.lock().unwrap().skipped += 1;
+            }
+            Outcome::Failed(e) => {
+                self.failed.lock().unwrap().insert(path.clone());
+                self.file_error(path, &e.message).await;
+            }
+        }
+    }
+
+    async fn file_error(&self, path: &RelPath, message: &str) {
+        tracing::warn!(path = %path, error = %message, "file not synced");
+        self.errors.lock().unwrap().push(FileError {
+            path: path.as_str().to_string(),
+            message: message.to_string(),
+        });
+        if let Some(run) = self.run_id {
+            let _ = self.db.record_error(run, path.as_str(), message).await;
+        }
+        self.emit(Event::FileFailed {
+            job: self.job.name.clone(),
+            path: path.as_str().to_string(),
+            message: message.to_string(),
+        });
+    }
+
+    async fn put_base(&self, e: &BaseEntry) -> Result<(), RemoteError> {
+        self.db
+            .put_base(self.job.id, e)
+            .await
+            .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))
+    }
+
+    async fn forget_base(&self, path: &RelPath) -> Result<(), RemoteError> {
+        self.db
+            .forget_base(self.job.id, path)
+            .await
+            .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))
+    }
+
+    async fn execute(&self, action: Action) -> Outcome {
+        let res = match action {
+            Action::Upload { local, replaces } => {
+                self.upload(
+                    &local,
+                    &local.path,
+                    replaces.as_ref().map(Snapshot::of_remote),
+                )
+                .await
+            }
+            Action::Download { remote, replaces } => {
+                self.download(&remote, &remote.path, replaces.as_ref().map(local_snapshot))
+                    .await
+            }
+            Action::CreateRemoteDir { local } => self.create_dir(Side::Remote, &local.path).await,
+            Action::CreateLocalDir { remote } => self.create_dir(Side::Local, &remote.path).await,
+            Action::DeleteLocal { local } => {
+                self.delete(Side::Local, &local.path, local.kind, local_snapshot(&local))
+                    .await
+            }
+            Action::DeleteRemote { remote } => {
+                self.delete(
+                    Side::Remote,
+                    &remote.path,
+                    remote.kind,
+                    Snapshot::of_remote(&remote),
+                )
+                .await
+            }
+            Action::Record { local, remote } => self
+                .put_base(&BaseEntry::synced(&local, &remote))
+                .await
+                .map(|_| Outcome::Quiet),
+            Action::Forget { path } => self.forget_base(&path).await.map(|_| Outcome::Quiet),
+            Action::Conflict {
+                local,
+                remote,
+                same_size,
+            } => self.conflict(&local, &remote, same_size).await,
+            Action::Skip { .. } => Ok(Outcome::Quiet),
+        };
+        match res {
+            Ok(o) => o,
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+
+    /// Copies the local file at `local.path` to `dst` on the remote.
+    async fn upload(
+        &self,
+        local: &LocalEntry,
+        dst: &RelPath,
+        replaces: Option<Snapshot>,
+    ) -> Result<Outcome, RemoteError> {
+        let req = CopyRequest {
+            from: Side::Local,
+            src_path: &local.path,
+            dst_path: dst,
+            src: local_snapshot(local),
+            src_hash: local.hash,
+            replaces,
+        };
+        match self.gate.retry(|| self.copy_retryable(&req)).await {
+            Ok(Ok(c)) => {
+                let local_now = LocalEntry {
+                    path: dst.clone(),
+                    kind: EntryKind::File,
+                    size: c.src.size,
+                    mtime_ns: c.src.mtime_ns,
+                    hash: Some(c.hash),
+                };
+                self.put_base(&BaseEntry::synced(&local_now, &c.dst))
+                    .await?;
+                Ok(Outcome::Done {
+                    what: "uploaded",
+                    bytes: c.bytes,
+                    path: dst.clone(),
+                })
+            }
+            Ok(Err(why)) => Ok(Outcome::Deferred(why)),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn download(
+        &self,
+        remote: &RemoteEntry,
+        dst: &RelPath,
+        replaces: Option<Snapshot>,
+    ) -> Result<Outcome, RemoteError> {
+        let req = CopyRequest {
+            from: Side::Remote,
+            src_path: &remote.path,
+            dst_path: dst,
+            src: Snapshot::of_remote(remote),
+            src_hash: None,
+            replaces,
+        };
+        match self.gate.retry(|| self.copy_retryable(&req)).await {
+            Ok(Ok(c)) => {
+                let local_now = LocalEntry {
+                    path: dst.clone(),
+                    kind: EntryKind::File,
+                    size: c.dst.size,
+                    mtime_ns: c.dst.mtime_ns,
+                    hash: Some(c.hash),
+                };
+                let mut remote_now = c.src.clone();
+                remote_now.path = dst.clone();
+                self.put_base(&BaseEntry::synced(&local_now, &remote_now))
+                    .await?;
+                Ok(Outcome::Done {
+                    what: "downloaded",
+                    bytes: c.bytes,
+                    path: dst.clone(),
+                })
+            }
+            Ok(Err(why)) => Ok(Outcome::Deferred(why)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A copy whose "changed since the scan" outcome is a value, so only real errors retry.
+    async fn copy_retryable(
+        &self,
+        req: &CopyRequest<'_>,
+    ) -> Result<Result<transfer::Copied, String>, RemoteError> {
+        match self.copy_file(req).await {
+            Ok(c) => Ok(Ok(c)),
+            Err(CopyError::Changed(why)) => Ok(Err(why)),
+            Err(CopyError::Failed(e)) => Err(e),
+        }
+    }
+
+    async fn create_dir(&self, side: Side, path: &RelPath) -> Result<Outcome, RemoteError> {
+        let target = self.side(side).clone();
+        self.gate
+            .retry(|| self.dirs.ensure(target.as_ref(), side, path))
+            .await?;
+        let l = self.local.stat(path).await?;
+        let r = self.remote.stat(path).await?;
+        if let (Some(l), Some(r)) = (l, r) {
+            let local = LocalEntry {
+                path: path.clone(),
+                kind: EntryKind::Dir,
+                size: 0,
+                mtime_ns: l.mtime_ns,
+                hash: None,
+            };
+            self.put_base(&BaseEntry::synced(&local, &r)).await?;
+        }
+        Ok(Outcome::Quiet)
+    }
+
+    async fn delete(
+        &self,
+        side: Side,
+        path: &RelPath,
+        kind: EntryKind,
+        expected: Snapshot,
+    ) -> Result<Outcome, RemoteError> {
+        let target = self.side(side).clone();
+        let what = match side {
+            Side::Local => "deleted_local",
+            Side::Remote => "deleted_remote",
+        };
+        if kind == EntryKind::Dir {
+            return match self.gate.retry(|| target.remove_dir(path)).await {
+                Ok(()) => {
+                    self.forget_base(path).await?;
+                    Ok(Outcome::Quiet)
+                }
+                // Still holds something (a file excluded from sync, or new content): keep it.
+                Err(e)
+                    if matches!(
+                        e.kind,
+                        RemoteErrorKind::NotEmpty | RemoteErrorKind::NotFound
+                    ) =>
+                {
+                    Ok(Outcome::Quiet)
+                }
+                Err(e) => Err(e),
+            };
+        }
+        let current = self.gate.retry(|| target.stat(path)).await?;
+        match current {
+            None => {
+                self.forget_base(path).await?;
+                Ok(Outcome::Quiet)
+            }
+            Some(cur) if expected.matches(&cur) => {
+                self.gate
+                    .retry(|| {
+                        trash::move_to_trash(target.as_ref(), side, &self.dirs, &self.stamp, path)
+                    })
+                    .await?;
+                self.forget_base(path).await?;
+                Ok(Outcome::Done {
+                    what,
+                    bytes: 0,
+                    path: path.clone(),
+                })
+            }
+            Some(_) => Ok(Outcome::Deferred(format!(
+                "{path} changed on the {side} during the sync; it will be synced on the next run"
+            ))),
+        }
+    }
+
+    async fn conflict(
+        &self,
+        local: &LocalEntry,
+        remote: &RemoteEntry,
+        same_size: bool,
+    ) -> Result<Outcome, RemoteError> {
+        let path = &local.path;
+        if same_size {
+            let (h, _) = self
+                .gate
+                .retry(|| self.hash_remote(Side::Remote, path))
+                .await?;
+            if Some(h) == local.hash {
+                // Same bytes on both sides: record, transfer nothing.
+                self.put_base(&BaseEntry::synced(local, remote)).await?;
+                return Ok(Outcome::Quiet);
+            }
+        }
+        let resolution = settle(
+            self.job.conflict_policy,
+            self.job.mode,
+            local.mtime_ns,
+            remote.mtime_ns,
+        );
+        self.counts.lock().unwrap().conflicts += if resolution == Resolution::Ask { 0 } else { 1 };
+        self.apply_resolution(local, remote, resolution).await
+    }
+
+    /// Carries out a conflict resolution (also used by `resolve`).
+    pub(crate) async fn apply_resolution(
+        &self,
+        local: &LocalEntry,
+        remote: &RemoteEntry,
+        resolution: Resolution,
+    ) -> Result<Outcome, RemoteError> {
+        let path = &local.path;
+        match resolution {
+            Resolution::Ask => {
+                self.db
+                    .put_conflict(
+                        self.job.id,
+                        path,
+                        local.size,
+                        local.mtime_ns,
+                        remote.size,
+                        remote.mtime_ns,
+                    )
+                    .await
+                    .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))?;
+                Ok(Outcome::Pending)
+            }
+            Resolution::UseLocal => {
+                self.upload(local, path, Some(Snapshot::of_remote(remote)))
+                    .await
+            }
+            Resolution::UseRemote => {
+                self.download(remote, path, Some(local_snapshot(local)))
+                    .await
+            }
+            Resolution::KeepBoth { loser } => {
+                let cname = self.free_conflict_name(path).await?;
+                let loser_side = self.side(loser).clone();
+                // The loser must still be what the scan saw before it is renamed.
+                let expected = match loser {
+                    Side::Local => local_snapshot(local),
+                    Side::Remote => Snapshot::of_remote(remote),
+                };
+                match loser_side.stat(path).await? {
+                    Some(cur) if expected.matches(&cur) => {}
+                    _ => {
+                        return Ok(Outcome::Deferred(format!(
+                            "{path} changed on the {loser} during the sync; it will be synced on the next run"
+                        )))
+                    }
+                }
+                self.gate
+                    .retry(|| loser_side.rename(path, &cname, false))
+                    .await?;
+                let mut steps = vec![Outcome::Done {
+                    what: if loser == Side::Local {
+                        "conflict_copy_local"
+                    } else {
+                        "conflict_copy_remote"
+                    },
+                    bytes: 0,
+                    path: cname.clone(),
+                }];
+                let may_write_local = self.job.mode != crate::reconcile::Mode::Upload;
+                let may_write_remote = self.job.mode != crate::reconcile::Mode::Download;
+                match loser {
+                    Side::Local => {
+                        steps.push(self.download(remote, path, None).await?);
+                        if may_write_remote {
+                            let moved = LocalEntry {
+                                path: cname.clone(),
+                                ..local.clone()
+                            };
+                            steps.push(self.upload(&moved, &cname, None).await?);
+                        }
+                    }
+                    Side::Remote => {
+                        steps.push(self.upload(local, path, None).await?);
+                        if may_write_local {
+                            // A rename moves the change time; compare size and time only.
+                            let moved = RemoteEntry {
+                                path: cname.clone(),
+                                ctime_ns: None,
+                                ..remote.clone()
+                            };
+                            steps.push(self.download(&moved, &cname, None).await?);
+                        }
+                    }
+                }
+                Ok(Outcome::Many(steps))
+            }
+        }
+    }
+
+    /// A conflict-copy name free on both sides.
+    async fn free_conflict_name(&self, path: &RelPath) -> Result<RelPath, RemoteError> {
+        let base = conflict_name(path, &self.host, &self.stamp);
+        let mut candidate = base.clone();
+        for n in 2..100 {
+            let taken = self.local.stat(&candidate).await?.is_some()
+                || self.remote.stat(&candidate).await?.is_some();
+            if !taken {
+                return Ok(candidate);
+            }
+            candidate = conflict_name(path, &self.host, &format!("{} {n}", self.stamp));
+        }
+        Ok(candidate)
+    }
+}
+
+pub fn local_snapshot(l: &LocalEntry) -> Snapshot {
+    Snapshot {
+        size: l.size,
+        mtime_ns: l.mtime_ns,
+        ctime_ns: None,
+    }
+}

@@ -1,0 +1,467 @@
+//! Copying one file from one side to the other, safely.
+//!
+//! 1. The bytes go to a temp name beside the target (`NAME.anemone-uploading` on the remote,
+//!    `NAME.anemone-downloading` locally), never to the real name.
+//! 2. Reads and writes are pipelined: up to `depth` chunks of at most [`MAX_CHUNK`] in flight each
+//!    way. Chunks are hashed (blake3) in order as they are read.
+//! 3. Large transfers record how far the temp is known to be complete (a contiguous prefix the
+//!    destination acknowledged); an interrupted one resumes from there when the source is
+//!    unchanged.
+//! 4. The source is checked again afterwards (hash for a local source, metadata for a remote
+//!    one); a source that changed meanwhile is left for the next run.
+//! 5. The temp gets the source's modification time and is closed (flushed).
+//! 6. Just before replacing, the target is checked to still be what the scan saw; the old
+//!    version goes to the trash; then the temp is renamed to the real name.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::db::state::{Direction, TransferRecord};
+use crate::names::{DOWNLOAD_SUFFIX, UPLOAD_SUFFIX};
+use crate::progress;
+use crate::relpath::RelPath;
+use crate::remote::{
+    RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader, RemoteWriter, MAX_CHUNK,
+};
+use crate::tree::Hash;
+
+use super::{Executor, Side};
+
+/// Files at least this large record their progress for resuming.
+pub const RESUME_MIN_SIZE: u64 = 8 * 1024 * 1024;
+/// How often (in bytes) the resume point is saved.
+const RESUME_STEP: u64 = 8 * 1024 * 1024;
+
+/// What a file looked like at the scan: the executor refuses to act on a file that no longer
+/// matches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub size: u64,
+    pub mtime_ns: i64,
+    /// Compared only when known on both sides (a remote change time).
+    pub ctime_ns: Option<i64>,
+}
+
+impl Snapshot {
+    pub fn matches(&self, e: &RemoteEntry) -> bool {
+        let ctime_ok = match (self.ctime_ns, e.ctime_ns) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        e.kind == crate::remote::EntryKind::File
+            && e.size == self.size
+            && e.mtime_ns == self.mtime_ns
+            && ctime_ok
+    }
+
+    pub fn of_remote(e: &RemoteEntry) -> Snapshot {
+        Snapshot {
+            size: e.size,
+            mtime_ns: e.mtime_ns,
+            ctime_ns: e.ctime_ns,
+        }
+    }
+}
+
+pub struct CopyRequest<'a> {
+    pub from: Side,
+    pub src_path: &'a RelPath,
+    pub dst_path: &'a RelPath,
+    pub src: Snapshot,
+    /// Content hash of the source when known (a scanned local file).
+    pub src_hash: Option<Hash>,
+    /// What is at `dst_path` now; `None` when nothing should be there.
+    pub replaces: Option<Snapshot>,
+}
+
+pub struct Copied {
+    pub hash: Hash,
+    /// The source as checked after the copy.
+    pub src: RemoteEntry,
+    /// The destination file under its real name.
+    pub dst: RemoteEntry,
+    pub bytes: u64,
+}
+
+#[derive(Debug)]
+pub enum CopyError {
+    /// Something changed since the scan; left for the next run.
+    Changed(String),
+    Failed(RemoteError),
+}
+
+impl From<RemoteError> for CopyError {
+    fn from(e: RemoteError) -> Self {
+        CopyError::Failed(e)
+    }
+}
+
+pub fn temp_path(path: &RelPath, to: Side) -> RelPath {
+    let suffix = match to {
+        Side::Remote => UPLOAD_SUFFIX,
+        Side::Local => DOWNLOAD_SUFFIX,
+    };
+    path.with_name(&format!("{}{}", path.name(), suffix))
+}
+
+impl Executor {
+    pub async fn copy_file(&self, req: &CopyRequest<'_>) -> Result<Copied, CopyError> {
+        let to = req.from.other();
+        let (src_side, dst_side) = (self.side(req.from), self.side(to));
+        let temp = temp_path(req.dst_path, to);
+        let direction = if req.from == Side::Local {
+            Direction::Up
+        } else {
+            Direction::Down
+        };
+        let size = req.src.size;
+        let job_id = self.job.id;
+
+        if let Some(parent) = req.dst_path.parent() {
+            self.dirs.ensure(dst_side.as_ref(), to, &parent).await?;
+        }
+        let reader = src_side.open_read(req.src_path).await?;
+        if reader.len() != size {
+            let _ = reader.close().await;
+            return Err(CopyError::Changed(format!(
+                "{} changed during the sync",
+                req.src_path
+            )));
+        }
+
+        // Resume an interrupted transfer of the same source, or start afresh.
+        let mut start = 0;
+        let mut writer: Option<Arc<dyn RemoteWriter>> = None;
+        if size >= RESUME_MIN_SIZE {
+            let rec = self
+                .db
+                .transfer_record(job_id, req.dst_path, direction)
+                .await
+                .ok()
+                .flatten();
+            if let Some(rec) = rec.filter(|r| {
+                r.source_size == size && r.source_mtime_ns == req.src.mtime_ns && r.committed > 0
+            }) {
+                if let Ok(w) = dst_side.open_write(&temp, false).await {
+                    let have = w.len().await.unwrap_or(0);
+                    if have >= rec.committed {
+                        start = rec.committed;
+                        tracing::info!(path = %req.dst_path, offset = start, "resuming transfer");
+                    }
+                    writer = Some(w);
+                }
+            }
+        }
+        let writer = match writer {
+            Some(w) if start > 0 => w,
+            Some(w) => {
+                w.set_len(0).await?;
+                w
+            }
+            None => dst_side.open_write(&temp, true).await?,
+        };
+        if size >= RESUME_MIN_SIZE {
+            let rec = TransferRecord {
+                source_size: size,
+                source_mtime_ns: req.src.mtime_ns,
+                committed: start,
+            };
+            let _ = self
+                .db
+                .put_transfer_record(job_id, req.dst_path, direction, &rec)
+                .await;
+        }
+
+        // The hash covers the whole file: a resumed prefix is hashed from the local copy.
+        let mut hasher = blake3::Hasher::new();
+        if start > 0 {
+            let prefix_reader: Arc<dyn RemoteReader> = match req.from {
+                Side::Local => reader.clone(),
+                Side::Remote => self.side(Side::Local).open_read(&temp).await?,
+            };
+            hash_prefix(&prefix_reader, start, &mut hasher).await?;
+        }
+
+        let path_str = req.dst_path.as_str().to_string();
+        let pdir = if direction == Direction::Up {
+            progress::Direction::Up
+        } else {
+            progress::Direction::Down
+        };
+        self.progress.transfer_started(&path_str, pdir, size);
+        self.progress.transfer_bytes(&path_str, start);
+        let pumped = self
+            .pump(
+                &reader,
+                &writer,
+                start,
+                size,
+                &mut hasher,
+                req.dst_path,
+                direction,
+                &path_str,
+            )
+            .await;
+        self.progress.transfer_ended(&path_str);
+        let _ = reader.close().await;
+        if let Err(e) = pumped {
+            let _ = writer.close().await;
+            return Err(e);
+        }
+        let hash: Hash = *hasher.finalize().as_bytes();
+
+        // The source must still be what we copied.
+        let src_now = src_side.stat(req.src_path).await?;
+        let src_same = src_now.as_ref().is_some_and(|e| req.src.matches(e));
+        let hash_same = req.src_hash.is_none_or(|h| h == hash);
+        if !src_same || !hash_same {
+            let _ = writer.close().await;
+            self.discard_temp(to, &temp, req.dst_path, direction).await;
+            return Err(CopyError::Changed(format!(
+                "{} changed while it was being copied; it will be synced on the next run",
+                req.src_path
+            )));
+        }
+        let src_now = src_now.expect("checked above");
+
+        if start > 0 {
+            writer.set_len(size).await?;
+        }
+        writer.set_mtime(req.src.mtime_ns).await?;
+        writer.close().await?;
+
+        // Replace the target only if it is still what the scan saw.
+        if let Some(expected) = &req.replaces {
+            match dst_side.stat(req.dst_path).await? {
+                Some(cur) if expected.matches(&cur) => {
+                    super::trash::move_to_trash(
+                        dst_side.as_ref(),
+                        to,
+                        &self.dirs,
+                        &self.stamp,
+                        req.dst_path,
+                    )
+                    .await?;
+                }
+                _ => {
+                    self.discard_temp(to, &temp, req.dst_path, direction).await;
+                    return Err(CopyError::Changed(format!(
+                        "{} changed on the {} during the sync; it will be synced on the next run",
+                        req.dst_path, to
+                    )));
+                }
+            }
+        }
+        match dst_side.rename(&temp, req.dst_path, false).await {
+            Ok(()) => {}
+            Err(e) if e.kind == RemoteErrorKind::AlreadyExists => {
+                self.discard_temp(to, &temp, req.dst_path, direction).await;
+                return Err(CopyError::Changed(format!(
+                    "{} appeared on the {} during the sync; it will be synced on the next run",
+                    req.dst_path, to
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if size >= RESUME_MIN_SIZE {
+            let _ = self
+                .db
+                .clear_transfer_record(job_id, req.dst_path, direction)
+                .await;
+        }
+        let dst = dst_side
+            .stat(req.dst_path)
+            .await?
+            .ok_or_else(|| RemoteError::not_found(req.dst_path))?;
+        Ok(Copied {
+            hash,
+            src: src_now,
+            dst,
+            bytes: size - start,
+        })
+    }
+
+    async fn discard_temp(
+        &self,
+        side: Side,
+        temp: &RelPath,
+        dst_path: &RelPath,
+        direction: Direction,
+    ) {
+        let _ = self.side(side).remove_file(temp).await;
+        let _ = self
+            .db
+            .clear_transfer_record(self.job.id, dst_path, direction)
+            .await;
+    }
+
+    /// Moves `[start, size)` from `reader` to `writer` with up to `depth` reads and `depth`
+    /// writes in flight, hashing in order.
+    #[allow(clippy::too_many_arguments)]
+    async fn pump(
+        &self,
+        reader: &Arc<dyn RemoteReader>,
+        writer: &Arc<dyn RemoteWriter>,
+        start: u64,
+        size: u64,
+        hasher: &mut blake3::Hasher,
+        dst_path: &RelPath,
+        direction: Direction,
+        progress_key: &str,
+    ) -> Result<(), CopyError> {
+        let depth = self.pipeline_depth.max(1);
+        let chunk = MAX_CHUNK as u64;
+        let mut next = start;
+        let mut reads: VecDeque<JoinHandle<Result<(u64, Vec<u8>), RemoteError>>> = VecDeque::new();
+        let mut writes: JoinSet<Result<(u64, u64), RemoteError>> = JoinSet::new();
+        // Contiguous prefix the destination acknowledged, for resuming.
+        let mut done: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut watermark = start;
+        let mut saved = start;
+
+        let result: Result<(), CopyError> = async {
+            loop {
+                while reads.len() < depth && next < size {
+                    let len = chunk.min(size - next);
+                    let (r, off) = (reader.clone(), next);
+                    reads.push_back(tokio::spawn(async move {
+                        let data = r.read_at(off, len as usize).await?;
+                        Ok((off, data))
+                    }));
+                    next += len;
+                }
+                let Some(handle) = reads.pop_front() else {
+                    break;
+                };
+                let (off, data) = handle.await.map_err(join_error)??;
+                let expected = chunk.min(size - off);
+                if data.len() as u64 != expected {
+                    return Err(CopyError::Changed(format!(
+                        "{dst_path}: the source got shorter during the copy"
+                    )));
+                }
+                hasher.update(&data);
+                while writes.len() >= depth {
+                    let (o, l) = writes
+                        .join_next()
+                        .await
+                        .expect("non-empty")
+                        .map_err(join_error)??;
+                    self.progress.transfer_bytes(progress_key, l);
+                    done.insert(o, o + l);
+                }
+                let w = writer.clone();
+                writes.spawn(async move {
+                    let len = data.len() as u64;
+                    w.write_at(off, &data).await?;
+                    Ok((off, len))
+                });
+                while let Some(end) = done.remove(&watermark) {
+                    watermark = end;
+                }
+                if size >= RESUME_MIN_SIZE && watermark >= saved + RESUME_STEP {
+                    saved = watermark;
+                    self.save_watermark(dst_path, direction, watermark).await;
+                }
+            }
+            while let Some(res) = writes.join_next().await {
+                let (o, l) = res.map_err(join_error)??;
+                self.progress.transfer_bytes(progress_key, l);
+                done.insert(o, o + l);
+            }
+            Ok(())
+        }
+        .await;
+        if result.is_err() {
+            for h in reads {
+                h.abort();
+            }
+            writes.abort_all();
+            // Keep what the destination acknowledged, so a retry resumes from it.
+            while let Some(Ok(Ok((o, l)))) = writes.join_next().await {
+                done.insert(o, o + l);
+            }
+            while let Some(end) = done.remove(&watermark) {
+                watermark = end;
+            }
+            if size >= RESUME_MIN_SIZE && watermark > saved {
+                self.save_watermark(dst_path, direction, watermark).await;
+            }
+        }
+        result
+    }
+
+    async fn save_watermark(&self, dst_path: &RelPath, direction: Direction, committed: u64) {
+        if let Ok(Some(mut rec)) = self
+            .db
+            .transfer_record(self.job.id, dst_path, direction)
+            .await
+        {
+            rec.committed = committed;
+            let _ = self
+                .db
+                .put_transfer_record(self.job.id, dst_path, direction, &rec)
+                .await;
+        }
+    }
+
+    /// Reads a whole file and returns its hash (to compare contents on both sides).
+    pub async fn hash_remote(
+        &self,
+        side: Side,
+        path: &RelPath,
+    ) -> Result<(Hash, u64), RemoteError> {
+        let reader = self.side(side).open_read(path).await?;
+        let len = reader.len();
+        let mut hasher = blake3::Hasher::new();
+        let r = hash_prefix(&reader, len, &mut hasher).await;
+        let _ = reader.close().await;
+        r?;
+        Ok((*hasher.finalize().as_bytes(), len))
+    }
+}
+
+/// Hashes `[0, len)` of `reader`, several chunks in flight.
+async fn hash_prefix(
+    reader: &Arc<dyn RemoteReader>,
+    len: u64,
+    hasher: &mut blake3::Hasher,
+) -> Result<(), RemoteError> {
+    let chunk = MAX_CHUNK as u64;
+    let mut reads = VecDeque::new();
+    let mut next = 0;
+    loop {
+        while reads.len() < 8 && next < len {
+            let n = chunk.min(len - next);
+            let (r, off) = (reader.clone(), next);
+            reads.push_back(tokio::spawn(
+                async move { r.read_at(off, n as usize).await },
+            ));
+            next += n;
+        }
+        let Some(h) = reads.pop_front() else { break };
+        let data = h
+            .await
+            .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))??;
+        if data.is_empty() {
+            for h in reads {
+                h.abort();
+            }
+            return Err(RemoteError::new(
+                RemoteErrorKind::Other,
+                "file shorter than expected",
+            ));
+        }
+        hasher.update(&data);
+    }
+    Ok(())
+}
+
+fn join_error(e: tokio::task::JoinError) -> CopyError {
+    CopyError::Failed(RemoteError::new(
+        RemoteErrorKind::Other,
+        format!("transfer task failed: {e}"),
+    ))
+}

@@ -1,0 +1,60 @@
+//! The mass-delete guard: a run that would delete a large share of a side, or act on a side
+//! that had files and now looks empty or missing (an unmounted disk, an emptied share), stops
+//! before touching anything unless the user passes `--force`.
+
+use crate::reconcile::Action;
+use crate::remote::EntryKind;
+use crate::tree::{BaseTree, LocalTree, RemoteTree};
+
+/// Below this many files on a side, the percentage rule does not apply (deleting 2 of 3 files
+/// is an ordinary edit, not a disaster); the empty-side rule still does.
+pub const PERCENT_RULE_MIN_FILES: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct GuardViolation(pub String);
+
+pub fn check(
+    actions: &[Action],
+    local: &LocalTree,
+    remote: &RemoteTree,
+    base: &BaseTree,
+    max_delete_percent: u32,
+) -> Result<(), GuardViolation> {
+    let files =
+        |it: &mut dyn Iterator<Item = EntryKind>| it.filter(|k| *k == EntryKind::File).count();
+    let local_files = files(&mut local.values().map(|e| e.kind));
+    let remote_files = files(&mut remote.values().map(|e| e.kind));
+    let base_files = files(&mut base.values().map(|e| e.kind));
+    let del_local = actions
+        .iter()
+        .filter(|a| matches!(a, Action::DeleteLocal { local } if local.kind == EntryKind::File))
+        .count();
+    let del_remote = actions
+        .iter()
+        .filter(|a| matches!(a, Action::DeleteRemote { remote } if remote.kind == EntryKind::File))
+        .count();
+    let hint = "If that is what you want, run the sync again with --force.";
+    if base_files > 0 && local_files == 0 && del_remote > 0 {
+        return Err(GuardViolation(format!(
+            "the local folder looks empty but {base_files} files were synced before; this run would delete {del_remote} files on the remote. Is the disk mounted? {hint}"
+        )));
+    }
+    if base_files > 0 && remote_files == 0 && del_local > 0 {
+        return Err(GuardViolation(format!(
+            "the remote folder looks empty but {base_files} files were synced before; this run would delete {del_local} local files. Is the share emptied or a different one? {hint}"
+        )));
+    }
+    for (side, deletes, total) in [
+        ("local", del_local, local_files),
+        ("remote", del_remote, remote_files),
+    ] {
+        if total >= PERCENT_RULE_MIN_FILES && deletes * 100 > max_delete_percent as usize * total {
+            return Err(GuardViolation(format!(
+                "this run would delete {deletes} of the {total} {side} files ({}%), more than the job's limit of {max_delete_percent}%. {hint}",
+                deletes * 100 / total
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Scanning the local folder: a walk that skips excluded paths and symlinks, and hashes (blake3)
+//! only files whose size or modification time moved since the last sync.
+//!
+//! A folder or file that cannot be read is not treated as gone: it is reported in `unreadable`
+//! and the engine hides that path on all three trees for this run, so nothing is deleted
+//! because of a permission problem.
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::excludes::Excludes;
+use crate::fsmeta;
+use crate::relpath::RelPath;
+use crate::remote::EntryKind;
+use crate::tree::{BaseTree, Hash, LocalEntry, LocalTree};
+
+#[derive(Debug, Default)]
+pub struct LocalScan {
+    pub tree: LocalTree,
+    /// Paths that could not be read, with the reason; hidden from this run.
+    pub unreadable: Vec<(RelPath, String)>,
+    /// Names that are not valid UTF-8 or otherwise cannot be synced (full local paths).
+    pub unsupported: Vec<(PathBuf, String)>,
+    /// How many files were hashed (changed or new since the last sync).
+    pub hashed: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("local folder {0} does not exist")]
+    RootMissing(PathBuf),
+    #[error("local path {0} is not a folder; point the job at a folder")]
+    RootNotDir(PathBuf),
+    #[error("cannot read local folder {path}: {source}")]
+    Root { path: PathBuf, source: io::Error },
+}
+
+pub fn hash_file(path: &Path) -> io::Result<Hash> {
+    let mut f = File::open(path)?;
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(*h.finalize().as_bytes())
+}
+
+/// Walks `root`. Blocking: call from a blocking thread.
+pub fn scan_local(
+    root: &Path,
+    base: &BaseTree,
+    excludes: &Excludes,
+) -> Result<LocalScan, ScanError> {
+    match fs::metadata(root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(ScanError::RootNotDir(root.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(ScanError::RootMissing(root.to_path_buf()))
+        }
+        Err(source) => {
+            return Err(ScanError::Root {
+                path: root.to_path_buf(),
+                source,
+            })
+        }
+    }
+    let mut scan = LocalScan::default();
+    let top = fs::read_dir(root).map_err(|source| ScanError::Root {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    walk(RelPath::root(), top, base, excludes, &mut scan);
+    Ok(scan)
+}
+
+fn walk(dir: RelPath, rd: fs::ReadDir, base: &BaseTree, excludes: &Excludes, scan: &mut LocalScan) {
+    for item in rd {
+        let item = match item {
+            Ok(i) => i,
+            Err(e) => {
+                scan.unreadable
+                    .push((dir.clone(), format!("cannot list the folder: {e}")));
+                return;
+            }
+        };
+        let os_name = item.file_name();
+        let Some(name) = os_name.to_str() else {
+            scan.unsupported.push((
+                item.path(),
+                "the name is not valid UTF-8 and cannot be stored on the share; rename it".into(),
+            ));
+            continue;
+        };
+        let path = dir.join(name);
+        if excludes.excludes_entry(&path) {
+            continue;
+        }
+        let ft = match item.file_type() {
+            Ok(t) => t,
+            Err(e) => {
+                scan.unreadable.push((path, e.to_string()));
+                continue;
+            }
+        };
+        if ft.is_symlink() {
+            // Symlinks are not followed or synced: following them could leave the folder or
+            // loop; copying them is not possible on SMB without server support.
+            continue;
+        }
+        let meta = match item.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                scan.unreadable.push((path, e.to_string()));
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            match fs::read_dir(item.path()) {
+                Ok(sub) => {
+                    scan.tree.insert(path.clone(), dir_entry(&path, &meta));
+                    walk(path, sub, base, excludes, scan);
+                }
+                Err(e) => scan
+                    .unreadable
+                    .push((path, format!("cannot open the folder: {e}"))),
+            }
+            continue;
+        }
+        if !meta.is_file() {
+            continue; // sockets, fifos, devices
+        }
+        let size = meta.len();
+        let mtime_ns = fsmeta::mtime_ns(&meta);
+        let known = base
+            .get(&path)
+            .filter(|b| b.kind == EntryKind::File && b.local_meta_same(size, mtime_ns))
+            .and_then(|b| b.hash);
+        let hash = match known {
+            Some(h) => h,
+            None => match hash_file(&item.path()) {
+                Ok(h) => {
+                    scan.hashed += 1;
+                    h
+                }
+                Err(e) => {
+                    scan.unreadable
+                        .push((path, format!("cannot read the file: {e}")));
+                    continue;
+                }
+            },
+        };
+        scan.tree.insert(
+            path.clone(),
+            LocalEntry {
+                path,
+                kind: EntryKind::File,
+                size,
+                mtime_ns,
+                hash: Some(hash),
+            },
+        );
+    }
+}
+
+fn dir_entry(path: &RelPath, meta: &fs::Metadata) -> LocalEntry {
+    LocalEntry {
+        path: path.clone(),
+        kind: EntryKind::Dir,
+        size: 0,
+        mtime_ns: fsmeta::mtime_ns(meta),
+        hash: None,
+    }
+}
