@@ -1,0 +1,7 @@
+//! Shared test support for the integration tests (one test binary, `tests/tests.rs`).
+//!
+//! - [`samba`]: a real Samba server on loopback, private or shared per test process.
+
+#![allow(dead_code)]
+
+pub mod samba;

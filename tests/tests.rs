@@ -1,0 +1,5 @@
+//! The single integration-test binary: every scenario file is a module here, so they share one
+//! lazily started Samba server (`support::samba::SambaServer::shared()`).
+
+mod smb_remote;
+mod support;
