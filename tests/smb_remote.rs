@@ -547,3 +547,14 @@ async fn hung_server_times_out() {
         assert_eq!(e.kind, RemoteErrorKind::Timeout, "{what}: {e}");
     }
 }
+
+/// What Samba 4.17 does with names Windows reserves: it accepts them and stores them as they
+/// are (the engine, not the remote, decides whether to sync them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn windows_reserved_names_are_stored_as_is_by_samba() {
+    let (dir, remote) = fresh("reserved").await;
+    for n in ["CON", "aux", "COM1", "nul.txt", "trail.", "trail ", " lead"] {
+        put(&remote, n, b"r").await;
+        assert_eq!(std::fs::read(dir.join(n)).unwrap(), b"r", "{n:?}");
+    }
+}

@@ -5,7 +5,8 @@
 //! `PR_SET_PDEATHSIG = SIGKILL`: the death signal fires when the *thread* that forked dies, so it
 //! must be a thread that lives as long as the test process. smbd's own children exit when their
 //! parent dies. Together that means no smbd outlives the test process, including the shared
-//! server whose `Drop` never runs. `kill()` SIGKILLs exactly the processes we started (the
+//! server whose `Drop` never runs. smbd runs in a process group of its own: when it shuts down
+//! it signals its whole group, which must not include the test process. `kill()` SIGKILLs exactly the processes we started (the
 //! parent and its descendants, found through /proc), never others.
 
 use std::io::Write;
@@ -114,6 +115,11 @@ fn spawn_tied_to_process(mut cmd: Command) -> std::io::Result<Child> {
                 0,
             ) != 0
             {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Own process group: on shutdown smbd signals its whole group (kill(0, SIGTERM)),
+            // which must not include the test process.
+            if libc::setpgid(0, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             // The parent may already be gone between fork and prctl.

@@ -159,6 +159,15 @@ impl SmbRemote {
         args: FileCreateArgs,
     ) -> RemoteResult<Resource> {
         let shown = self.shown(rel);
+        if rel.components().any(|c| c.contains('\\')) {
+            // SMB would take the backslash as a folder separator and touch another path.
+            return Err(self.place.make(
+                RemoteErrorKind::InvalidName,
+                what,
+                &shown,
+                "a backslash is not allowed in SMB names",
+            ));
+        }
         let smb = self.smb_path(rel);
         deadline(&self.place, self.opts.timeout, what, &shown, async {
             conn.tree()
