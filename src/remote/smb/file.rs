@@ -1,0 +1,246 @@
+//! Open files: [`SmbReader`] and [`SmbWriter`].
+//!
+//! Both wrap the crate's `File` in an `Arc` so `read_at`/`write_at` can run concurrently (the
+//! engine keeps 8-16 requests of 1 MiB in flight). Every request moves at most [`MAX_CHUNK`]
+//! bytes (the crate hangs on 4-8 MiB requests) and has a deadline. `close` flushes (writers)
+//! and reports the server's answer; dropping without `close` closes in the background.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use smb::{
+    binrw_util::prelude::FileTime, File, FileAttributes, FileBasicInformation,
+    FileEndOfFileInformation, FileStandardInformation, ReadAt, WriteAt,
+};
+
+use super::convert::ns_to_filetime;
+use super::errors::Place;
+use super::session::{deadline, SmbConn};
+use crate::remote::{RemoteErrorKind, RemoteReader, RemoteResult, RemoteWriter, MAX_CHUNK};
+
+/// What readers and writers share: the file, its connection and where it is.
+struct Handle {
+    file: Option<Arc<File>>,
+    _conn: Arc<SmbConn>,
+    place: Place,
+    shown: String,
+    timeout: Duration,
+    closed: AtomicBool,
+    rt: tokio::runtime::Handle,
+}
+
+impl Handle {
+    fn file(&self) -> &Arc<File> {
+        self.file.as_ref().expect("file used after drop")
+    }
+
+    fn err(&self, what: &str, e: &smb::Error) -> crate::remote::RemoteError {
+        self.place.error(what, &self.shown, e)
+    }
+
+    async fn close(&self, flush: bool) -> RemoteResult<()> {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let file = self.file();
+        let flushed = if flush {
+            deadline(&self.place, self.timeout, "flush", &self.shown, async {
+                file.flush()
+                    .await
+                    .map_err(|e| self.err("flush", &smb::Error::IoError(e)))
+            })
+            .await
+        } else {
+            Ok(())
+        };
+        let closed = deadline(&self.place, self.timeout, "close", &self.shown, async {
+            file.close().await.map_err(|e| self.err("close", &e))
+        })
+        .await;
+        flushed?;
+        closed
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // The crate closes an unclosed handle from its Drop with tokio::spawn.
+        let _guard = self.rt.enter();
+        self.file.take();
+    }
+}
+
+fn new_handle(
+    file: File,
+    conn: Arc<SmbConn>,
+    place: Place,
+    shown: String,
+    timeout: Duration,
+) -> Handle {
+    Handle {
+        file: Some(Arc::new(file)),
+        _conn: conn,
+        place,
+        shown,
+        timeout,
+        closed: AtomicBool::new(false),
+        rt: tokio::runtime::Handle::current(),
+    }
+}
+
+pub(crate) struct SmbReader {
+    h: Handle,
+    len: u64,
+}
+
+impl SmbReader {
+    pub(crate) fn new(
+        file: File,
+        len: u64,
+        conn: Arc<SmbConn>,
+        place: Place,
+        shown: String,
+        timeout: Duration,
+    ) -> SmbReader {
+        SmbReader {
+            h: new_handle(file, conn, place, shown, timeout),
+            len,
+        }
+    }
+}
+
+#[async_trait]
+impl RemoteReader for SmbReader {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    async fn read_at(&self, offset: u64, len: usize) -> RemoteResult<Vec<u8>> {
+        let h = &self.h;
+        let want = len.min(self.len.saturating_sub(offset) as usize);
+        let mut buf = vec![0u8; want];
+        let mut done = 0;
+        while done < want {
+            let n = (want - done).min(MAX_CHUNK);
+            let pos = offset + done as u64;
+            let got = deadline(&h.place, h.timeout, "read", &h.shown, async {
+                h.file()
+                    .read_at(&mut buf[done..done + n], pos)
+                    .await
+                    .map_err(|e| h.err("read", &e))
+            })
+            .await?;
+            if got == 0 {
+                break; // the file shrank since it was opened
+            }
+            done += got;
+        }
+        buf.truncate(done);
+        Ok(buf)
+    }
+
+    async fn close(&self) -> RemoteResult<()> {
+        self.h.close(false).await
+    }
+}
+
+pub(crate) struct SmbWriter {
+    h: Handle,
+}
+
+impl SmbWriter {
+    pub(crate) fn new(
+        file: File,
+        conn: Arc<SmbConn>,
+        place: Place,
+        shown: String,
+        timeout: Duration,
+    ) -> SmbWriter {
+        SmbWriter {
+            h: new_handle(file, conn, place, shown, timeout),
+        }
+    }
+}
+
+#[async_trait]
+impl RemoteWriter for SmbWriter {
+    async fn len(&self) -> RemoteResult<u64> {
+        let h = &self.h;
+        let info = deadline(&h.place, h.timeout, "query size", &h.shown, async {
+            h.file()
+                .query_info::<FileStandardInformation>()
+                .await
+                .map_err(|e| h.err("query size", &e))
+        })
+        .await?;
+        Ok(info.end_of_file)
+    }
+
+    async fn write_at(&self, offset: u64, data: &[u8]) -> RemoteResult<()> {
+        let h = &self.h;
+        let mut done = 0;
+        while done < data.len() {
+            let n = (data.len() - done).min(MAX_CHUNK);
+            let pos = offset + done as u64;
+            let chunk = &data[done..done + n];
+            let wrote = deadline(&h.place, h.timeout, "write", &h.shown, async {
+                h.file()
+                    .write_at(chunk, pos)
+                    .await
+                    .map_err(|e| h.err("write", &e))
+            })
+            .await?;
+            if wrote == 0 {
+                return Err(h.place.make(
+                    RemoteErrorKind::Other,
+                    "write",
+                    &h.shown,
+                    "the server accepted 0 bytes",
+                ));
+            }
+            done += wrote;
+        }
+        Ok(())
+    }
+
+    async fn set_len(&self, len: u64) -> RemoteResult<()> {
+        let h = &self.h;
+        deadline(&h.place, h.timeout, "set size", &h.shown, async {
+            h.file()
+                .set_info(FileEndOfFileInformation { end_of_file: len })
+                .await
+                .map_err(|e| h.err("set size", &e))
+        })
+        .await
+    }
+
+    async fn set_mtime(&self, mtime_ns: i64) -> RemoteResult<()> {
+        let h = &self.h;
+        let info = FileBasicInformation {
+            creation_time: FileTime::ZERO,
+            last_access_time: FileTime::ZERO,
+            last_write_time: FileTime::from(ns_to_filetime(mtime_ns)),
+            change_time: FileTime::ZERO,
+            file_attributes: FileAttributes::new(),
+        };
+        deadline(
+            &h.place,
+            h.timeout,
+            "set modification time",
+            &h.shown,
+            async {
+                h.file()
+                    .set_info(info)
+                    .await
+                    .map_err(|e| h.err("set modification time", &e))
+            },
+        )
+        .await
+    }
+
+    async fn close(&self) -> RemoteResult<()> {
+        self.h.close(true).await
+    }
+}

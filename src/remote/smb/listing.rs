@@ -1,0 +1,228 @@
+//! Directory listing, run on a dedicated thread with its own current-thread runtime.
+//!
+//! The crate's directory query stream loses wake-ups (`notify_waiters` where `notify_one` is
+//! needed) and deadlocks on tokio's multi-thread runtime; on a current-thread runtime it works.
+//! So every directory query is shipped to the "smb-list" thread (one per `SmbRemote`), which
+//! walks the tree there, several folders at a time, and sends the complete result back.
+//! Other requests (reads, writes, metadata) stay on the caller's runtime.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use smb::{
+    CreateDisposition, CreateOptions, Directory, FileAccessMask, FileAttributes, FileCreateArgs,
+    FileIdBothDirectoryInformation, Resource,
+};
+
+use super::convert::{filetime_to_ns, join_shown, join_smb};
+use super::errors::Place;
+use super::session::{deadline, SmbConn};
+use crate::relpath::RelPath;
+use crate::remote::{EntryKind, RemoteEntry, RemoteErrorKind, RemoteResult};
+
+/// Built on the listing thread, so the future itself need not be `Send`.
+type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
+
+/// Handle to the listing thread. Dropping it ends the thread.
+pub(crate) struct Lister {
+    tx: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Job>>>,
+}
+
+impl Lister {
+    pub(crate) fn new() -> Lister {
+        Lister {
+            tx: Mutex::new(None),
+        }
+    }
+
+    fn sender(&self) -> std::io::Result<tokio::sync::mpsc::UnboundedSender<Job>> {
+        let mut guard = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = guard.as_ref() {
+            if !tx.is_closed() {
+                return Ok(tx.clone());
+            }
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Job>();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("smb-list".into())
+            .spawn(move || {
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&rt, async move {
+                    while let Some(job) = rx.recv().await {
+                        tokio::task::spawn_local(job());
+                    }
+                });
+            })?;
+        *guard = Some(tx.clone());
+        Ok(tx)
+    }
+
+    /// Runs `fut` on the listing thread and waits for its result.
+    pub(crate) async fn run<T, F, Fut>(&self, place: &Place, make: F) -> RemoteResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = RemoteResult<T>> + 'static,
+    {
+        let lost = |detail: &str| place.make(RemoteErrorKind::Other, "listing", "", detail);
+        let tx = self
+            .sender()
+            .map_err(|e| lost(&format!("cannot start the listing thread: {e}")))?;
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            Box::pin(async move {
+                let _ = done_tx.send(make().await);
+            })
+        });
+        tx.send(job)
+            .map_err(|_| lost("the listing thread has stopped"))?;
+        done_rx
+            .await
+            .map_err(|_| lost("the listing thread dropped the request"))?
+    }
+}
+
+/// One directory entry as the server reported it.
+pub(crate) struct Item {
+    pub name: String,
+    pub is_dir: bool,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: Option<i64>,
+    pub file_id: Option<u64>,
+}
+
+/// Lists one folder (`smb_path` is share-relative, `\`-separated). `shown` is the path for
+/// messages. Runs on the listing thread only.
+pub(crate) async fn list_dir(
+    conn: &SmbConn,
+    place: &Place,
+    smb_path: &str,
+    shown: &str,
+    timeout: Duration,
+) -> RemoteResult<Vec<Item>> {
+    let args = FileCreateArgs {
+        disposition: CreateDisposition::Open,
+        attributes: FileAttributes::new(),
+        options: CreateOptions::new().with_directory_file(true),
+        desired_access: FileAccessMask::new()
+            .with_file_read_data(true)
+            .with_file_read_attributes(true)
+            .with_synchronize(true),
+    };
+    let res = deadline(place, timeout, "open folder", shown, async {
+        conn.tree()
+            .create(smb_path, &args)
+            .await
+            .map_err(|e| place.error("open folder", shown, &e))
+    })
+    .await?;
+    let dir = match res {
+        Resource::Directory(d) => Arc::new(d),
+        _ => {
+            return Err(place.make(
+                RemoteErrorKind::NotFound,
+                "list folder",
+                shown,
+                "it is a file, not a folder",
+            ))
+        }
+    };
+    let result = query_all(&dir, place, shown).await;
+    let closed = dir.close().await;
+    let items = result?;
+    closed.map_err(|e| place.error("close folder", shown, &e))?;
+    Ok(items)
+}
+
+async fn query_all(dir: &Arc<Directory>, place: &Place, shown: &str) -> RemoteResult<Vec<Item>> {
+    let mut stream = Directory::query::<FileIdBothDirectoryInformation>(dir, "*")
+        .await
+        .map_err(|e| place.error("list folder", shown, &e))?;
+    let mut items = Vec::new();
+    while let Some(entry) = stream.next().await {
+        let info = entry.map_err(|e| place.error("list folder", shown, &e))?;
+        let name = info.file_name.to_string();
+        if name.is_empty() || name == "." || name == ".." {
+            continue;
+        }
+        let is_dir = info.file_attributes.directory();
+        items.push(Item {
+            name,
+            is_dir,
+            size: if is_dir { 0 } else { info.end_of_file },
+            mtime_ns: filetime_to_ns(*info.last_write_time),
+            ctime_ns: (!info.change_time.is_zero()).then(|| filetime_to_ns(*info.change_time)),
+            file_id: (info.file_id != 0).then_some(info.file_id),
+        });
+    }
+    Ok(items)
+}
+
+/// Recursive listing below `root` (share-relative, `/` syntax), `concurrency` folders at a time.
+/// Complete or an error. Runs on the listing thread only.
+pub(crate) async fn walk(
+    conn: Arc<SmbConn>,
+    place: Place,
+    root: String,
+    skip_dir: String,
+    timeout: Duration,
+    concurrency: usize,
+) -> RemoteResult<Vec<RemoteEntry>> {
+    let full = |rel: &RelPath| -> (String, String) {
+        (
+            join_smb(&root, rel.as_str()),
+            join_shown(&root, rel.as_str()),
+        )
+    };
+    let mut out = Vec::new();
+    let mut pending: VecDeque<RelPath> = VecDeque::from([RelPath::root()]);
+    let mut running = FuturesUnordered::new();
+    loop {
+        while running.len() < concurrency.max(1) {
+            let Some(rel) = pending.pop_front() else {
+                break;
+            };
+            let (smb, shown) = full(&rel);
+            let conn = conn.clone();
+            let place = place.clone();
+            running.push(async move {
+                let r = list_dir(&conn, &place, &smb, &shown, timeout).await;
+                (rel, r)
+            });
+        }
+        let Some((rel, result)) = running.next().await else {
+            break;
+        };
+        for item in result? {
+            if item.is_dir && !skip_dir.is_empty() && item.name == skip_dir {
+                continue;
+            }
+            let path = rel.join(&item.name);
+            if item.is_dir {
+                pending.push_back(path.clone());
+            }
+            out.push(RemoteEntry {
+                path,
+                kind: if item.is_dir {
+                    EntryKind::Dir
+                } else {
+                    EntryKind::File
+                },
+                size: item.size,
+                mtime_ns: item.mtime_ns,
+                ctime_ns: item.ctime_ns,
+                file_id: item.file_id,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}

@@ -1,0 +1,258 @@
+//! One live SMB connection: TCP, negotiate, NTLM login, tree connect.
+//!
+//! [`SmbConn`] owns the crate's `Connection`, `Session` and `Tree`. `SmbRemote` swaps in a new
+//! one on `reconnect()` (the crate cannot revive a dead one). It also holds the tokio runtime
+//! handle it was made on: the crate's `Drop` impls spawn tasks, so they must run inside it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use smb::{Connection, ConnectionConfig, Guid, Session, Tree, UncPath};
+
+use super::errors::{kind_of_io, Place};
+use super::transport::{connect_tcp, FastTcp};
+use super::SmbOptions;
+use crate::remote::{RemoteError, RemoteErrorKind, RemoteResult};
+use crate::url::SmbUrl;
+
+pub(crate) struct SmbConn {
+    inner: Option<Inner>,
+    rt: tokio::runtime::Handle,
+}
+
+struct Inner {
+    tree: Arc<Tree>,
+    _session: Session,
+    conn: Connection,
+}
+
+impl SmbConn {
+    pub(crate) fn tree(&self) -> &Arc<Tree> {
+        &self
+            .inner
+            .as_ref()
+            .expect("connection in use after drop")
+            .tree
+    }
+
+    /// Closes the connection (stops the crate's worker).
+    pub(crate) async fn close(&self) {
+        if let Some(i) = &self.inner {
+            let _ = i.conn.close().await;
+        }
+    }
+}
+
+impl Drop for SmbConn {
+    fn drop(&mut self) {
+        let _guard = self.rt.enter();
+        if let Some(inner) = self.inner.take() {
+            // Tree first, then session, then connection (the crate's own order of teardown).
+            drop(inner.tree);
+            drop(inner._session);
+            drop(inner.conn);
+        }
+    }
+}
+
+/// Runs `fut` with a deadline; a miss is a `Timeout` error for `what` on `path`.
+pub(crate) async fn deadline<T>(
+    place: &Place,
+    timeout: Duration,
+    what: &str,
+    path: &str,
+    fut: impl std::future::Future<Output = RemoteResult<T>>,
+) -> RemoteResult<T> {
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(place.make(
+            RemoteErrorKind::Timeout,
+            what,
+            path,
+            &format!("no answer within {timeout:?}"),
+        )),
+    }
+}
+
+/// Connects, logs in and connects to the share.
+pub(crate) async fn establish(
+    url: &SmbUrl,
+    password: &str,
+    opts: &SmbOptions,
+    place: &Place,
+) -> RemoteResult<SmbConn> {
+    let started = Instant::now();
+    let port = url.port.unwrap_or(445);
+    let server = place.server();
+    let conn_err = |kind: RemoteErrorKind, detail: String| {
+        RemoteError::new(
+            kind,
+            format!("cannot connect to {server}: {detail}; is the server on? check host and port"),
+        )
+    };
+
+    // Resolve and open TCP.
+    let addrs: Vec<std::net::SocketAddr> = match tokio::time::timeout(
+        opts.timeout,
+        tokio::net::lookup_host((url.host.as_str(), port)),
+    )
+    .await
+    {
+        Ok(Ok(a)) => a.collect(),
+        Ok(Err(e)) => {
+            return Err(conn_err(
+                RemoteErrorKind::Connection,
+                format!("cannot resolve host name {:?} ({e})", url.host),
+            ))
+        }
+        Err(_) => {
+            return Err(conn_err(
+                RemoteErrorKind::Timeout,
+                format!(
+                    "resolving {:?} took longer than {:?}",
+                    url.host, opts.timeout
+                ),
+            ))
+        }
+    };
+    let mut last_err = None;
+    let mut stream = None;
+    for addr in addrs {
+        match connect_tcp(addr, opts.timeout, opts.tcp_nodelay).await {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    let stream = match stream {
+        Some(s) => s,
+        None => {
+            let e = last_err.unwrap_or_else(|| std::io::Error::other("no address"));
+            return Err(conn_err(kind_of_io(&e), e.to_string()));
+        }
+    };
+
+    let config = ConnectionConfig {
+        port: Some(port),
+        timeout: Some(opts.timeout),
+        ..Default::default()
+    };
+    let transport: Box<dyn smb::transport::SmbTransport> = if opts.tcp_nodelay {
+        Box::new(FastTcp::new(stream).map_err(|e| conn_err(kind_of_io(&e), e.to_string()))?)
+    } else {
+        // The crate's own transport, as published (Nagle on, split writes): measurements only.
+        let addr = stream
+            .peer_addr()
+            .map_err(|e| conn_err(kind_of_io(&e), e.to_string()))?;
+        drop(stream);
+        let mut t = smb::transport::TcpTransport::new(opts.timeout);
+        smb::transport::SmbTransport::connect(&mut t, &url.host, addr)
+            .await
+            .map_err(|e| conn_err(RemoteErrorKind::Connection, e.to_string()))?;
+        Box::new(t)
+    };
+
+    let remaining = |what: &str| {
+        opts.timeout
+            .checked_mul(3)
+            .unwrap_or(opts.timeout)
+            .checked_sub(started.elapsed())
+            .ok_or_else(|| {
+                conn_err(
+                    RemoteErrorKind::Timeout,
+                    format!("{what} did not finish within {:?}", opts.timeout * 3),
+                )
+            })
+    };
+
+    let negotiate = Connection::from_transport(transport, &url.host, Guid::generate(), config);
+    let conn = match tokio::time::timeout(remaining("negotiation")?, negotiate).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return Err(place.error("negotiating with the server", "", &e)),
+        Err(_) => {
+            return Err(conn_err(
+                RemoteErrorKind::Timeout,
+                "the server did not answer the protocol negotiation".into(),
+            ))
+        }
+    };
+
+    let user = if url.user.is_empty() {
+        "Guest"
+    } else {
+        url.user.as_str()
+    };
+    let username = sspi::Username::new(user, url.domain.as_deref()).map_err(|e| {
+        RemoteError::new(
+            RemoteErrorKind::Auth,
+            format!("invalid user name {user:?} for {server}: {e}; check the user name"),
+        )
+    })?;
+    let identity = sspi::AuthIdentity {
+        username,
+        password: password.to_string().into(),
+    };
+    let session = match tokio::time::timeout(remaining("login")?, conn.authenticate(identity)).await
+    {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            let mut kind = super::errors::kind_of(&e);
+            if matches!(kind, RemoteErrorKind::Other) {
+                // NTLM failures surface as SSPI errors without a status.
+                kind = RemoteErrorKind::Auth;
+            }
+            let _ = conn.close().await;
+            return Err(place.make(kind, &format!("login as {user:?}"), "", &e.to_string()));
+        }
+        Err(_) => {
+            let _ = conn.close().await;
+            return Err(conn_err(
+                RemoteErrorKind::Timeout,
+                "the server did not answer the login".into(),
+            ));
+        }
+    };
+
+    let unc = UncPath::new(&url.host)
+        .and_then(|u| u.with_share(&url.share))
+        .map_err(|e| {
+            RemoteError::new(
+                RemoteErrorKind::NoSuchShare,
+                format!(
+                    "invalid share name {:?}: {e}; check the share name on {}",
+                    url.share, url.host
+                ),
+            )
+        })?;
+    let tree =
+        match tokio::time::timeout(remaining("share connect")?, session.tree_connect(&unc)).await {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => {
+                let _ = conn.close().await;
+                return Err(place.error("connecting to the share", "", &e));
+            }
+            Err(_) => {
+                let _ = conn.close().await;
+                return Err(conn_err(
+                    RemoteErrorKind::Timeout,
+                    "the server did not answer the share connect".into(),
+                ));
+            }
+        };
+    tracing::debug!(
+        server = %server,
+        share = %url.share,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "SMB connected"
+    );
+    Ok(SmbConn {
+        inner: Some(Inner {
+            tree: Arc::new(tree),
+            _session: session,
+            conn,
+        }),
+        rt: tokio::runtime::Handle::current(),
+    })
+}

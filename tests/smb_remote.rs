@@ -1,0 +1,560 @@
+//! `SmbRemote` against a real Samba server: what users care about (their bytes, times, names,
+//! and clear errors), plus the `smb` crate's defects we work around (listing on a multi-thread
+//! runtime, reconnect after a server restart, time-outs on a hung server).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anemone_sync::relpath::RelPath;
+use anemone_sync::remote::smb::{test_connection, SmbOptions, SmbRemote};
+use anemone_sync::remote::{EntryKind, Remote, RemoteErrorKind, MAX_CHUNK};
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use crate::support::samba::SambaServer;
+
+fn rp(s: &str) -> RelPath {
+    RelPath::new(s).unwrap()
+}
+
+fn opts() -> SmbOptions {
+    SmbOptions {
+        timeout: Duration::from_secs(20),
+        ..SmbOptions::default()
+    }
+}
+
+/// A remote on a fresh folder of the shared server, and that folder on disk.
+async fn fresh(name: &str) -> (std::path::PathBuf, SmbRemote) {
+    let srv = SambaServer::shared();
+    let (dir, url) = srv.folder(name);
+    let remote = SmbRemote::connect(&url, srv.password(), opts())
+        .await
+        .unwrap();
+    (dir, remote)
+}
+
+fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut v = Vec::with_capacity(len + 8);
+    while v.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    v.truncate(len);
+    v
+}
+
+async fn put(remote: &SmbRemote, path: &str, data: &[u8]) {
+    let w = remote.open_write(&rp(path), true).await.unwrap();
+    if !data.is_empty() {
+        w.write_at(0, data).await.unwrap();
+    }
+    w.close().await.unwrap();
+}
+
+async fn get(remote: &SmbRemote, path: &str) -> Vec<u8> {
+    let r = remote.open_read(&rp(path)).await.unwrap();
+    let mut out = Vec::new();
+    let mut off = 0u64;
+    while off < r.len() {
+        let chunk = r.read_at(off, MAX_CHUNK).await.unwrap();
+        assert!(!chunk.is_empty());
+        off += chunk.len() as u64;
+        out.extend_from_slice(&chunk);
+    }
+    r.close().await.unwrap();
+    out
+}
+
+fn disk_mtime_ns(p: &Path) -> i64 {
+    let m = std::fs::metadata(p).unwrap().modified().unwrap();
+    m.duration_since(UNIX_EPOCH).unwrap().as_nanos() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn create_folder_list_and_stat() {
+    let (dir, remote) = fresh("basic").await;
+    remote.check_root().await.unwrap();
+    remote.create_dir(&rp("a")).await.unwrap();
+    remote.create_dir(&rp("a")).await.unwrap(); // exists: Ok
+    remote.create_dir(&rp("a/b")).await.unwrap();
+    put(&remote, "a/f.txt", b"hello").await;
+    assert!(dir.join("a/b").is_dir());
+    assert_eq!(std::fs::read(dir.join("a/f.txt")).unwrap(), b"hello");
+
+    let list = remote.list("").await.unwrap();
+    let paths: Vec<(&str, EntryKind, u64)> = list
+        .iter()
+        .map(|e| (e.path.as_str(), e.kind, e.size))
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            ("a", EntryKind::Dir, 0),
+            ("a/b", EntryKind::Dir, 0),
+            ("a/f.txt", EntryKind::File, 5)
+        ]
+    );
+    let f = list.iter().find(|e| e.path.as_str() == "a/f.txt").unwrap();
+    assert_eq!(f.mtime_ns / 100, disk_mtime_ns(&dir.join("a/f.txt")) / 100);
+    assert!(f.file_id.is_some());
+    assert!(f.ctime_ns.is_some());
+
+    let st = remote.stat(&rp("a/f.txt")).await.unwrap().unwrap();
+    assert_eq!(
+        (st.kind, st.size, st.mtime_ns),
+        (EntryKind::File, 5, f.mtime_ns)
+    );
+    assert_eq!(st.file_id, f.file_id);
+    let st = remote.stat(&rp("a")).await.unwrap().unwrap();
+    assert_eq!(st.kind, EntryKind::Dir);
+    assert!(remote.stat(&rp("missing")).await.unwrap().is_none());
+    assert!(remote.stat(&rp("missing/deeper")).await.unwrap().is_none());
+
+    // A file where a folder is wanted.
+    let e = remote.create_dir(&rp("a/f.txt")).await.unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::AlreadyExists, "{e}");
+
+    assert_eq!(
+        remote.list_folders(&RelPath::root()).await.unwrap(),
+        vec!["a"]
+    );
+    assert_eq!(remote.list_folders(&rp("a")).await.unwrap(), vec!["b"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn big_file_pipelined_round_trip_is_byte_exact() {
+    let (dir, remote) = fresh("big").await;
+    let size = 64 * 1024 * 1024 + 12345; // not a multiple of the chunk
+    let data = Arc::new(pseudo_random(size, 0xA11CE));
+    let w = remote.open_write(&rp("big.bin"), true).await.unwrap();
+    let offsets: Vec<usize> = (0..size).step_by(MAX_CHUNK).collect();
+    stream::iter(offsets.clone())
+        .map(|off| {
+            let w = w.clone();
+            let data = data.clone();
+            async move {
+                let end = (off + MAX_CHUNK).min(data.len());
+                w.write_at(off as u64, &data[off..end]).await
+            }
+        })
+        .buffer_unordered(16)
+        .try_collect::<Vec<()>>()
+        .await
+        .unwrap();
+    assert_eq!(w.len().await.unwrap(), size as u64);
+    w.close().await.unwrap();
+    let on_disk = std::fs::read(dir.join("big.bin")).unwrap();
+    assert!(
+        on_disk == *data,
+        "bytes on the server differ from what was written"
+    );
+
+    let r = remote.open_read(&rp("big.bin")).await.unwrap();
+    assert_eq!(r.len(), size as u64);
+    let mut chunks: Vec<(usize, Vec<u8>)> = stream::iter(offsets)
+        .map(|off| {
+            let r = r.clone();
+            async move { r.read_at(off as u64, MAX_CHUNK).await.map(|b| (off, b)) }
+        })
+        .buffer_unordered(16)
+        .try_collect()
+        .await
+        .unwrap();
+    r.close().await.unwrap();
+    chunks.sort_by_key(|c| c.0);
+    let back: Vec<u8> = chunks.into_iter().flat_map(|c| c.1).collect();
+    assert!(back == *data, "bytes read back differ");
+    // A read past the end is short, not an error.
+    let r = remote.open_read(&rp("big.bin")).await.unwrap();
+    assert_eq!(
+        r.read_at(size as u64 - 10, MAX_CHUNK).await.unwrap().len(),
+        10
+    );
+    assert!(r.read_at(size as u64, 100).await.unwrap().is_empty());
+    r.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writer_resume_set_len_and_empty_file() {
+    let (dir, remote) = fresh("resume").await;
+    put(&remote, "f", b"0123456789").await;
+    let w = remote.open_write(&rp("f"), false).await.unwrap();
+    assert_eq!(
+        w.len().await.unwrap(),
+        10,
+        "open without truncate keeps the bytes"
+    );
+    w.write_at(10, b"abc").await.unwrap();
+    w.set_len(12).await.unwrap();
+    w.close().await.unwrap();
+    w.close().await.unwrap(); // idempotent
+    assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"0123456789ab");
+    let w = remote.open_write(&rp("f"), true).await.unwrap();
+    assert_eq!(w.len().await.unwrap(), 0, "truncate empties the file");
+    w.close().await.unwrap();
+    assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"");
+    assert_eq!(get(&remote, "f").await, b"");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn set_mtime_is_visible_in_stat_and_on_disk() {
+    let (dir, remote) = fresh("mtime").await;
+    let t: i64 = 1_234_567_890_123_456_700; // 2009-02-13, 100 ns resolution
+    let w = remote.open_write(&rp("old.txt"), true).await.unwrap();
+    w.write_at(0, b"data").await.unwrap();
+    w.set_mtime(t).await.unwrap();
+    w.close().await.unwrap();
+    let st = remote.stat(&rp("old.txt")).await.unwrap().unwrap();
+    assert_eq!(st.mtime_ns, t);
+    assert_eq!(disk_mtime_ns(&dir.join("old.txt")), t);
+    let listed = remote.list("").await.unwrap();
+    assert_eq!(listed[0].mtime_ns, t);
+
+    // Writes after set_mtime on the same handle do not move the time again.
+    let w = remote.open_write(&rp("sticky.txt"), true).await.unwrap();
+    w.set_mtime(t).await.unwrap();
+    w.write_at(0, b"later").await.unwrap();
+    w.close().await.unwrap();
+    let st = remote.stat(&rp("sticky.txt")).await.unwrap().unwrap();
+    assert_eq!((st.mtime_ns, st.size), (t, 5));
+    let _ = SystemTime::now();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rename_with_and_without_replace() {
+    let (dir, remote) = fresh("rename").await;
+    put(&remote, "a.txt", b"A").await;
+    put(&remote, "c.txt", b"C").await;
+    remote
+        .rename(&rp("a.txt"), &rp("b.txt"), false)
+        .await
+        .unwrap();
+    assert!(!dir.join("a.txt").exists());
+    assert_eq!(std::fs::read(dir.join("b.txt")).unwrap(), b"A");
+
+    let e = remote
+        .rename(&rp("b.txt"), &rp("c.txt"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::AlreadyExists, "{e}");
+    assert!(
+        e.message.contains("b.txt") && e.message.contains("c.txt"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(dir.join("b.txt")).unwrap(), b"A");
+    assert_eq!(std::fs::read(dir.join("c.txt")).unwrap(), b"C");
+
+    remote
+        .rename(&rp("b.txt"), &rp("c.txt"), true)
+        .await
+        .unwrap();
+    assert!(!dir.join("b.txt").exists());
+    assert_eq!(std::fs::read(dir.join("c.txt")).unwrap(), b"A");
+
+    // Folders, into another folder.
+    remote.create_dir(&rp("d1")).await.unwrap();
+    remote.create_dir(&rp("d2")).await.unwrap();
+    put(&remote, "d1/x", b"x").await;
+    remote
+        .rename(&rp("d1"), &rp("d2/moved"), false)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(dir.join("d2/moved/x")).unwrap(), b"x");
+
+    let e = remote
+        .rename(&rp("nope"), &rp("z"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::NotFound, "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn remove_files_and_folders() {
+    let (dir, remote) = fresh("remove").await;
+    remote.create_dir(&rp("full")).await.unwrap();
+    put(&remote, "full/f", b"1").await;
+    let e = remote.remove_dir(&rp("full")).await.unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::NotEmpty, "{e}");
+    assert!(dir.join("full/f").exists());
+    remote.remove_file(&rp("full/f")).await.unwrap();
+    assert!(!dir.join("full/f").exists());
+    remote.remove_dir(&rp("full")).await.unwrap();
+    assert!(!dir.join("full").exists());
+    let e = remote.remove_file(&rp("gone")).await.unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::NotFound, "{e}");
+    let e = remote.remove_dir(&rp("gone")).await.unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::NotFound, "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn names_with_spaces_accents_and_brackets() {
+    let (dir, remote) = fresh("names").await;
+    let names = [
+        "with space.txt",
+        "accentué été ñ.txt",
+        "[brackets] (round) {curly}.txt",
+        "日本語.txt",
+        "emoji 🎉.txt",
+        "semi;colon, comma & plus+.txt",
+    ];
+    remote.create_dir(&rp("dossier é [1]")).await.unwrap();
+    for n in names {
+        put(&remote, &format!("dossier é [1]/{n}"), n.as_bytes()).await;
+        assert_eq!(
+            std::fs::read(dir.join("dossier é [1]").join(n)).unwrap(),
+            n.as_bytes(),
+            "{n}"
+        );
+    }
+    let listed: Vec<String> = remote
+        .list("")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.path.as_str().to_string())
+        .collect();
+    for n in names {
+        assert!(
+            listed.contains(&format!("dossier é [1]/{n}")),
+            "{n} missing from {listed:?}"
+        );
+        assert_eq!(
+            get(&remote, &format!("dossier é [1]/{n}")).await,
+            n.as_bytes()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invalid_names_give_invalid_name() {
+    let (dir, remote) = fresh("invalid").await;
+    // What Samba 4.17 refuses over SMB2 (names it would have to mangle or that are wildcards).
+    for bad in [
+        "a:b",
+        "star*",
+        "what?",
+        "pipe|x",
+        "lt<",
+        "gt>",
+        "quote\"x",
+        "back\\slash",
+    ] {
+        let r = remote.open_write(&rp(bad), true).await;
+        let e = match r {
+            Ok(w) => {
+                w.close().await.unwrap();
+                panic!(
+                    "{bad:?} was accepted: {:?}",
+                    std::fs::read_dir(&dir).unwrap().count()
+                );
+            }
+            Err(e) => e,
+        };
+        assert_eq!(e.kind, RemoteErrorKind::InvalidName, "{bad:?}: {e}");
+        let e = remote.create_dir(&rp(bad)).await.unwrap_err();
+        assert_eq!(e.kind, RemoteErrorKind::InvalidName, "{bad:?}: {e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrong_password_is_auth_without_the_password() {
+    let srv = SambaServer::shared();
+    let secret = "Wr0ng-Secret-xyzzy";
+    let err = SmbRemote::connect(&srv.url(""), secret, opts())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, RemoteErrorKind::Auth, "{err}");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(
+        err.message.contains("check the user name and password"),
+        "{err}"
+    );
+    assert!(err.message.contains("127.0.0.1"), "{err}");
+
+    let e = test_connection(&srv.url(""), secret, opts())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::Auth);
+
+    // Neither the remote's Debug nor describe() carries the (right) password.
+    let remote = SmbRemote::connect(&srv.url(""), srv.password(), opts())
+        .await
+        .unwrap();
+    let d = format!("{remote:?} {}", remote.describe());
+    assert!(!d.contains(srv.password()), "{d}");
+    assert_eq!(
+        remote.describe(),
+        format!("smb://{}@127.0.0.1:{}/sync", srv.user(), srv.port())
+    );
+    assert!(remote.case_insensitive());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closed_port_is_connection_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut url = SambaServer::shared().url("");
+    url.port = Some(port);
+    let e = SmbRemote::connect(&url, "x", opts()).await.unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::Connection, "{e}");
+    assert!(e.message.contains(&format!("127.0.0.1:{port}")), "{e}");
+    assert!(e.message.contains("check host and port"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn missing_share_and_missing_folder() {
+    let srv = SambaServer::shared();
+    let mut url = srv.url("");
+    url.share = "nosuchshare".into();
+    let e = SmbRemote::connect(&url, srv.password(), opts())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::NoSuchShare, "{e}");
+    assert!(
+        e.message.contains("check the share name on 127.0.0.1"),
+        "{e}"
+    );
+
+    let url = srv.url("no/such/folder");
+    let e = test_connection(&url, srv.password(), opts())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::NotFound, "{e}");
+    let (_dir, url) = srv.folder("exists");
+    test_connection(&url, srv.password(), opts()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lists_ten_thousand_files_on_a_multi_thread_runtime() {
+    let (dir, remote) = fresh("many").await;
+    for d in 0..10 {
+        let sub = dir.join(format!("d{d}"));
+        std::fs::create_dir(&sub).unwrap();
+        for i in 0..1000 {
+            std::fs::write(sub.join(format!("file-{i:05}.txt")), b"x").unwrap();
+        }
+    }
+    let listed = tokio::time::timeout(Duration::from_secs(120), remote.list(""))
+        .await
+        .expect("listing hung (the crate's multi-thread deadlock?)")
+        .unwrap();
+    let files = listed.iter().filter(|e| e.kind == EntryKind::File).count();
+    let dirs = listed.iter().filter(|e| e.kind == EntryKind::Dir).count();
+    assert_eq!((files, dirs), (10_000, 10));
+    assert!(listed
+        .iter()
+        .all(|e| e.kind == EntryKind::Dir || e.size == 1));
+    // And again (handles and listing thread reused).
+    let again = tokio::time::timeout(Duration::from_secs(120), remote.list(""))
+        .await
+        .expect("second listing hung")
+        .unwrap();
+    assert_eq!(again, listed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn skip_dir_is_not_listed() {
+    let (dir, remote) = fresh("skip").await;
+    std::fs::create_dir_all(dir.join(".anemone-tmp/inner")).unwrap();
+    std::fs::write(dir.join(".anemone-tmp/part"), b"p").unwrap();
+    std::fs::create_dir_all(dir.join("sub/.anemone-tmp")).unwrap();
+    std::fs::write(dir.join("sub/.anemone-tmp/q"), b"q").unwrap();
+    std::fs::write(dir.join("sub/keep"), b"k").unwrap();
+    let listed: Vec<String> = remote
+        .list(".anemone-tmp")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.path.as_str().to_string())
+        .collect();
+    assert_eq!(listed, vec!["sub", "sub/keep"]);
+    let all = remote.list("").await.unwrap();
+    assert_eq!(all.len(), 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reconnect_after_server_restart() {
+    let srv = SambaServer::start();
+    let (dir, url) = srv.folder("restart");
+    let remote = SmbRemote::connect(&url, srv.password(), opts())
+        .await
+        .unwrap();
+    put(&remote, "before", b"1").await;
+
+    srv.kill();
+    let e = remote.stat(&rp("before")).await.unwrap_err();
+    assert!(e.kind.is_connection_lost(), "{e:?}");
+    let e = remote.list("").await.unwrap_err();
+    assert!(e.kind.is_connection_lost(), "{e:?}");
+    let e = remote.reconnect().await.unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::Connection, "{e}");
+
+    srv.start_again();
+    remote.reconnect().await.unwrap();
+    assert_eq!(remote.stat(&rp("before")).await.unwrap().unwrap().size, 1);
+    put(&remote, "after", b"22").await;
+    assert_eq!(std::fs::read(dir.join("after")).unwrap(), b"22");
+    assert_eq!(remote.list("").await.unwrap().len(), 2);
+    assert_eq!(get(&remote, "before").await, b"1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hung_server_times_out() {
+    let srv = SambaServer::start();
+    let (_dir, url) = srv.folder("hung");
+    let o = SmbOptions {
+        timeout: Duration::from_secs(2),
+        ..SmbOptions::default()
+    };
+    let remote = SmbRemote::connect(&url, srv.password(), o.clone())
+        .await
+        .unwrap();
+    put(&remote, "f", b"1").await;
+    let pids = srv.pids();
+    for p in &pids {
+        unsafe { libc::kill(*p, libc::SIGSTOP) };
+    }
+    let stat = tokio::time::timeout(Duration::from_secs(60), remote.stat(&rp("f"))).await;
+    let list = tokio::time::timeout(Duration::from_secs(60), remote.list("")).await;
+    let read = tokio::time::timeout(Duration::from_secs(60), async {
+        remote.open_read(&rp("f")).await.map(|_| ())
+    })
+    .await;
+    let connect = tokio::time::timeout(
+        Duration::from_secs(60),
+        SmbRemote::connect(&url, srv.password(), o),
+    )
+    .await;
+    for p in &pids {
+        unsafe { libc::kill(*p, libc::SIGCONT) };
+    }
+    for (what, r) in [
+        ("stat", stat.map(|r| r.map(|_| ()))),
+        ("list", list.map(|r| r.map(|_| ()))),
+        ("open", read),
+        ("connect", connect.map(|r| r.map(|_| ()))),
+    ] {
+        let e = r
+            .unwrap_or_else(|_| panic!("{what} hung past 60 s"))
+            .unwrap_err();
+        assert_eq!(e.kind, RemoteErrorKind::Timeout, "{what}: {e}");
+    }
+}
+
+/// What Samba 4.17 does with names Windows reserves: it accepts them and stores them as they
+/// are (the engine, not the remote, decides whether to sync them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn windows_reserved_names_are_stored_as_is_by_samba() {
+    let (dir, remote) = fresh("reserved").await;
+    for n in ["CON", "aux", "COM1", "nul.txt", "trail.", "trail ", " lead"] {
+        put(&remote, n, b"r").await;
+        assert_eq!(std::fs::read(dir.join(n)).unwrap(), b"r", "{n:?}");
+    }
+}

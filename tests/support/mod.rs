@@ -1,0 +1,9 @@
+//! Shared test support for the integration tests (one test binary, `tests/tests.rs`).
+//!
+//! - [`samba`]: a real Samba server on loopback, private or shared per test process.
+//! - [`sync`]: a job driven through the real binary, and tree comparisons.
+
+#![allow(dead_code)]
+
+pub mod samba;
+pub mod sync;
