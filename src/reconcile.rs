@@ -352,7 +352,7 @@ fn decide(
         (Some(l), None, Some(b)) => {
             if l.kind == Dir {
                 if b.kind == Dir {
-                    dir_deletes.push((path.clone(), Side::Local));
+                    dir_deletes.push((path.clone(), Side::Remote));
                     return None;
                 }
                 // Was a file, now a folder here and gone there: create the folder there.
@@ -377,7 +377,7 @@ fn decide(
         (None, Some(r), Some(b)) => {
             if r.kind == Dir {
                 if b.kind == Dir {
-                    dir_deletes.push((path.clone(), Side::Remote));
+                    dir_deletes.push((path.clone(), Side::Local));
                     return None;
                 }
                 return Some(Action::CreateLocalDir { remote: r.clone() });
@@ -416,18 +416,8 @@ fn settle_dir_deletes(
             }
         };
         let descendants: Vec<&RelPath> = match kept_side {
-            Side::Local => local
-                .range(path.clone()..)
-                .map(|(p, _)| p)
-                .skip(1)
-                .take_while(|p| p.starts_with(&path))
-                .collect(),
-            Side::Remote => remote
-                .range(path.clone()..)
-                .map(|(p, _)| p)
-                .skip(1)
-                .take_while(|p| p.starts_with(&path))
-                .collect(),
+            Side::Local => RelPath::descendants(local, &path).collect(),
+            Side::Remote => RelPath::descendants(remote, &path).collect(),
         };
         let anything_survives = descendants.iter().any(|p| survives(p));
         let action = match (kept_side, anything_survives) {

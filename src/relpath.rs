@@ -107,6 +107,24 @@ impl RelPath {
             || (self.0.starts_with(&other.0) && self.0.as_bytes().get(other.0.len()) == Some(&b'/'))
     }
 
+    /// The keys of `map` strictly below `dir`, in order. Descendants are contiguous in the
+    /// map's order from `dir/` on (siblings such as `dir-2` or `dir 2` sort before `dir/`).
+    pub fn descendants<'a, V>(
+        map: &'a std::collections::BTreeMap<RelPath, V>,
+        dir: &RelPath,
+    ) -> impl Iterator<Item = &'a RelPath> + 'a {
+        let dir = dir.clone();
+        // `dir/` sorts after `dir` itself, so the range starts at the first descendant.
+        let from = RelPath(if dir.is_root() {
+            String::new()
+        } else {
+            format!("{}/", dir.0)
+        });
+        map.range(from..)
+            .map(|(p, _)| p)
+            .take_while(move |p| p.starts_with(&dir))
+    }
+
     /// A sibling with the given name (same parent).
     pub fn with_name(&self, name: &str) -> RelPath {
         match self.parent() {
@@ -170,5 +188,18 @@ mod tests {
             .unwrap()
             .starts_with(&RelPath::new("a").unwrap()));
         assert_eq!(p.to_smb(), "a\\b\\c.txt");
+    }
+
+    #[test]
+    fn descendants_skip_siblings_that_sort_between() {
+        let map: std::collections::BTreeMap<RelPath, ()> =
+            ["a", "a b", "a-2", "a/x", "a/y/z", "ab"]
+                .iter()
+                .map(|s| (RelPath::new(s).unwrap(), ()))
+                .collect();
+        let d: Vec<&str> = RelPath::descendants(&map, &RelPath::new("a").unwrap())
+            .map(|p| p.as_str())
+            .collect();
+        assert_eq!(d, vec!["a/x", "a/y/z"]);
     }
 }

@@ -33,14 +33,20 @@ fn awkward_names_empty_file_dot_folder_many_small_and_one_mib() {
     write(&f.l("empty.bin"), "");
     write(&f.l(".config/app.toml"), "x = 1");
     for i in 0..50 {
-        write(&f.l(&format!("many/file-{i:02}.txt")), format!("small file {i}"));
+        write(
+            &f.l(&format!("many/file-{i:02}.txt")),
+            format!("small file {i}"),
+        );
     }
     let big: Vec<u8> = (0..1024 * 1024).map(|i| (i * 7 % 251) as u8).collect();
     write(&f.l("big.bin"), &big);
-    let deep = (0..12).map(|i| format!("d{i}")).collect::<Vec<_>>().join("/");
+    let deep = (0..12)
+        .map(|i| format!("d{i}"))
+        .collect::<Vec<_>>()
+        .join("/");
     write(&f.l(&format!("{deep}/leaf.txt")), "leaf");
     let out = f.sync();
-    assert_eq!(out.count("uploaded"), 56);
+    assert_eq!(out.count("uploaded"), 57);
     assert_eq!(fs::read(f.r("big.bin")).unwrap(), big);
     assert_eq!(fs::metadata(f.r("empty.bin")).unwrap().len(), 0);
     f.assert_in_sync();
@@ -66,13 +72,22 @@ fn edits_and_deletes_propagate_each_way_and_old_versions_go_to_trash() {
     fs::remove_dir_all(f.r("dir-there")).unwrap();
     let out = f.sync();
     assert_eq!((out.count("uploaded"), out.count("downloaded")), (1, 1));
-    assert_eq!((out.count("deleted_local"), out.count("deleted_remote")), (2, 2));
+    assert_eq!(
+        (out.count("deleted_local"), out.count("deleted_remote")),
+        (2, 2)
+    );
     assert_eq!(read(&f.r("edit-here.txt")), "v2 local");
     assert_eq!(read(&f.l("edit-there.txt")), "v2 remote");
     assert!(!f.r("dir-here").exists() && !f.l("dir-there").exists());
     // Nothing is lost: replaced and deleted versions are in the trash of the side they left.
-    assert_eq!(trashed(&f.remote), vec!["delete-here.txt", "dir-here/x.txt", "edit-here.txt"]);
-    assert_eq!(trashed(&f.local), vec!["delete-there.txt", "dir-there/y.txt", "edit-there.txt"]);
+    assert_eq!(
+        trashed(&f.remote),
+        vec!["delete-here.txt", "dir-here/x.txt", "edit-here.txt"]
+    );
+    assert_eq!(
+        trashed(&f.local),
+        vec!["delete-there.txt", "dir-there/y.txt", "edit-there.txt"]
+    );
     f.assert_in_sync();
     f.assert_idle_sync();
 }
@@ -110,7 +125,10 @@ fn upload_mode_never_writes_or_deletes_locally() {
     assert!(!f.l("theirs.txt").exists());
     fs::remove_file(f.l("new.txt")).unwrap();
     f.sync();
-    assert!(!f.r("new.txt").exists(), "a local delete propagates in upload mode");
+    assert!(
+        !f.r("new.txt").exists(),
+        "a local delete propagates in upload mode"
+    );
     assert!(f.l("mine.txt").exists());
     let mut local = tree(&f.local);
     let mut remote = tree(&f.remote);
@@ -126,15 +144,26 @@ fn download_mode_never_writes_or_deletes_remotely() {
     write(&f.l("local-only.txt"), "mine");
     f.sync();
     assert_eq!(read(&f.l("server.txt")), "remote");
-    assert!(!f.r("local-only.txt").exists(), "download mode uploaded a file");
+    assert!(
+        !f.r("local-only.txt").exists(),
+        "download mode uploaded a file"
+    );
 
     write(&f.r("server.txt"), "remote v2");
     fs::remove_file(f.l("server.txt")).unwrap();
     f.sync();
-    assert_eq!(read(&f.l("server.txt")), "remote v2", "a local delete is undone by downloading again");
+    assert_eq!(
+        read(&f.l("server.txt")),
+        "remote v2",
+        "a local delete is undone by downloading again"
+    );
     write(&f.l("server.txt"), "local edit");
     f.sync();
-    assert_eq!(read(&f.r("server.txt")), "remote v2", "download mode must not upload an edit");
+    assert_eq!(
+        read(&f.r("server.txt")),
+        "remote v2",
+        "download mode must not upload an edit"
+    );
     fs::remove_file(f.r("server.txt")).unwrap();
     f.sync();
     // The local edit beats the remote delete and stays; nothing goes up.
@@ -162,7 +191,11 @@ fn conflict_keep_both_keeps_both_versions_on_both_sides() {
     let copies = names_containing(&f.local, "conflict");
     assert_eq!(copies.len(), 1, "{copies:?}");
     let host = gethostname::gethostname().to_string_lossy().to_string();
-    assert!(copies[0].starts_with("doc (conflict ") && copies[0].contains(&host) && copies[0].ends_with(".txt"));
+    assert!(
+        copies[0].starts_with("doc (conflict ")
+            && copies[0].contains(&host)
+            && copies[0].ends_with(".txt")
+    );
     assert_eq!(read(&f.l(&copies[0])), "local edit");
     f.assert_in_sync();
     f.assert_idle_sync();
@@ -279,6 +312,8 @@ fn edit_beats_local_delete() {
 #[test]
 fn removed_folder_that_gained_files_on_the_other_side_is_kept() {
     let f = Fixture::new("removed_folder_kept", &[]);
+    // Another file keeps the local side from looking emptied (that would trip the guard).
+    write(&f.l("other.txt"), "stays");
     write(&f.l("proj/old.txt"), "old");
     f.sync();
     fs::remove_dir_all(f.l("proj")).unwrap();
@@ -299,7 +334,12 @@ fn first_sync_merges_two_non_empty_folders() {
     write(&f.l("differs.txt"), "local version");
     write(&f.r("differs.txt"), "remote version");
     let out = f.sync();
-    assert_eq!(out.count("uploaded"), 2, "only-local + the conflict copy: {}", out.stdout);
+    assert_eq!(
+        out.count("uploaded"),
+        2,
+        "only-local + the conflict copy: {}",
+        out.stdout
+    );
     assert_eq!(out.count("conflicts"), 1);
     let copies = names_containing(&f.local, "conflict");
     assert_eq!(copies.len(), 1);
@@ -320,9 +360,24 @@ fn names_the_server_cannot_store_are_skipped_with_an_error() {
     let out = f.sync_expect(1, &[]);
     let report = out.report();
     assert_eq!(report["status"], "partial");
-    let errors: Vec<String> = report["errors"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap().to_string()).collect();
-    for bad in ["what?.txt", "a:b.txt", "trailing.", "CON.txt", "Report.doc", "report.doc"] {
-        assert!(errors.contains(&bad.to_string()), "{bad} not reported: {errors:?}");
+    let errors: Vec<String> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_string())
+        .collect();
+    for bad in [
+        "what?.txt",
+        "a:b.txt",
+        "trailing.",
+        "CON.txt",
+        "Report.doc",
+        "report.doc",
+    ] {
+        assert!(
+            errors.contains(&bad.to_string()),
+            "{bad} not reported: {errors:?}"
+        );
         assert!(!f.r(bad).exists());
         assert!(f.l(bad).exists(), "{bad} must be left untouched locally");
     }
@@ -341,7 +396,11 @@ fn mass_delete_aborts_then_force_goes_ahead() {
     }
     let out = f.sync_expect(5, &[]);
     assert_eq!(out.report()["status"], "aborted");
-    assert_eq!(tree(&f.remote).len(), 20, "nothing may be touched when the guard trips");
+    assert_eq!(
+        tree(&f.remote).len(),
+        20,
+        "nothing may be touched when the guard trips"
+    );
     let out = f.sync_expect(0, &["--force"]);
     assert_eq!(out.count("deleted_remote"), 15);
     f.assert_in_sync();
@@ -356,7 +415,10 @@ fn emptied_local_folder_does_not_wipe_the_share() {
     f.sync();
     fs::remove_dir_all(&f.local).unwrap();
     let out = f.sync_expect(5, &[]);
-    assert!(out.report()["message"].as_str().unwrap().contains("missing"));
+    assert!(out.report()["message"]
+        .as_str()
+        .unwrap()
+        .contains("missing"));
     fs::create_dir_all(&f.local).unwrap();
     f.sync_expect(5, &[]);
     assert_eq!(tree(&f.remote).len(), 3);
@@ -370,14 +432,29 @@ fn wrong_password_exits_3_without_showing_it() {
     // password replaces the stored one.
     let local = f.local.to_str().unwrap();
     let add = f.run_with_stdin(
-        &["job", "add", "other", "--local", local, "--remote", &f.url, "--password-stdin"],
+        &[
+            "job",
+            "add",
+            "other",
+            "--local",
+            local,
+            "--remote",
+            &f.url,
+            "--password-stdin",
+        ],
         "not-the-password-XYZ\n",
     );
     assert_eq!(add.code, 0, "{}", add.stderr);
     let out = f.sync_expect(3, &[]);
     let all = format!("{}{}", out.stdout, out.stderr);
-    assert!(!all.contains("not-the-password-XYZ"), "password leaked: {all}");
-    assert!(all.to_lowercase().contains("password"), "message should say what to check: {all}");
+    assert!(
+        !all.contains("not-the-password-XYZ"),
+        "password leaked: {all}"
+    );
+    assert!(
+        all.to_lowercase().contains("password"),
+        "message should say what to check: {all}"
+    );
     assert_eq!(read(&f.l("a.txt")), "kept");
     for entry in walk_files(&f.data) {
         let bytes = fs::read(&entry).unwrap();
@@ -405,16 +482,55 @@ fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn missing_share_and_unreachable_host_exit_3() {
     let f = Fixture::new("missing_share", &[]);
     let smb = SambaServer::shared();
-    let bad_share = format!("smb://{}@127.0.0.1:{}/no-such-share", smb.user(), smb.port());
-    let add = f.run_with_stdin(&["job", "add", "s", "--local", f.local.to_str().unwrap(), "--remote", &bad_share, "--password-stdin"], &format!("{}\n", smb.password()));
+    let bad_share = format!(
+        "smb://{}@127.0.0.1:{}/no-such-share",
+        smb.user(),
+        smb.port()
+    );
+    let add = f.run_with_stdin(
+        &[
+            "job",
+            "add",
+            "s",
+            "--local",
+            f.local.to_str().unwrap(),
+            "--remote",
+            &bad_share,
+            "--password-stdin",
+        ],
+        &format!("{}\n", smb.password()),
+    );
     assert_eq!(add.code, 0);
     let out = f.run(&["sync", "s", "--json"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.report()["message"].as_str().unwrap().contains("no-such-share"), "{}", out.stdout);
+    assert!(
+        out.report()["message"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-share"),
+        "{}",
+        out.stdout
+    );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dead = format!("smb://u@127.0.0.1:{port}/share");
-    assert_eq!(f.run(&["job", "add", "d", "--local", f.local.to_str().unwrap(), "--remote", &dead]).code, 0);
+    assert_eq!(
+        f.run(&[
+            "job",
+            "add",
+            "d",
+            "--local",
+            f.local.to_str().unwrap(),
+            "--remote",
+            &dead
+        ])
+        .code,
+        0
+    );
     let out = f.run(&["sync", "d", "--json"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
 }
@@ -424,10 +540,26 @@ fn bad_input_is_refused_with_exit_2() {
     let f = Fixture::new("bad_input", &[]);
     let file = f.l("not-a-folder");
     write(&file, "x");
-    let out = f.run(&["job", "add", "x", "--local", file.to_str().unwrap(), "--remote", "file:///tmp"]);
+    let out = f.run(&[
+        "job",
+        "add",
+        "x",
+        "--local",
+        file.to_str().unwrap(),
+        "--remote",
+        "file:///tmp",
+    ]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("not a folder"), "{}", out.stderr);
-    let out = f.run(&["job", "add", "y", "--local", "/tmp", "--remote", "http://nas/share"]);
+    let out = f.run(&[
+        "job",
+        "add",
+        "y",
+        "--local",
+        "/tmp",
+        "--remote",
+        "http://nas/share",
+    ]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("smb://"), "{}", out.stderr);
     let out = f.run(&["sync", "no-such-job"]);
@@ -455,15 +587,23 @@ fn server_down_at_start_exits_3_and_loses_nothing() {
 fn smbd_killed_during_a_large_upload_then_next_sync_completes() {
     let smb = SambaServer::start();
     let f = Fixture::on(&smb, "killed_upload", &[]);
-    let big: Vec<u8> = (0..64u32 * 1024 * 1024).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    let big: Vec<u8> = (0..64u32 * 1024 * 1024)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
     write(&f.l("big.bin"), &big);
     write(&f.l("small.txt"), "small");
     let mut cmd = std::process::Command::new(BIN);
-    cmd.arg("--data-dir").arg(&f.data).args(["sync", "job", "--json"]);
+    cmd.arg("--data-dir")
+        .arg(&f.data)
+        .args(["sync", "job", "--json"]);
     for (k, v) in &f.env {
         cmd.env(k, v);
     }
-    let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     // Kill the server once the upload is under way (the temp file exists and is growing).
     let temp = f.r("big.bin.anemone-uploading");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -474,10 +614,19 @@ fn smbd_killed_during_a_large_upload_then_next_sync_completes() {
     smb.kill();
     let out = child.wait_with_output().unwrap();
     let code = out.status.code().unwrap();
-    assert_ne!(code, 0, "a run that lost its server cannot succeed: {}", String::from_utf8_lossy(&out.stdout));
+    assert_ne!(
+        code,
+        0,
+        "a run that lost its server cannot succeed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // No partial file under the real name.
     match fs::metadata(f.r("big.bin")) {
-        Ok(_) => assert_eq!(fs::read(f.r("big.bin")).unwrap(), big, "partial file at the final name"),
+        Ok(_) => assert_eq!(
+            fs::read(f.r("big.bin")).unwrap(),
+            big,
+            "partial file at the final name"
+        ),
         Err(_) => {}
     }
     smb.start_again();

@@ -35,12 +35,17 @@ impl Outcome {
     /// The `sync --json` report (one job).
     pub fn report(&self) -> Value {
         serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
-            panic!("not one JSON object ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
+            panic!(
+                "not one JSON object ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
         })
     }
 
     pub fn count(&self, field: &str) -> u64 {
-        self.report()[field].as_u64().unwrap_or_else(|| panic!("no {field} in {}", self.stdout))
+        self.report()[field]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {field} in {}", self.stdout))
     }
 }
 
@@ -70,7 +75,16 @@ impl Fixture {
             _tmp: tmp,
         };
         let local_s = f.local.display().to_string();
-        let mut args = vec!["job", "add", "job", "--local", &local_s, "--remote", &f.url, "--password-stdin"];
+        let mut args = vec![
+            "job",
+            "add",
+            "job",
+            "--local",
+            &local_s,
+            "--remote",
+            &f.url,
+            "--password-stdin",
+        ];
         args.extend_from_slice(extra);
         let out = f.run_with_stdin(&args, &format!("{}\n", f.password));
         assert_eq!(out.code, 0, "job add failed: {}", out.stderr);
@@ -94,7 +108,12 @@ impl Fixture {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn anemone-sync");
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().expect("wait");
         Outcome {
             code: out.status.code().unwrap_or(-1),
@@ -108,7 +127,11 @@ impl Fixture {
         let mut args = vec!["sync", "job", "--json"];
         args.extend_from_slice(extra);
         let out = self.run(&args);
-        assert_eq!(out.code, code, "sync exit code\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
+        assert_eq!(
+            out.code, code,
+            "sync exit code\nstdout: {}\nstderr: {}",
+            out.stdout, out.stderr
+        );
         out
     }
 
@@ -122,8 +145,19 @@ impl Fixture {
     /// Syncs again and checks nothing moves.
     pub fn assert_idle_sync(&self) {
         let out = self.sync();
-        for f in ["uploaded", "downloaded", "deleted_local", "deleted_remote", "conflicts"] {
-            assert_eq!(out.count(f), 0, "second sync should do nothing, but {f}: {}", out.stdout);
+        for f in [
+            "uploaded",
+            "downloaded",
+            "deleted_local",
+            "deleted_remote",
+            "conflicts",
+        ] {
+            assert_eq!(
+                out.count(f),
+                0,
+                "second sync should do nothing, but {f}: {}",
+                out.stdout
+            );
         }
     }
 
@@ -175,7 +209,12 @@ pub fn tree(root: &Path) -> BTreeMap<String, Node> {
             if name == ".anemone-trash" && dir == root {
                 continue;
             }
-            let rel = item.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let rel = item
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             if item.file_type().unwrap().is_dir() {
                 out.insert(rel, Node::Dir);
                 walk(root, &item.path(), out);
@@ -194,13 +233,19 @@ pub fn assert_trees_equal(a: &Path, b: &Path) {
     let (ta, tb) = (tree(a), tree(b));
     for t in [&ta, &tb] {
         for k in t.keys() {
-            assert!(!k.contains(".anemone-uploading") && !k.contains(".anemone-downloading"), "temp file left: {k}");
+            assert!(
+                !k.contains(".anemone-uploading") && !k.contains(".anemone-downloading"),
+                "temp file left: {k}"
+            );
         }
     }
     if ta != tb {
         let only_a: Vec<_> = ta.keys().filter(|k| !tb.contains_key(*k)).collect();
         let only_b: Vec<_> = tb.keys().filter(|k| !ta.contains_key(*k)).collect();
-        let differ: Vec<_> = ta.keys().filter(|k| tb.get(*k).is_some_and(|v| Some(v) != ta.get(*k))).collect();
+        let differ: Vec<_> = ta
+            .keys()
+            .filter(|k| tb.get(*k).is_some_and(|v| Some(v) != ta.get(*k)))
+            .collect();
         panic!("trees differ\nonly local: {only_a:?}\nonly remote: {only_b:?}\ndifferent content: {differ:?}");
     }
 }
