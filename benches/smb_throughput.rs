@@ -1,7 +1,8 @@
 //! Throughput and latency of `SmbRemote` against a private loopback Samba, next to `smbclient`.
 //!
 //! Run: `cargo bench --bench smb_throughput` (needs smbd and smbclient; runs as root to create
-//! the test user). Env: `SMB_BENCH_MIB` (default 1024) sets the file size.
+//! the test user). Env: `SMB_BENCH_MIB` (default 1024) sets the file size,
+//! `SMB_BENCH_IN_FLIGHT` (default 16) the requests in flight.
 //! Prints two tables: 1 GiB upload/download (ours: 1 MiB chunks, 16 in flight; smbclient
 //! put/get), and connect / list-10,000-files times with our TCP_NODELAY transport vs the crate's
 //! transport as published.
@@ -18,8 +19,6 @@ use anemone_sync::remote::smb::{SmbOptions, SmbRemote};
 use anemone_sync::remote::{Remote, MAX_CHUNK};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use support::samba::SambaServer;
-
-const IN_FLIGHT: usize = 16;
 
 fn mib_s(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / (1024.0 * 1024.0) / d.as_secs_f64()
@@ -50,6 +49,10 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1024);
     let size = mib * 1024 * 1024;
+    let in_flight: usize = std::env::var("SMB_BENCH_IN_FLIGHT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(16);
     let srv = SambaServer::start();
     let (dir, url) = srv.folder("bench");
     let local = tempfile::tempdir().unwrap();
@@ -67,7 +70,14 @@ async fn main() {
     let src = local.path().join("src.bin");
     std::fs::write(&src, &*data).unwrap();
 
-    let remote = SmbRemote::connect(&url, srv.password(), SmbOptions::default())
+    let nodelay = std::env::var("SMB_BENCH_NODELAY")
+        .map(|v| v != "0")
+        .unwrap_or(true);
+    let main_opts = SmbOptions {
+        tcp_nodelay: nodelay,
+        ..SmbOptions::default()
+    };
+    let remote = SmbRemote::connect(&url, srv.password(), main_opts)
         .await
         .unwrap();
     let offsets: Vec<usize> = (0..size).step_by(MAX_CHUNK).collect();
@@ -78,7 +88,7 @@ async fn main() {
         .open_write(&RelPath::new("ours.bin").unwrap(), true)
         .await
         .unwrap();
-    stream::iter(offsets.clone())
+    let up = stream::iter(offsets.clone())
         .map(|off| {
             let (w, data) = (w.clone(), data.clone());
             async move {
@@ -86,16 +96,25 @@ async fn main() {
                     .await
             }
         })
-        .buffer_unordered(IN_FLIGHT)
+        .buffer_unordered(in_flight)
         .try_collect::<Vec<()>>()
-        .await
-        .unwrap();
-    w.close().await.unwrap();
+        .await;
+    let up_result = match up {
+        Ok(_) => w.close().await,
+        Err(e) => Err(e),
+    };
     let ours_up = t.elapsed();
-    assert_eq!(
-        std::fs::metadata(dir.join("ours.bin")).unwrap().len(),
-        size as u64
-    );
+    match &up_result {
+        Err(e) => eprintln!("our upload failed after {ours_up:?}: {e}"),
+        Ok(()) => assert_eq!(
+            std::fs::metadata(dir.join("ours.bin")).unwrap().len(),
+            size as u64
+        ),
+    }
+
+    // smbclient upload; our download reads that file (so it works even if our upload failed).
+    let theirs_up = smbclient(&srv, &format!("put {} bench-0/theirs.bin", src.display()));
+    remote.reconnect().await.unwrap();
 
     // Ours: download (bytes checked against the source).
     let t = Instant::now();
@@ -111,7 +130,7 @@ async fn main() {
                 Ok::<bool, anemone_sync::remote::RemoteError>(b[..] == data[off..off + b.len()])
             }
         })
-        .buffer_unordered(IN_FLIGHT)
+        .buffer_unordered(in_flight)
         .try_collect::<Vec<bool>>()
         .await
         .unwrap();
@@ -119,22 +138,25 @@ async fn main() {
     let ours_down = t.elapsed();
     assert!(ok.iter().all(|b| *b), "downloaded bytes differ");
 
-    // smbclient.
-    let theirs_up = smbclient(&srv, &format!("put {} bench-0/theirs.bin", src.display()));
+    // smbclient download.
     let dst = local.path().join("dst.bin");
     let theirs_down = smbclient(&srv, &format!("get bench-0/theirs.bin {}", dst.display()));
     assert_eq!(std::fs::metadata(&dst).unwrap().len(), size as u64);
 
     println!();
-    println!("{mib} MiB over loopback, ours = SmbRemote with {IN_FLIGHT} x 1 MiB in flight");
+    println!("{mib} MiB over loopback, ours = SmbRemote with {in_flight} x 1 MiB in flight");
     println!("| operation | ours MiB/s | smbclient MiB/s | ours/smbclient |");
     println!("|---|---|---|---|");
-    for (op, a, b) in [
-        ("upload", ours_up, theirs_up),
-        ("download", ours_down, theirs_down),
+    for (op, ok, a, b) in [
+        ("upload", up_result.is_ok(), ours_up, theirs_up),
+        ("download", true, ours_down, theirs_down),
     ] {
         let (a, b) = (mib_s(size, a), mib_s(size, b));
-        println!("| {op} | {a:.0} | {b:.0} | {:.2} |", a / b);
+        if ok {
+            println!("| {op} | {a:.0} | {b:.0} | {:.2} |", a / b);
+        } else {
+            println!("| {op} | FAILED (Timeout, see stderr) | {b:.0} | - |");
+        }
     }
 
     // Connect and list 10,000 files: our transport vs the crate's.
