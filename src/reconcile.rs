@@ -352,7 +352,8 @@ fn decide(
         (Some(l), None, Some(b)) => {
             if l.kind == Dir {
                 if b.kind == Dir {
-                    dir_deletes.push((path.clone(), Side::Local));
+                    // Gone from the remote, still here.
+                    dir_deletes.push((path.clone(), Side::Remote));
                     return None;
                 }
                 // Was a file, now a folder here and gone there: create the folder there.
@@ -377,7 +378,8 @@ fn decide(
         (None, Some(r), Some(b)) => {
             if r.kind == Dir {
                 if b.kind == Dir {
-                    dir_deletes.push((path.clone(), Side::Remote));
+                    // Gone from here, still on the remote.
+                    dir_deletes.push((path.clone(), Side::Local));
                     return None;
                 }
                 return Some(Action::CreateLocalDir { remote: r.clone() });
