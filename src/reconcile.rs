@@ -289,12 +289,10 @@ fn decide(
         // On both sides.
         (Some(l), Some(r), b) => {
             if l.kind != r.kind {
+                // Normally caught by `blocked_paths` (with everything under it).
                 return Some(Action::Skip {
                     path: path.clone(),
-                    reason: format!(
-                        "a {} here and a {} on the other side have the same name; rename one of them",
-                        l.kind, r.kind
-                    ),
+                    reason: kind_clash_reason(l.kind, r.kind),
                 });
             }
             if l.kind == Dir {
@@ -352,6 +350,7 @@ fn decide(
         (Some(l), None, Some(b)) => {
             if l.kind == Dir {
                 if b.kind == Dir {
+                    // Gone from the remote, still here.
                     dir_deletes.push((path.clone(), Side::Remote));
                     return None;
                 }
@@ -377,6 +376,7 @@ fn decide(
         (None, Some(r), Some(b)) => {
             if r.kind == Dir {
                 if b.kind == Dir {
+                    // Gone from here, still on the remote.
                     dir_deletes.push((path.clone(), Side::Local));
                     return None;
                 }
@@ -500,15 +500,29 @@ fn apply_mode(mode: Mode, actions: &mut BTreeMap<RelPath, Action>) {
     }
 }
 
-/// Paths that must not be touched, with the reason: names the server cannot store, and names
-/// that differ only in case where the share cannot tell them apart. A blocked folder blocks
-/// everything under it.
+fn kind_clash_reason(local: EntryKind, remote: EntryKind) -> String {
+    format!(
+        "a {local} here and a {remote} on the other side have the same name; rename one of them"
+    )
+}
+
+/// Paths that must not be touched, with the reason: a file on one side where the other has a
+/// folder, names the server cannot store, and names that differ only in case where the share
+/// cannot tell them apart. A blocked folder blocks everything under it (for a file/folder
+/// clash, nothing under the folder side could be placed on the file side).
 fn blocked_paths(
     local: &LocalTree,
     remote: &RemoteTree,
     opts: &ReconcileOptions,
 ) -> HashMap<RelPath, String> {
     let mut roots: HashMap<RelPath, String> = HashMap::new();
+    for (p, l) in local {
+        if let Some(r) = remote.get(p) {
+            if l.kind != r.kind {
+                roots.insert(p.clone(), kind_clash_reason(l.kind, r.kind));
+            }
+        }
+    }
     if opts.remote_case_insensitive {
         let mut by_folded: HashMap<String, Vec<&RelPath>> = HashMap::new();
         for p in local.keys() {

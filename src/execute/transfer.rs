@@ -29,6 +29,9 @@ use crate::tree::Hash;
 
 use super::{Executor, Side};
 
+/// A chunk read from the source: its offset and bytes.
+type ChunkRead = Result<(u64, Vec<u8>), RemoteError>;
+
 /// Files at least this large record their progress for resuming.
 pub const RESUME_MIN_SIZE: u64 = 8 * 1024 * 1024;
 /// How often (in bytes) the resume point is saved.
@@ -314,7 +317,7 @@ impl Executor {
         let depth = self.pipeline_depth.max(1);
         let chunk = MAX_CHUNK as u64;
         let mut next = start;
-        let mut reads: VecDeque<JoinHandle<Result<(u64, Vec<u8>), RemoteError>>> = VecDeque::new();
+        let mut reads: VecDeque<JoinHandle<ChunkRead>> = VecDeque::new();
         let mut writes: JoinSet<Result<(u64, u64), RemoteError>> = JoinSet::new();
         // Contiguous prefix the destination acknowledged, for resuming.
         let mut done: BTreeMap<u64, u64> = BTreeMap::new();

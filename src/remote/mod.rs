@@ -117,6 +117,8 @@ impl RemoteError {
 pub type RemoteResult<T> = Result<T, RemoteError>;
 
 /// A file opened for reading. `read_at` may be called concurrently.
+// `len` is the remote file's length, not a container size: no `is_empty` wanted.
+#[allow(clippy::len_without_is_empty)]
 #[async_trait]
 pub trait RemoteReader: Send + Sync {
     /// Size of the file when it was opened.
@@ -127,6 +129,8 @@ pub trait RemoteReader: Send + Sync {
 }
 
 /// A file opened for writing. `write_at` may be called concurrently on disjoint ranges.
+// `len` is the remote file's length, not a container size: no `is_empty` wanted.
+#[allow(clippy::len_without_is_empty)]
 #[async_trait]
 pub trait RemoteWriter: Send + Sync {
     /// Current length of the file (for resuming a partial upload).
