@@ -666,3 +666,34 @@ fn dry_run_changes_nothing() {
     f.sync();
     f.assert_in_sync();
 }
+
+/// Regression: the `smb` crate drops credits Samba grants to writes it answers asynchronously,
+/// so one connection stalled somewhere past 128-512 MiB of uploads. Uploads now move to a fresh
+/// connection every 128 MiB written.
+#[test]
+fn large_upload_past_the_credit_leak_completes() {
+    let f = Fixture::new("large_upload", &[]);
+    let mib = 640u64;
+    {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(fs::File::create(f.l("huge.bin")).unwrap());
+        let mut block = vec![0u8; 1024 * 1024];
+        for i in 0..mib {
+            for (j, b) in block.iter_mut().enumerate() {
+                *b = (i as usize * 31 + j * 7 % 251) as u8;
+            }
+            out.write_all(&block).unwrap();
+        }
+    }
+    let out = f.sync();
+    assert_eq!(out.count("bytes_up"), mib * 1024 * 1024);
+    let hash = |p: &std::path::Path| {
+        let mut h = blake3::Hasher::new();
+        h.update_reader(fs::File::open(p).unwrap()).unwrap();
+        h.finalize()
+    };
+    assert_eq!(hash(&f.l("huge.bin")), hash(&f.r("huge.bin")));
+    fs::remove_file(f.r("huge.bin")).unwrap();
+    fs::remove_file(f.l("huge.bin")).unwrap();
+    f.assert_in_sync();
+}

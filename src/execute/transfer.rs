@@ -36,6 +36,11 @@ type ChunkRead = Result<(u64, Vec<u8>), RemoteError>;
 pub const RESUME_MIN_SIZE: u64 = 8 * 1024 * 1024;
 /// How often (in bytes) the resume point is saved.
 const RESUME_STEP: u64 = 8 * 1024 * 1024;
+/// A large file is written in segments of this size, the writer closed and reopened between
+/// them. That flushes acknowledged data to the server's disk (so the resume point is durable)
+/// and lets the SMB remote move a long upload onto a fresh connection (see
+/// `remote::smb::ROTATE_AFTER_BYTES`).
+pub const SEGMENT: u64 = 64 * 1024 * 1024;
 
 /// What a file looked like at the scan: the executor refuses to act on a file that no longer
 /// matches it.
@@ -157,7 +162,7 @@ impl Executor {
                 }
             }
         }
-        let writer = match writer {
+        let mut writer = match writer {
             Some(w) if start > 0 => w,
             Some(w) => {
                 w.set_len(0).await?;
@@ -198,7 +203,7 @@ impl Executor {
         let pumped = self
             .pump(
                 &reader,
-                &writer,
+                (dst_side, &temp, &mut writer),
                 start,
                 size,
                 &mut hasher,
@@ -300,13 +305,17 @@ impl Executor {
             .await;
     }
 
-    /// Moves `[start, size)` from `reader` to `writer` with up to `depth` reads and `depth`
-    /// writes in flight, hashing in order.
+    /// Moves `[start, size)` from `reader` to the temp file with up to `depth` reads and
+    /// `depth` writes in flight, hashing in order. The writer is reopened every [`SEGMENT`].
     #[allow(clippy::too_many_arguments)]
     async fn pump(
         &self,
         reader: &Arc<dyn RemoteReader>,
-        writer: &Arc<dyn RemoteWriter>,
+        (dst_side, temp, writer): (
+            &Arc<dyn crate::remote::Remote>,
+            &RelPath,
+            &mut Arc<dyn RemoteWriter>,
+        ),
         start: u64,
         size: u64,
         hasher: &mut blake3::Hasher,
@@ -323,6 +332,7 @@ impl Executor {
         let mut done: BTreeMap<u64, u64> = BTreeMap::new();
         let mut watermark = start;
         let mut saved = start;
+        let mut segment_end = start + SEGMENT;
 
         let result: Result<(), CopyError> = async {
             loop {
@@ -346,6 +356,17 @@ impl Executor {
                     )));
                 }
                 hasher.update(&data);
+                if off >= segment_end {
+                    // Segment boundary: drain, close, reopen.
+                    while let Some(res) = writes.join_next().await {
+                        let (o, l) = res.map_err(join_error)??;
+                        self.progress.transfer_bytes(progress_key, l);
+                        done.insert(o, o + l);
+                    }
+                    writer.close().await?;
+                    *writer = dst_side.open_write(temp, false).await?;
+                    segment_end = off + SEGMENT;
+                }
                 while writes.len() >= depth {
                     let (o, l) = writes
                         .join_next()

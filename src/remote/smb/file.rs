@@ -23,7 +23,7 @@ use crate::remote::{RemoteErrorKind, RemoteReader, RemoteResult, RemoteWriter, M
 /// What readers and writers share: the file, its connection and where it is.
 struct Handle {
     file: Option<Arc<File>>,
-    _conn: Arc<SmbConn>,
+    conn: Arc<SmbConn>,
     place: Place,
     shown: String,
     timeout: Duration,
@@ -81,7 +81,7 @@ fn new_handle(
 ) -> Handle {
     Handle {
         file: Some(Arc::new(file)),
-        _conn: conn,
+        conn,
         place,
         shown,
         timeout,
@@ -201,6 +201,9 @@ impl RemoteWriter for SmbWriter {
                 ));
             }
             done += wrote;
+            h.conn
+                .written
+                .fetch_add(wrote as u64, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(())
     }

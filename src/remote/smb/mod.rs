@@ -61,6 +61,13 @@ impl Default for SmbOptions {
     }
 }
 
+/// A connection that has carried this many written bytes is replaced by a fresh one at the
+/// next `open_write`. Each write Samba answers asynchronously leaks its credits in the `smb`
+/// crate (16 for 1 MiB); Samba caps a client at 8192 credits, so a connection starves after
+/// about 512 MiB of such writes in the worst case. 128 MiB keeps a wide margin and costs one
+/// login (about 10 ms on a LAN) per 128 MiB written.
+pub const ROTATE_AFTER_BYTES: u64 = 128 * 1024 * 1024;
+
 /// An SMB share folder as a sync remote.
 pub struct SmbRemote {
     url: SmbUrl,
@@ -136,6 +143,23 @@ impl SmbRemote {
             .collect();
         names.sort();
         Ok(names)
+    }
+
+    /// Swaps in a fresh connection when the current one carried [`ROTATE_AFTER_BYTES`] of
+    /// writes. Readers and writers still open keep the old one alive until they close.
+    async fn retire_worn_connection(&self) -> RemoteResult<()> {
+        use std::sync::atomic::Ordering;
+        if self.current().written.load(Ordering::Relaxed) < ROTATE_AFTER_BYTES {
+            return Ok(());
+        }
+        let fresh = Arc::new(establish(&self.url, &self.password, &self.opts, &self.place).await?);
+        let mut guard = self.conn.write().unwrap_or_else(|p| p.into_inner());
+        // Another task may have rotated meanwhile; only replace a worn connection.
+        if guard.written.load(Ordering::Relaxed) >= ROTATE_AFTER_BYTES {
+            tracing::debug!(remote = %self.describe(), "replacing a connection worn by writes");
+            *guard = fresh;
+        }
+        Ok(())
     }
 
     fn current(&self) -> Arc<SmbConn> {
@@ -441,6 +465,7 @@ impl Remote for SmbRemote {
         path: &RelPath,
         truncate: bool,
     ) -> RemoteResult<Arc<dyn RemoteWriter>> {
+        self.retire_worn_connection().await?;
         let conn = self.current();
         let args = FileCreateArgs {
             disposition: if truncate {

@@ -15,9 +15,17 @@ use super::SmbOptions;
 use crate::remote::{RemoteError, RemoteErrorKind, RemoteResult};
 use crate::url::SmbUrl;
 
+/// See the comment where the connection is configured.
+const CREDITS_BACKLOG: u16 = 4096;
+
 pub(crate) struct SmbConn {
     inner: Option<Inner>,
     rt: tokio::runtime::Handle,
+    /// Bytes written through this connection. The `smb` crate drops the credits Samba grants
+    /// in interim (STATUS_PENDING) responses to writes it answers asynchronously, so a
+    /// connection that carried enough writes starves of credits and hangs; `SmbRemote` retires
+    /// a connection once this passes [`super::ROTATE_AFTER_BYTES`].
+    pub(crate) written: std::sync::atomic::AtomicU64,
 }
 
 struct Inner {
@@ -137,6 +145,12 @@ pub(crate) async fn establish(
     let config = ConnectionConfig {
         port: Some(port),
         timeout: Some(opts.timeout),
+        // Credits the client keeps asking for. The crate loses the credits granted in interim
+        // (STATUS_PENDING) answers to writes the server completes asynchronously (16 per 1 MiB
+        // write); with the default of 128 a few such writes in a row starve the connection.
+        // 4096 (half of Samba's default `smb2 max credits`) absorbs the leak of the
+        // ROTATE_AFTER_BYTES (128 MiB) a connection carries before it is replaced.
+        credits_backlog: Some(CREDITS_BACKLOG),
         ..Default::default()
     };
     let transport: Box<dyn smb::transport::SmbTransport> = if opts.tcp_nodelay {
@@ -248,6 +262,7 @@ pub(crate) async fn establish(
         "SMB connected"
     );
     Ok(SmbConn {
+        written: std::sync::atomic::AtomicU64::new(0),
         inner: Some(Inner {
             tree: Arc::new(tree),
             _session: session,
