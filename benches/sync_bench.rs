@@ -1,0 +1,235 @@
+//! The engine against one loopback Samba, next to smbclient: 1 GiB upload and download,
+//! first sync of 10,000 files of 1-8 KiB in 100 folders, the no-op sync right after, and the
+//! peak RSS of each `anemone-sync` run. Prints a table; asserts nothing about speed.
+//!
+//! Run: `scripts/bench` (or `cargo bench --bench sync_bench`). `BENCH_BIG_MIB` (default 1024)
+//! sets the big file's size.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use support::samba::SambaServer;
+
+const BIN: &str = env!("CARGO_BIN_EXE_anemone-sync");
+
+struct Run {
+    secs: f64,
+    max_rss_kib: i64,
+}
+
+/// Runs the CLI and returns its wall time and peak RSS (from wait4).
+fn cli(data: &Path, args: &[&str], stdin: &str) -> Run {
+    let t = Instant::now();
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("ANEMONE_SYNC_CREDENTIAL_STORE", "file")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn anemone-sync");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let pid = child.id() as i32;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child with valid pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "anemone-sync {args:?} failed (status {status})"
+    );
+    std::mem::forget(child);
+    Run {
+        secs: t.elapsed().as_secs_f64(),
+        max_rss_kib: usage.ru_maxrss,
+    }
+}
+
+fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> f64 {
+    let t = Instant::now();
+    let out = Command::new("smbclient")
+        .args(["-p", &srv.port().to_string(), "//127.0.0.1/sync"])
+        .arg("-U")
+        .arg(format!("{}%{}", srv.user(), srv.password()))
+        .args(["-D", dir, "-c", cmd])
+        .output()
+        .expect("run smbclient");
+    assert!(
+        out.status.success(),
+        "smbclient {cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.elapsed().as_secs_f64()
+}
+
+fn write_big(path: &Path, mib: usize) {
+    let mut f = std::io::BufWriter::new(fs::File::create(path).unwrap());
+    let mut block = vec![0u8; 1024 * 1024];
+    let mut x: u64 = 0x9E3779B97F4A7C15;
+    for _ in 0..mib {
+        for b in block.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        f.write_all(&block).unwrap();
+    }
+}
+
+fn small_tree(root: &Path) {
+    let mut x: u64 = 42;
+    for d in 0..100 {
+        let dir = root.join(format!("dir{d:03}"));
+        fs::create_dir_all(&dir).unwrap();
+        for i in 0..100 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let size = 1024 + (x >> 33) as usize % (7 * 1024);
+            fs::write(
+                dir.join(format!("f{i:03}.txt")),
+                vec![b'a' + (i % 26) as u8; size],
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn main() {
+    let big_mib: usize = std::env::var("BENCH_BIG_MIB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1024);
+    let srv = SambaServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rows: Vec<(String, String, String, String)> = Vec::new();
+    let mut peak = 0i64;
+    let pw = format!("{}\n", srv.password());
+
+    // 1. Big file up and down.
+    let (remote_dir, url) = srv.folder("big");
+    let local = tmp.path().join("big");
+    fs::create_dir_all(&local).unwrap();
+    let data = tmp.path().join("data-big");
+    let url = url.to_string();
+    cli(
+        &data,
+        &[
+            "job",
+            "add",
+            "big",
+            "--local",
+            local.to_str().unwrap(),
+            "--remote",
+            &url,
+            "--password-stdin",
+        ],
+        &pw,
+    );
+    write_big(&local.join("big.bin"), big_mib);
+    let _ = Command::new("sync").status();
+    let up = cli(&data, &["sync", "big"], "");
+    peak = peak.max(up.max_rss_kib);
+    let cu = smbclient(
+        &srv,
+        "big",
+        &format!("lcd {}; put big.bin client-copy.bin", local.display()),
+    );
+    let mib = big_mib as f64;
+    rows.push((
+        "upload 1 file (MiB/s)".into(),
+        format!("{:.0}", mib / up.secs),
+        format!("{:.0}", mib / cu),
+        format!("{:.2}", cu / up.secs),
+    ));
+    fs::remove_file(remote_dir.join("client-copy.bin")).unwrap();
+    // Download: a new file appears on the share.
+    fs::rename(remote_dir.join("big.bin"), remote_dir.join("big2.bin")).unwrap();
+    fs::remove_file(local.join("big.bin")).unwrap();
+    let _ = Command::new("sync").status();
+    let down = cli(&data, &["sync", "big", "--force"], "");
+    peak = peak.max(down.max_rss_kib);
+    let dl = tmp.path().join("dl");
+    fs::create_dir_all(&dl).unwrap();
+    let cd = smbclient(&srv, "big", &format!("lcd {}; get big2.bin", dl.display()));
+    rows.push((
+        "download 1 file (MiB/s)".into(),
+        format!("{:.0}", mib / down.secs),
+        format!("{:.0}", mib / cd),
+        format!("{:.2}", cd / down.secs),
+    ));
+    drop(fs::remove_dir_all(&dl));
+    drop(fs::remove_dir_all(&local));
+
+    // 2. 10,000 small files in 100 folders: first sync, then the no-op sync.
+    let (_remote_small, url) = srv.folder("small");
+    let local = tmp.path().join("small");
+    small_tree(&local);
+    let data = tmp.path().join("data-small");
+    cli(
+        &data,
+        &[
+            "job",
+            "add",
+            "small",
+            "--local",
+            local.to_str().unwrap(),
+            "--remote",
+            &url.to_string(),
+            "--password-stdin",
+        ],
+        &pw,
+    );
+    let _ = Command::new("sync").status();
+    let first = cli(&data, &["sync", "small"], "");
+    peak = peak.max(first.max_rss_kib);
+    let noop = cli(&data, &["sync", "small"], "");
+    peak = peak.max(noop.max_rss_kib);
+    let (_c, _) = srv.folder("small-client");
+    let cm = smbclient(
+        &srv,
+        "small-client",
+        &format!("lcd {}; prompt OFF; recurse ON; mput *", local.display()),
+    );
+    let cl = smbclient(&srv, "small-client", "recurse ON; ls");
+    rows.push((
+        "first sync 10,000 files (s)".into(),
+        format!("{:.2}", first.secs),
+        format!("{cm:.2} (mput)"),
+        format!("{:.2}", cm / first.secs),
+    ));
+    rows.push((
+        "no-op sync after it (s)".into(),
+        format!("{:.2}", noop.secs),
+        format!("{cl:.2} (recursive ls)"),
+        format!("{:.2}", cl / noop.secs),
+    ));
+    rows.push((
+        "peak RSS of a sync (MiB)".into(),
+        format!("{:.0}", peak as f64 / 1024.0),
+        "-".into(),
+        "-".into(),
+    ));
+
+    println!("\n| measure | anemone-sync | smbclient | smbclient time / ours |");
+    println!("|---|---|---|---|");
+    for (a, b, c, d) in rows {
+        println!("| {a} | {b} | {c} | {d} |");
+    }
+    println!("\nbig file: {big_mib} MiB; our times include scanning (hashing) the local side.");
+}
