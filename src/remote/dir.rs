@@ -102,6 +102,37 @@ fn walk(
     Ok(())
 }
 
+/// Renames `a` to `b` unless `b` exists, without a window in which a file created at `b` by
+/// someone else could be replaced: a hard link fails atomically when the target exists. File
+/// systems without hard links (FAT, exFAT) and folders fall back to check-then-rename.
+fn rename_no_replace(a: &Path, b: &Path) -> RemoteResult<()> {
+    let exists = || {
+        RemoteError::new(
+            RemoteErrorKind::AlreadyExists,
+            format!("{} already exists", b.display()),
+        )
+    };
+    let is_file = fs::symlink_metadata(a)
+        .map(|m| m.is_file())
+        .unwrap_or(false);
+    if is_file {
+        match fs::hard_link(a, b) {
+            Ok(()) => {
+                return fs::remove_file(a).map_err(|e| map_io(e, &a.display().to_string()));
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => return Err(exists()),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(map_io(e, &a.display().to_string()))
+            }
+            Err(_) => {} // no hard links here: fall back
+        }
+    }
+    if fs::symlink_metadata(b).is_ok() {
+        return Err(exists());
+    }
+    fs::rename(a, b).map_err(|e| map_io(e, &a.display().to_string()))
+}
+
 #[async_trait]
 impl Remote for DirRemote {
     fn describe(&self) -> String {
@@ -181,13 +212,10 @@ impl Remote for DirRemote {
     async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> RemoteResult<()> {
         let (a, b) = (self.abs(from), self.abs(to));
         blocking(move || {
-            if !replace && fs::symlink_metadata(&b).is_ok() {
-                return Err(RemoteError::new(
-                    RemoteErrorKind::AlreadyExists,
-                    format!("{} already exists", b.display()),
-                ));
+            if replace {
+                return fs::rename(&a, &b).map_err(|e| map_io(e, &a.display().to_string()));
             }
-            fs::rename(&a, &b).map_err(|e| map_io(e, &a.display().to_string()))
+            rename_no_replace(&a, &b)
         })
         .await
     }
@@ -234,6 +262,33 @@ impl Remote for DirRemote {
 
     async fn reconnect(&self) -> RemoteResult<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn rename_without_replace_never_clobbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = DirRemote::new(dir.path());
+        fs::write(dir.path().join("temp"), "new").unwrap();
+        fs::write(dir.path().join("final"), "user's file").unwrap();
+        let (a, b) = (
+            RelPath::new("temp").unwrap(),
+            RelPath::new("final").unwrap(),
+        );
+        let e = r.rename(&a, &b, false).await.unwrap_err();
+        assert_eq!(e.kind, RemoteErrorKind::AlreadyExists);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("final")).unwrap(),
+            "user's file"
+        );
+        fs::remove_file(dir.path().join("final")).unwrap();
+        r.rename(&a, &b, false).await.unwrap();
+        assert_eq!(fs::read_to_string(dir.path().join("final")).unwrap(), "new");
+        assert!(!dir.path().join("temp").exists());
     }
 }
 
