@@ -16,9 +16,18 @@ fn new_files_and_folders_both_ways_then_nothing_to_do() {
     write(&f.r("from-server.txt"), "remote text");
     write(&f.r("photos/2024/img.jpg"), [0u8, 1, 2, 255]);
     fs::create_dir_all(f.r("empty-remote")).unwrap();
+    age(&f.l("notes.txt"), 3600);
+    age(&f.r("from-server.txt"), 7200);
     let out = f.sync();
     assert_eq!(out.count("uploaded"), 2);
     assert_eq!(out.count("downloaded"), 2);
+    // Modification times travel with the files, both ways.
+    let mtime = |p: &std::path::Path| fs::metadata(p).unwrap().modified().unwrap();
+    assert_eq!(mtime(&f.l("notes.txt")), mtime(&f.r("notes.txt")));
+    assert_eq!(
+        mtime(&f.r("from-server.txt")),
+        mtime(&f.l("from-server.txt"))
+    );
     f.assert_in_sync();
     assert!(f.l("empty-remote").is_dir() && f.r("empty-local").is_dir());
     f.assert_idle_sync();

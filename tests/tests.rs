@@ -1,6 +1,7 @@
 //! The single integration-test binary: every scenario file is a module here, so they share one
 //! lazily started Samba server (`support::samba::SambaServer::shared()`).
 
+mod engine_api;
 mod reconcile_props;
 mod smb_remote;
 mod support;

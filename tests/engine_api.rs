@@ -1,0 +1,67 @@
+//! The engine's public API as the desktop app uses it: typed progress events during a run.
+
+use std::fs;
+
+use anemone_sync::db::jobs::NewJob;
+use anemone_sync::engine::{Engine, SyncOptions};
+use anemone_sync::progress::Event;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_publishes_typed_progress_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (local, remote) = (tmp.path().join("local"), tmp.path().join("remote"));
+    fs::create_dir_all(&local).unwrap();
+    fs::create_dir_all(&remote).unwrap();
+    for i in 0..20 {
+        fs::write(local.join(format!("f{i}.txt")), vec![b'x'; 1000 + i]).unwrap();
+    }
+    let engine = Engine::open(&tmp.path().join("data")).await.unwrap();
+    let job = engine
+        .db
+        .add_job(&NewJob::new(
+            "api",
+            local.clone(),
+            &format!("file://{}", remote.display()),
+        ))
+        .await
+        .unwrap();
+    let mut rx = engine.events.subscribe();
+    let report = engine.sync_job(&job, SyncOptions::default()).await;
+    assert_eq!(report.counts.uploaded, 20);
+
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    assert!(matches!(events.first(), Some(Event::RunStarted { job, .. }) if job == "api"));
+    let done: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::FileDone { path, action, .. } if action == "uploaded" => Some(path),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done.len(), 20);
+    let last_progress = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::Progress {
+                files_done,
+                files_total,
+                bytes_done,
+                bytes_total,
+                ..
+            } => Some((*files_done, *files_total, *bytes_done, *bytes_total)),
+            _ => None,
+        })
+        .expect("a progress snapshot");
+    let total: u64 = (0..20).map(|i| 1000 + i).sum();
+    assert_eq!(last_progress, (20, 20, total, total));
+    assert!(
+        matches!(events.last(), Some(Event::RunFinished { counts, .. }) if counts.uploaded == 20)
+    );
+    // Events serialize for the UI with a type tag.
+    let json = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(json["type"], "run_started");
+}
