@@ -441,10 +441,16 @@ impl Engine {
                 }
             }
         }
-        if let Err(e) =
-            crate::execute::trash::purge_local(&job.local_path, job.trash_retention_days)
-        {
-            tracing::warn!(error = %e, "could not empty old local trash");
+        let local_side = DirRemote::new(job.local_path.clone());
+        for (side, what) in [
+            (&local_side as &dyn Remote, "local"),
+            (remote.as_ref(), "remote"),
+        ] {
+            match crate::execute::trash::purge(side, job.trash_retention_days).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(runs = n, side = what, "emptied old trash"),
+                Err(e) => tracing::warn!(error = %e, side = what, "could not empty old trash"),
+            }
         }
     }
 

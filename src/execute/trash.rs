@@ -2,8 +2,7 @@
 //! `.anemone-trash/<run stamp>/<original path>`. The trash is excluded from sync and emptied of
 //! runs older than the job's retention.
 
-use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::names::TRASH_DIR;
 use crate::relpath::RelPath;
@@ -41,26 +40,51 @@ fn path_with_suffix(base: &RelPath, path: &RelPath, n: u32) -> RelPath {
     RelPath::new(&format!("{}/{} ({n})", base.as_str(), path.as_str())).expect("valid")
 }
 
-/// Deletes local trash runs older than `days`. Trash stamps sort by time; the folder's own
-/// modification time is used to judge age.
-pub fn purge_local(root: &Path, days: u32) -> std::io::Result<u64> {
-    let trash = root.join(TRASH_DIR);
-    let Ok(rd) = std::fs::read_dir(&trash) else {
-        return Ok(0);
+/// Deletes trash runs older than `days` on any side. A run folder's age comes from its name
+/// (the run's local time, `YYYY-MM-DD HHMMSS`), or its modification time when the name is not
+/// one of ours.
+pub async fn purge(remote: &dyn Remote, days: u32) -> RemoteResult<u64> {
+    let trash = RelPath::new(TRASH_DIR).expect("valid");
+    let runs = match remote.list_dir(&trash).await {
+        Ok(r) => r,
+        Err(e) if e.kind == RemoteErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
     };
-    let limit = Duration::from_secs(days as u64 * 86_400);
+    let limit_ns = days as i64 * 86_400 * 1_000_000_000;
+    let now_ns = crate::fsmeta::system_time_ns(SystemTime::now());
     let mut removed = 0;
-    for item in rd.flatten() {
-        let Ok(meta) = item.metadata() else { continue };
-        let age = meta
-            .modified()
+    for run in runs
+        .iter()
+        .filter(|e| e.kind == crate::remote::EntryKind::Dir)
+    {
+        let made_ns = chrono::NaiveDateTime::parse_from_str(run.path.name(), "%Y-%m-%d %H%M%S")
             .ok()
-            .and_then(|m| SystemTime::now().duration_since(m).ok())
-            .unwrap_or_default();
-        if meta.is_dir() && age > limit {
-            std::fs::remove_dir_all(item.path())?;
+            .and_then(|t| t.and_local_timezone(chrono::Local).single())
+            .and_then(|t| t.timestamp_nanos_opt())
+            .unwrap_or(run.mtime_ns);
+        if now_ns - made_ns > limit_ns {
+            remove_tree(remote, &run.path).await?;
             removed += 1;
         }
     }
     Ok(removed)
+}
+
+/// Deletes a folder and everything in it (only ever used inside the trash).
+async fn remove_tree(remote: &dyn Remote, dir: &RelPath) -> RemoteResult<()> {
+    let mut stack = vec![(dir.clone(), false)];
+    while let Some((d, listed)) = stack.pop() {
+        if listed {
+            remote.remove_dir(&d).await?;
+            continue;
+        }
+        stack.push((d.clone(), true));
+        for e in remote.list_dir(&d).await? {
+            match e.kind {
+                crate::remote::EntryKind::Dir => stack.push((e.path, false)),
+                crate::remote::EntryKind::File => remote.remove_file(&e.path).await?,
+            }
+        }
+    }
+    Ok(())
 }

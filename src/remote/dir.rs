@@ -176,6 +176,26 @@ impl Remote for DirRemote {
         .await
     }
 
+    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Vec<RemoteEntry>> {
+        let abs = self.abs(path);
+        let path = path.clone();
+        blocking(move || {
+            let rd = fs::read_dir(&abs).map_err(|e| map_io(e, &abs.display().to_string()))?;
+            let mut out = Vec::new();
+            for item in rd.flatten() {
+                let Some(name) = item.file_name().to_str().map(str::to_string) else {
+                    continue;
+                };
+                if let Ok(m) = item.metadata() {
+                    out.push(entry(path.join(&name), &m));
+                }
+            }
+            out.sort_by(|a, b| a.path.cmp(&b.path));
+            Ok(out)
+        })
+        .await
+    }
+
     async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>> {
         let abs = self.abs(path);
         let path = path.clone();

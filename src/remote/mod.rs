@@ -159,6 +159,10 @@ pub trait Remote: Send + Sync {
     /// Entries under a folder named `skip_dir` (at any depth) are not listed, nor is the folder.
     async fn list(&self, skip_dir: &str) -> RemoteResult<Vec<RemoteEntry>>;
 
+    /// The entries directly inside the folder `path` (one level); `NotFound` when it is
+    /// missing.
+    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Vec<RemoteEntry>>;
+
     /// Metadata of one path; `Ok(None)` when it does not exist.
     async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>>;
 

@@ -316,6 +316,37 @@ impl Remote for SmbRemote {
             .await
     }
 
+    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Vec<RemoteEntry>> {
+        let conn = self.current();
+        let place = self.place.clone();
+        let smb = self.smb_path(path);
+        let shown = self.shown(path);
+        let timeout = self.opts.timeout;
+        let items = self
+            .lister
+            .run(&self.place, move || async move {
+                listing::list_dir(&conn, &place, &smb, &shown, timeout).await
+            })
+            .await?;
+        let mut out: Vec<RemoteEntry> = items
+            .into_iter()
+            .map(|i| RemoteEntry {
+                path: path.join(&i.name),
+                kind: if i.is_dir {
+                    EntryKind::Dir
+                } else {
+                    EntryKind::File
+                },
+                size: i.size,
+                mtime_ns: i.mtime_ns,
+                ctime_ns: i.ctime_ns,
+                file_id: i.file_id,
+            })
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
     async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>> {
         let conn = self.current();
         let args = FileCreateArgs {
