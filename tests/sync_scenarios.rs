@@ -711,11 +711,23 @@ fn large_upload_past_the_credit_leak_completes() {
 fn trash_older_than_retention_is_emptied_on_both_sides() {
     let f = Fixture::new("trash_retention", &[]);
     write(&f.l("keep.txt"), "k");
-    write(&f.l(".anemone-trash/2020-01-01 000000/old/a.txt"), "old local");
-    write(&f.r(".anemone-trash/2020-01-01 000000/old/deep/b.txt"), "old remote");
+    write(
+        &f.l(".anemone-trash/2020-01-01 000000/old/a.txt"),
+        "old local",
+    );
+    write(
+        &f.r(".anemone-trash/2020-01-01 000000/old/deep/b.txt"),
+        "old remote",
+    );
     let today = chrono::Local::now().format("%Y-%m-%d %H%M%S").to_string();
-    write(&f.l(&format!(".anemone-trash/{today}/recent.txt")), "recent");
-    write(&f.r(&format!(".anemone-trash/{today}/recent.txt")), "recent");
+    write(
+        &f.l(&format!(".anemone-trash/{today}/recent.txt")),
+        "recent",
+    );
+    write(
+        &f.r(&format!(".anemone-trash/{today}/recent.txt")),
+        "recent",
+    );
     f.sync();
     assert!(!f.l(".anemone-trash/2020-01-01 000000").exists());
     assert!(!f.r(".anemone-trash/2020-01-01 000000").exists());

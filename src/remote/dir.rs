@@ -285,33 +285,6 @@ impl Remote for DirRemote {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn rename_without_replace_never_clobbers() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = DirRemote::new(dir.path());
-        fs::write(dir.path().join("temp"), "new").unwrap();
-        fs::write(dir.path().join("final"), "user's file").unwrap();
-        let (a, b) = (
-            RelPath::new("temp").unwrap(),
-            RelPath::new("final").unwrap(),
-        );
-        let e = r.rename(&a, &b, false).await.unwrap_err();
-        assert_eq!(e.kind, RemoteErrorKind::AlreadyExists);
-        assert_eq!(
-            fs::read_to_string(dir.path().join("final")).unwrap(),
-            "user's file"
-        );
-        fs::remove_file(dir.path().join("final")).unwrap();
-        r.rename(&a, &b, false).await.unwrap();
-        assert_eq!(fs::read_to_string(dir.path().join("final")).unwrap(), "new");
-        assert!(!dir.path().join("temp").exists());
-    }
-}
-
 struct DirFile {
     file: Arc<File>,
     path: PathBuf,
@@ -379,5 +352,32 @@ impl RemoteWriter for DirFile {
     async fn close(&self) -> RemoteResult<()> {
         let (f, what) = (self.file.clone(), self.what());
         blocking(move || f.sync_all().map_err(|e| map_io(e, &what))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn rename_without_replace_never_clobbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = DirRemote::new(dir.path());
+        fs::write(dir.path().join("temp"), "new").unwrap();
+        fs::write(dir.path().join("final"), "user's file").unwrap();
+        let (a, b) = (
+            RelPath::new("temp").unwrap(),
+            RelPath::new("final").unwrap(),
+        );
+        let e = r.rename(&a, &b, false).await.unwrap_err();
+        assert_eq!(e.kind, RemoteErrorKind::AlreadyExists);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("final")).unwrap(),
+            "user's file"
+        );
+        fs::remove_file(dir.path().join("final")).unwrap();
+        r.rename(&a, &b, false).await.unwrap();
+        assert_eq!(fs::read_to_string(dir.path().join("final")).unwrap(), "new");
+        assert!(!dir.path().join("temp").exists());
     }
 }
