@@ -509,8 +509,10 @@ async fn reconnect_after_server_restart() {
 async fn hung_server_times_out() {
     let srv = SambaServer::start();
     let (_dir, url) = srv.folder("hung");
+    // Short enough to keep the test quick, long enough that connecting and the first write
+    // never miss it on a loaded 2-core CI machine (2 s did, once).
     let o = SmbOptions {
-        timeout: Duration::from_secs(2),
+        timeout: Duration::from_secs(5),
         ..SmbOptions::default()
     };
     let remote = SmbRemote::connect(&url, srv.password(), o.clone())

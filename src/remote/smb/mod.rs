@@ -125,24 +125,12 @@ impl SmbRemote {
 
     /// Folder names (one level, no files) in `path` below the remote root, sorted.
     pub async fn list_folders(&self, path: &RelPath) -> RemoteResult<Vec<String>> {
-        let conn = self.current();
-        let place = self.place.clone();
-        let smb = self.smb_path(path);
-        let shown = self.shown(path);
-        let timeout = self.opts.timeout;
-        let items = self
-            .lister
-            .run(&self.place, move || async move {
-                listing::list_dir(&conn, &place, &smb, &shown, timeout).await
-            })
-            .await?;
-        let mut names: Vec<String> = items
+        let entries = Remote::list_dir(self, path).await?;
+        Ok(entries
             .into_iter()
-            .filter(|i| i.is_dir)
-            .map(|i| i.name)
-            .collect();
-        names.sort();
-        Ok(names)
+            .filter(|e| e.kind == EntryKind::Dir)
+            .map(|e| e.path.name().to_string())
+            .collect())
     }
 
     /// Swaps in a fresh connection when the current one carried [`ROTATE_AFTER_BYTES`] of
