@@ -32,8 +32,6 @@ pub enum CredentialError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the OS keyring refused to store the password for {account}: {message}")]
-    Keyring { account: String, message: String },
 }
 
 pub struct Credentials {
@@ -99,12 +97,10 @@ impl Credentials {
     pub fn set(&self, url: &SmbUrl, password: &str) -> Result<StoreKind, CredentialError> {
         let acct = account(url);
         if self.store_in_use() == StoreKind::Keyring {
-            let entry =
-                keyring::Entry::new(SERVICE, &acct).map_err(|e| CredentialError::Keyring {
-                    account: acct.clone(),
-                    message: e.to_string(),
-                })?;
-            match entry.set_password(password) {
+            let stored = off_runtime(|| {
+                keyring::Entry::new(SERVICE, &acct).and_then(|e| e.set_password(password))
+            });
+            match stored {
                 Ok(()) => return Ok(StoreKind::Keyring),
                 Err(e) => {
                     tracing::warn!(account = %acct, error = %e, "keyring refused the password; using the credential file")
@@ -121,10 +117,10 @@ impl Credentials {
     pub fn get(&self, url: &SmbUrl) -> Result<Option<String>, CredentialError> {
         let acct = account(url);
         if std::env::var("ANEMONE_SYNC_CREDENTIAL_STORE").as_deref() != Ok("file") {
-            if let Ok(entry) = keyring::Entry::new(SERVICE, &acct) {
-                if let Ok(p) = entry.get_password() {
-                    return Ok(Some(p));
-                }
+            let found =
+                off_runtime(|| keyring::Entry::new(SERVICE, &acct).and_then(|e| e.get_password()));
+            if let Ok(p) = found {
+                return Ok(Some(p));
             }
         }
         let all = self.read_file()?;
@@ -136,9 +132,11 @@ impl Credentials {
 
     pub fn delete(&self, url: &SmbUrl) -> Result<(), CredentialError> {
         let acct = account(url);
-        if let Ok(entry) = keyring::Entry::new(SERVICE, &acct) {
-            let _ = entry.delete_credential();
-        }
+        off_runtime(|| {
+            if let Ok(entry) = keyring::Entry::new(SERVICE, &acct) {
+                let _ = entry.delete_credential();
+            }
+        });
         let mut all = self.read_file()?;
         if all.remove(&acct).is_some() {
             self.write_file(&all)?;
@@ -195,12 +193,18 @@ impl Credentials {
     }
 }
 
+/// Runs a keyring call on a thread of its own. The Secret Service client blocks on a runtime
+/// it starts itself, which panics inside a tokio runtime (and the engine always runs in one).
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().expect("keyring thread panicked"))
+}
+
 /// Whether a keyring service answers. A missing entry means it works.
 fn keyring_available() -> bool {
-    match keyring::Entry::new(SERVICE, "probe") {
+    off_runtime(|| match keyring::Entry::new(SERVICE, "probe") {
         Ok(e) => matches!(e.get_password(), Ok(_) | Err(keyring::Error::NoEntry)),
         Err(_) => false,
-    }
+    })
 }
 
 /// Writes a file readable only by its owner, replacing it atomically.
@@ -225,6 +229,14 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the Secret Service client panicked when probed from inside a tokio runtime
+    /// ("Cannot start a runtime from within a runtime"), so `job add --password-stdin` and
+    /// `status` crashed on any machine without a forced store.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn keyring_probe_inside_a_runtime_does_not_panic() {
+        let _ = keyring_available();
+    }
 
     #[test]
     fn file_store_round_trip_without_clear_text() {
