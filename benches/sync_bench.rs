@@ -62,7 +62,8 @@ fn cli(data: &Path, args: &[&str], stdin: &str) -> Run {
 fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> f64 {
     let t = Instant::now();
     let out = Command::new("smbclient")
-        .args(["-p", &srv.port().to_string(), "//127.0.0.1/sync"])
+        .args(["-p", &srv.port().to_string()])
+        .arg(format!("//127.0.0.1/{}", srv.share_name()))
         .arg("-U")
         .arg(format!("{}%{}", srv.user(), srv.password()))
         .args(["-D", dir, "-c", cmd])
@@ -70,7 +71,8 @@ fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> f64 {
         .expect("run smbclient");
     assert!(
         out.status.success(),
-        "smbclient {cmd}: {}",
+        "smbclient {cmd}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     t.elapsed().as_secs_f64()
@@ -127,6 +129,11 @@ fn main() {
     fs::create_dir_all(&local).unwrap();
     let data = tmp.path().join("data-big");
     let url = url.to_string();
+    let big_dir = remote_dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     cli(
         &data,
         &[
@@ -147,7 +154,7 @@ fn main() {
     peak = peak.max(up.max_rss_kib);
     let cu = smbclient(
         &srv,
-        "big",
+        &big_dir,
         &format!("lcd {}; put big.bin client-copy.bin", local.display()),
     );
     let mib = big_mib as f64;
@@ -166,7 +173,11 @@ fn main() {
     peak = peak.max(down.max_rss_kib);
     let dl = tmp.path().join("dl");
     fs::create_dir_all(&dl).unwrap();
-    let cd = smbclient(&srv, "big", &format!("lcd {}; get big2.bin", dl.display()));
+    let cd = smbclient(
+        &srv,
+        &big_dir,
+        &format!("lcd {}; get big2.bin", dl.display()),
+    );
     rows.push((
         "download 1 file (MiB/s)".into(),
         format!("{:.0}", mib / down.secs),
@@ -200,13 +211,18 @@ fn main() {
     peak = peak.max(first.max_rss_kib);
     let noop = cli(&data, &["sync", "small"], "");
     peak = peak.max(noop.max_rss_kib);
-    let (_c, _) = srv.folder("small-client");
+    let (client_dir, _) = srv.folder("small-client");
+    let client_dir = client_dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let cm = smbclient(
         &srv,
-        "small-client",
+        &client_dir,
         &format!("lcd {}; prompt OFF; recurse ON; mput *", local.display()),
     );
-    let cl = smbclient(&srv, "small-client", "recurse ON; ls");
+    let cl = smbclient(&srv, &client_dir, "recurse ON; ls");
     rows.push((
         "first sync 10,000 files (s)".into(),
         format!("{:.2}", first.secs),

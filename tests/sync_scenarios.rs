@@ -735,3 +735,57 @@ fn trash_older_than_retention_is_emptied_on_both_sides() {
     assert!(f.r(&format!(".anemone-trash/{today}/recent.txt")).exists());
     f.assert_in_sync();
 }
+
+/// A small tmpfs as the local folder (needs root, as the Samba harness does).
+struct TinyDisk {
+    path: std::path::PathBuf,
+}
+
+impl TinyDisk {
+    fn mount(path: &std::path::Path, size: &str) -> TinyDisk {
+        fs::create_dir_all(path).unwrap();
+        let st = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .status()
+            .expect("run mount");
+        assert!(st.success(), "mounting a tmpfs needs root");
+        TinyDisk {
+            path: path.to_path_buf(),
+        }
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+#[test]
+fn full_local_disk_is_reported_and_loses_nothing() {
+    let f = Fixture::new("full_disk", &[]);
+    let _disk = TinyDisk::mount(&f.local, "2m");
+    write(&f.l("mine.txt"), "local file");
+    write(&f.r("small.txt"), "fits");
+    f.sync();
+    let big: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i % 253) as u8).collect();
+    write(&f.r("big.bin"), &big);
+    write(&f.l("mine.txt"), "edited while the disk is full");
+    let out = f.sync_expect(1, &[]);
+    let report = out.report();
+    assert_eq!(report["status"], "partial");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["path"], "big.bin");
+    let msg = errors[0]["message"].as_str().unwrap();
+    assert!(msg.contains("free some space"), "{msg}");
+    // The rest went through, nothing was lost, and no partial temp holds the space.
+    assert_eq!(read(&f.r("mine.txt")), "edited while the disk is full");
+    assert_eq!(fs::read(f.r("big.bin")).unwrap(), big);
+    assert!(!f.l("big.bin").exists());
+    assert!(names_containing(&f.local, "anemone").is_empty());
+}

@@ -216,6 +216,11 @@ impl Executor {
         let _ = reader.close().await;
         if let Err(e) = pumped {
             let _ = writer.close().await;
+            // A temp on a full disk only takes the space the user needs to free; it cannot be
+            // resumed before they do.
+            if matches!(&e, CopyError::Failed(f) if f.kind == RemoteErrorKind::DiskFull) {
+                self.discard_temp(to, &temp, req.dst_path, direction).await;
+            }
             return Err(e);
         }
         let hash: Hash = *hasher.finalize().as_bytes();

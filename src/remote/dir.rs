@@ -43,7 +43,12 @@ fn map_io(e: io::Error, what: &str) -> RemoteError {
         ErrorKind::TimedOut => RemoteErrorKind::Timeout,
         _ => RemoteErrorKind::Other,
     };
-    RemoteError::new(kind, format!("{what}: {e}"))
+    let hint = match kind {
+        RemoteErrorKind::DiskFull => "; the disk is full: free some space, then sync again",
+        RemoteErrorKind::AccessDenied => "; check the permissions of this file or folder",
+        _ => "",
+    };
+    RemoteError::new(kind, format!("{what}: {e}{hint}"))
 }
 
 async fn blocking<T: Send + 'static>(

@@ -185,12 +185,15 @@ impl SambaServer {
     /// A private server (for tests that kill or restart it).
     pub fn start() -> SambaServer {
         ensure_unix_user();
+        sweep_stale_dirs();
         let smbd = smbd_path();
         let tmp = tempfile::Builder::new()
             .prefix("anemone-samba-")
             .tempdir()
             .expect("create temp dir");
         let root = tmp.path().to_path_buf();
+        std::fs::write(root.join(OWNER_FILE), std::process::id().to_string())
+            .expect("write owner file");
         for d in [
             "private", "lock", "state", "cache", "pid", "ncalrpc", "log", "share",
         ] {
@@ -497,4 +500,40 @@ fn config(root: &Path, port: u16) -> String {
    force user = root
 "
     )
+}
+
+/// Marks a server dir with the test process that owns it, for [`sweep_stale_dirs`].
+const OWNER_FILE: &str = "owner.pid";
+
+/// Removes temp dirs of servers from earlier test processes (the shared server's `Drop` never
+/// runs). A dir is stale when the process named in its owner file is gone; dirs from before
+/// owner files existed are removed once older than ten minutes.
+fn sweep_stale_dirs() {
+    let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for item in rd.flatten() {
+        if !item
+            .file_name()
+            .to_string_lossy()
+            .starts_with("anemone-samba-")
+        {
+            continue;
+        }
+        let owner: Option<u32> = std::fs::read_to_string(item.path().join(OWNER_FILE))
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        let stale = match owner {
+            Some(pid) => !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            None => item
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 600),
+        };
+        if stale {
+            let _ = std::fs::remove_dir_all(item.path());
+        }
+    }
 }
