@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use tracing::Instrument;
 
 use crate::credentials::Credentials;
 use crate::db::history::{Counts, FileError, RunStatus};
@@ -179,9 +180,14 @@ impl Engine {
 
     /// Syncs one job. Never panics on bad input: every failure is in the report.
     pub async fn sync_job(&self, job: &Job, opts: SyncOptions) -> RunReport {
+        // A span guard must not be held across awaits on a multi-thread runtime (it panicked
+        // a worker once): the future is instrumented instead.
+        let span = tracing::info_span!("run", job = %job.name);
+        self.sync_job_in_span(job, opts).instrument(span).await
+    }
+
+    async fn sync_job_in_span(&self, job: &Job, opts: SyncOptions) -> RunReport {
         let started = Instant::now();
-        let span = tracing::info_span!("job", job = %job.name);
-        let _g = span.enter();
         let _ = self.db.close_stale_runs(job.id).await;
         let run_id = if opts.dry_run {
             None

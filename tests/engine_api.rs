@@ -65,3 +65,56 @@ async fn a_run_publishes_typed_progress_events() {
     let json = serde_json::to_value(&events[0]).unwrap();
     assert_eq!(json["type"], "run_started");
 }
+
+/// Regression: span guards held across awaits made tracing panic on a worker thread
+/// ("tried to clone a span that already closed"), losing that file's transfer. Many parallel
+/// transfers with logging on, through the real binary; every file must arrive.
+#[test]
+fn many_parallel_transfers_with_logging_all_arrive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (local, remote, data) = (
+        tmp.path().join("l"),
+        tmp.path().join("r"),
+        tmp.path().join("d"),
+    );
+    fs::create_dir_all(&remote).unwrap();
+    for d in 0..20 {
+        fs::create_dir_all(local.join(format!("d{d}"))).unwrap();
+        for i in 0..100 {
+            fs::write(local.join(format!("d{d}/f{i}.txt")), format!("{d}-{i}")).unwrap();
+        }
+    }
+    let bin = env!("CARGO_BIN_EXE_anemone-sync");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env("RUST_LOG", "debug")
+            .output()
+            .unwrap()
+    };
+    let url = format!("file://{}", remote.display());
+    let add = run(&[
+        "job",
+        "add",
+        "j",
+        "--local",
+        local.to_str().unwrap(),
+        "--remote",
+        &url,
+        "--parallel",
+        "8",
+    ]);
+    assert!(add.status.success());
+    let out = run(&["sync", "j", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked"),
+        "{}",
+        &stderr[stderr.find("panicked").unwrap_or(0)..][..300.min(stderr.len())]
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["uploaded"], 2000);
+}

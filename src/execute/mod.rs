@@ -19,6 +19,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
 pub use crate::reconcile::Side;
 
@@ -237,19 +238,21 @@ impl Executor {
             }
             let permit = sem.clone().acquire_owned().await.expect("semaphore open");
             let me = self.clone();
-            set.spawn(async move {
-                me.run_one(a).await;
-                drop(permit);
-            });
+            set.spawn(
+                async move {
+                    me.run_one(a).await;
+                    drop(permit);
+                }
+                .in_current_span(),
+            );
         }
         while set.join_next().await.is_some() {}
     }
 
     async fn run_one(&self, action: Action) {
         let path = action.path().clone();
-        let span = tracing::info_span!("file", path = %path);
-        let _g = span.enter();
-        let outcome = self.execute(action).await;
+        let span = tracing::info_span!("transfer", path = %path);
+        let outcome = self.execute(action).instrument(span).await;
         self.account(&path, outcome).await;
         self.progress.files_done.fetch_add(1, Ordering::Relaxed);
     }
