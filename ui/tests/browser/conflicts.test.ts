@@ -17,7 +17,7 @@ const conflicts = [
 ];
 // A 2x2 PNG (red/blue) as a data URL.
 const png =
-  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAJUlEQVR4nGNwaHgARxccHOAIlzjDINRAjCJk8cGoYRAG60iMBwDcwXgQIxFXHQAAAABJRU5ErkJggg==';
 const previews = {
   __by: 'id',
   map: {
