@@ -70,7 +70,9 @@ export function formatRelative(ms: number | null | undefined, now: number = Date
   if (ms == null || !Number.isFinite(ms)) return '—';
   const diff = (ms - now) / 1000;
   if (Math.abs(diff) < 30) return diff >= 0 ? 'now' : 'just now';
-  const txt = formatDuration(Math.abs(diff)).replace(/ \d+ s$/, '');
+  const abs = Math.abs(diff);
+  // Whole minutes from a minute on (rounded, so 4 min 59 s reads "5 min").
+  const txt = abs < 60 ? formatDuration(abs) : formatDuration(Math.round(abs / 60) * 60);
   return diff > 0 ? `in ${txt}` : `${txt} ago`;
 }
 

@@ -32,7 +32,7 @@ describe('jobs view', () => {
     expect(await cards.count()).toBe(4);
     expect(await page.getByTestId('job-2').getByTestId('job-state').textContent()).toBe('conflict');
     expect(await page.getByTestId('job-4').getByTestId('job-state').textContent()).toBe('disabled');
-    await expectText(page.getByTestId('job-1'), /Next sync: in 5 min/);
+    await expectText(page.getByTestId('job-1'), /Next sync: in [45] min/);
     await expectText(page.getByTestId('job-3'), /Next sync: not scheduled/);
     // App state in the header.
     await page.evaluate(() => (window as any).__emit('app-state', { state: 'syncing', summary: 'Syncing Documents' }));

@@ -50,6 +50,9 @@ describe('formatRelative and fraction', () => {
     expect(formatRelative(now + 5 * 60_000, now)).toBe('in 5 min');
     expect(formatRelative(now - 3 * 60_000, now)).toBe('3 min ago');
     expect(formatRelative(now - 1000, now)).toBe('just now');
+    expect(formatRelative(now + 5 * 60_000 - 2000, now)).toBe('in 5 min');
+    expect(formatRelative(now + 45_000, now)).toBe('in 45 s');
+    expect(formatRelative(now - 2 * 3_600_000 - 10 * 60_000 - 20_000, now)).toBe('2 h 10 min ago');
     expect(formatRelative(null, now)).toBe('—');
   });
   it('clamps fractions', () => {
