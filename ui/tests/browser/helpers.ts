@@ -60,6 +60,11 @@ export async function open(env: Env, fixture: Fixture, opts: { colorScheme?: 'li
   await page.emulateMedia({ colorScheme: opts.colorScheme ?? 'light' });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // All assets are local: anything fetched from elsewhere (CDN, fonts) counts as an error.
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(env.url) && !u.startsWith('data:')) errors.push(`external request: ${u}`);
+  });
   (page as Page & { jsErrors: string[] }).jsErrors = errors;
   await page.addInitScript((fx) => {
     (window as unknown as { __FIXTURE__: unknown }).__FIXTURE__ = fx;
