@@ -22,7 +22,7 @@ export const ui = $state({
 function snapshot() {
   const out: Record<string, LiveRun> = {};
   for (const [k, r] of Object.entries(raw)) {
-    out[k] = { ...r, current: r.current.slice(0, 20), recent: r.recent.slice(0, 20) };
+    out[k] = { ...r, current: r.current.slice(0, 20), recent: r.recent.slice(0, 20), transfer_rates: { ...r.transfer_rates }, transfer_seen: {} };
   }
   ui.live = out;
 }

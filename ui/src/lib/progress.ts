@@ -21,6 +21,11 @@ export interface LiveRun {
   rate: number;
   eta_secs: number | null;
   current: Transfer[];
+  /** Bytes per second of each current transfer, measured between progress events (the engine
+   *  sends only the run's overall rate). */
+  transfer_rates: Record<string, number>;
+  /** Where each current transfer was at the last progress event: for transfer_rates. */
+  transfer_seen: Record<string, { bytes: number; at: number }>;
   failed: number;
   /** Last few files done or failed, newest first (bounded). */
   recent: RecentFile[];
@@ -45,6 +50,8 @@ export function emptyRun(job: string): LiveRun {
     rate: 0,
     eta_secs: null,
     current: [],
+    transfer_rates: {},
+    transfer_seen: {},
     failed: 0,
     recent: [],
     status: null,
@@ -61,7 +68,7 @@ function pushRecent(r: LiveRun, f: RecentFile) {
  * Applies one event to the state, in place (cheap: called for every event, however many), and
  * returns the run it touched. Rendering reads the state on its own, throttled, schedule.
  */
-export function applyEvent(state: LiveState, e: EngineEvent): LiveRun {
+export function applyEvent(state: LiveState, e: EngineEvent, now: number = Date.now()): LiveRun {
   let r = state[e.job];
   if (!r) r = state[e.job] = emptyRun(e.job);
   switch (e.type) {
@@ -86,6 +93,26 @@ export function applyEvent(state: LiveState, e: EngineEvent): LiveRun {
       r.rate = e.rate;
       r.eta_secs = e.eta_secs;
       r.current = e.current;
+      {
+        const seen: LiveRun['transfer_seen'] = {};
+        const rates: LiveRun['transfer_rates'] = {};
+        for (const t of e.current) {
+          const prev = r.transfer_seen[t.path];
+          const dt = prev ? (now - prev.at) / 1000 : 0;
+          if (prev && dt >= 0.25) {
+            const inst = Math.max(0, (t.bytes_done - prev.bytes) / dt);
+            const old = r.transfer_rates[t.path];
+            // Smoothed, so the number does not jump with every event.
+            rates[t.path] = old === undefined ? inst : old * 0.5 + inst * 0.5;
+            seen[t.path] = { bytes: t.bytes_done, at: now };
+          } else {
+            if (r.transfer_rates[t.path] !== undefined) rates[t.path] = r.transfer_rates[t.path];
+            seen[t.path] = prev ?? { bytes: t.bytes_done, at: now };
+          }
+        }
+        r.transfer_seen = seen;
+        r.transfer_rates = rates;
+      }
       break;
     case 'file_done':
       pushRecent(r, { path: e.path, action: e.action, bytes: e.bytes, failed: false });
@@ -100,6 +127,8 @@ export function applyEvent(state: LiveState, e: EngineEvent): LiveRun {
       r.status = e.status;
       r.counts = e.counts;
       r.current = [];
+      r.transfer_rates = {};
+      r.transfer_seen = {};
       r.eta_secs = null;
       r.phase = null;
       break;

@@ -41,6 +41,7 @@ describe('jobs view', () => {
     await page.evaluate(() => (window as any).__emit('engine-event', { type: 'progress', job: 'Documents', files_done: 3, files_total: 10, bytes_done: 300, bytes_total: 1000, rate: 100, eta_secs: 7, current: [] }));
     await page.getByTestId('job-1').getByRole('progressbar').waitFor();
     expect(await page.getByTestId('job-1').getByRole('progressbar').getAttribute('aria-valuenow')).toBe('30');
+    expect(await page.getByTestId('job-1').getByTestId('job-state').textContent()).toBe('syncing');
     await screenshot(page, 'jobs');
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'jobs-dark');

@@ -39,6 +39,17 @@ describe('progress', () => {
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(0).textContent()).toMatch(/Videos\/trip\.mp4.*Upload.*10 MB \/ 40 MB/);
     expect(await rows.nth(1).textContent()).toMatch(/Scans\/contract\.pdf.*Download.*512 KB \/ 2\.0 MB/);
+    // Per-transfer rate, measured between two progress events.
+    expect(await rows.nth(0).locator('td').nth(4).textContent()).toBe('—');
+    await page.waitForTimeout(500);
+    await emit(page, 'engine-event', {
+      type: 'progress', job: 'Documents', files_done: 12, files_total: 40, bytes_done: 30 * MB, bytes_total: 120 * MB, rate: 3 * MB, eta_secs: 30,
+      current: [
+        { path: 'Videos/trip.mp4', direction: 'up', bytes_done: 12 * MB, bytes_total: 40 * MB },
+        { path: 'Scans/contract.pdf', direction: 'down', bytes_done: 512 * 1024, bytes_total: 2 * MB },
+      ],
+    });
+    await expect.poll(() => rows.nth(0).locator('td').nth(4).textContent()).toMatch(/^\d+(\.\d)? MB\/s$/);
     await page.getByText('1 failed').waitFor();
     await page.getByText('Recent files').click();
     await page.getByText('The file is open in another program.').waitFor();

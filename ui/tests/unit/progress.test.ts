@@ -46,6 +46,27 @@ describe('applyEvent', () => {
   });
 });
 
+describe('per-transfer rates', () => {
+  const ev = (bytes: number, path = 'big.iso'): EngineEvent => ({
+    type: 'progress', job: 'A', files_done: 0, files_total: 1, bytes_done: bytes, bytes_total: 10_000, rate: 0, eta_secs: null,
+    current: [{ path, direction: 'down', bytes_done: bytes, bytes_total: 10_000 }],
+  });
+  it('measures each transfer between events, smoothed, and forgets finished ones', () => {
+    const s: LiveState = {};
+    applyEvent(s, ev(0), 1000);
+    expect(s.A.transfer_rates).toEqual({});
+    applyEvent(s, ev(50), 1100); // too soon to tell
+    expect(s.A.transfer_rates).toEqual({});
+    applyEvent(s, ev(1000), 2000);
+    expect(s.A.transfer_rates['big.iso']).toBe(1000);
+    applyEvent(s, ev(4000), 3000);
+    expect(s.A.transfer_rates['big.iso']).toBe(2000);
+    applyEvent(s, ev(5, 'other.txt'), 3500);
+    expect(s.A.transfer_rates).toEqual({});
+    expect(Object.keys(s.A.transfer_seen)).toEqual(['other.txt']);
+  });
+});
+
 describe('toBridgeError', () => {
   it('keeps typed errors and wraps the rest', () => {
     expect(toBridgeError({ kind: 'auth', message: 'Wrong password', field: 'password' })).toEqual({ kind: 'auth', message: 'Wrong password', field: 'password' });
