@@ -40,7 +40,7 @@ describe('conflicts', () => {
     expect(await row11.textContent()).toContain('1.9 KB');
     expect(await page.getByTestId('conflict-12').getByRole('img').count()).toBe(2);
     await page.getByTestId('conflict-13').getByText('No preview for this kind of file.').waitFor();
-    await screenshot(page, 'conflicts');
+    await screenshot(page, 'conflict-dialog');
 
     // One row: Keep remote.
     await setResponse(page, 'resolve_conflicts', [{ id: 12, ok: true, message: null }]);

@@ -86,6 +86,8 @@ describe('jobs view', () => {
     const page = await open(env, { responses: { list_jobs: [] } });
     await page.getByRole('heading', { name: 'Set up your first sync' }).waitFor();
     expect(await page.getByLabel('Name', { exact: true }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    await screenshot(page, 'first-run');
     await page.close();
   });
 });
@@ -171,9 +173,17 @@ describe('add-job form', () => {
     await page.getByRole('button', { name: '📁 2026' }).click();
     await page.getByText('No folders here.').waitFor();
     expect(await page.getByTestId('browse-path').textContent()).toBe('/Projects/2026');
+    // Escape closes the browser without choosing; Browse reopens it where the field points (root).
+    await page.getByRole('button', { name: 'Up one folder' }).press('Escape');
+    expect(await page.getByTestId('browse-path').count()).toBe(0);
+    expect(await page.getByLabel('Folder on the share', { exact: true }).inputValue()).toBe('');
+    await page.getByRole('button', { name: 'Browse…' }).click();
+    await page.getByRole('button', { name: '📁 Projects' }).click();
+    await page.getByRole('button', { name: '📁 2026' }).click();
+    await page.getByText('No folders here.').waitFor();
     await page.getByRole('button', { name: 'Use this folder' }).click();
     expect(await page.getByLabel('Folder on the share', { exact: true }).inputValue()).toBe('Projects/2026');
-    expect((await calls(page, 'browse_remote')).map((c) => c.args.path)).toEqual(['', 'Projects', 'Projects/2026']);
+    expect((await calls(page, 'browse_remote')).map((c) => c.args.path)).toEqual(['', 'Projects', 'Projects/2026', '', 'Projects', 'Projects/2026']);
 
     await page.getByLabel('Folder on this computer', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Choose…' }).click();
