@@ -1,0 +1,221 @@
+// Client-side validation of the job form, run before any command is invoked.
+import type { ConflictPolicy, JobInput, Mode } from '../bridge';
+
+/** The form as typed: every field a string, as bound to the inputs. */
+export interface JobForm {
+  name: string;
+  host: string;
+  port: string;
+  share: string;
+  user: string;
+  domain: string;
+  password: string;
+  remote_path: string;
+  local_path: string;
+  mode: Mode;
+  conflict_policy: ConflictPolicy;
+  excludes: string;
+  max_delete_percent: string;
+  parallel: string;
+}
+
+export type FormErrors = Partial<Record<keyof JobForm, string>>;
+
+export function emptyForm(): JobForm {
+  return {
+    name: '',
+    host: '',
+    port: '',
+    share: '',
+    user: '',
+    domain: '',
+    password: '',
+    remote_path: '',
+    local_path: '',
+    mode: 'two-way',
+    conflict_policy: 'keep-both',
+    excludes: '',
+    max_delete_percent: '50',
+    parallel: '4',
+  };
+}
+
+/** Port text -> number; '' -> null (default port); NaN when not a whole number. */
+export function parsePort(s: string): number | null {
+  const t = s.trim();
+  if (t === '') return null;
+  if (!/^\d+$/.test(t)) return NaN;
+  return Number(t);
+}
+
+/** null when the port is fine (empty means the default 445). */
+export function portError(s: string): string | null {
+  const p = parsePort(s);
+  if (p === null) return null;
+  if (!Number.isInteger(p) || p < 1 || p > 65535) return 'Port must be a number from 1 to 65535.';
+  return null;
+}
+
+/** Host name or IP address only: no scheme, share or slashes. */
+export function hostError(s: string): string | null {
+  const t = s.trim();
+  if (t === '') return 'Enter the server name or address.';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t) || t.startsWith('\\\\') || t.startsWith('//'))
+    return 'Enter only the server name or address (e.g. nas.local), not a URL.';
+  if (/[\\/\s]/.test(t)) return 'The server name cannot contain slashes or spaces.';
+  if (!/^(\[[0-9a-f:.]+\]|[0-9a-z_.:-]+)$/i.test(t)) return 'The server name contains characters that are not allowed.';
+  return null;
+}
+
+export function shareError(s: string): string | null {
+  const t = s.trim();
+  if (t === '') return 'Enter the share name.';
+  if (/[\\/]/.test(t)) return 'Enter only the share name; pick a folder inside it below.';
+  if (/["*:<>?|\x00-\x1f]/.test(t)) return 'The share name contains characters that are not allowed.';
+  return null;
+}
+
+/** Checks one exclude glob; null when it is fine. */
+export function globError(g: string): string | null {
+  if (/[\x00-\x1f]/.test(g)) return 'contains a control character';
+  if (g.includes('\\')) return 'use / as the separator, not \\';
+  let depth = 0;
+  let braces = 0;
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i];
+    if (c === '[') {
+      if (depth) return 'has a [ inside [ ]';
+      depth++;
+      if (g[i + 1] === ']') return 'has an empty [ ]';
+    } else if (c === ']') {
+      if (!depth) return 'has a ] without [';
+      depth--;
+    } else if (c === '{') braces++;
+    else if (c === '}') {
+      if (!braces) return 'has a } without {';
+      braces--;
+    } else if (c === '*' && g[i + 1] === '*' && g[i + 2] === '*') return 'has *** (use ** for any depth)';
+  }
+  if (depth) return 'has a [ without ]';
+  if (braces) return 'has a { without }';
+  return null;
+}
+
+/** Excludes text (one per line, blank lines and # comments ignored) -> list. */
+export function parseExcludes(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+export function excludesError(text: string): string | null {
+  for (const g of parseExcludes(text)) {
+    const e = globError(g);
+    if (e) return `"${g}" ${e}.`;
+  }
+  return null;
+}
+
+/** All problems of the form, by field; empty when it can be sent. */
+export function validateJobForm(f: JobForm, opts: { editing?: boolean } = {}): FormErrors {
+  const errs: FormErrors = {};
+  if (f.name.trim() === '') errs.name = 'Enter a name for this job.';
+  else if (f.name.trim().length > 100) errs.name = 'Keep the name under 100 characters.';
+  const h = hostError(f.host);
+  if (h) errs.host = h;
+  const p = portError(f.port);
+  if (p) errs.port = p;
+  const s = shareError(f.share);
+  if (s) errs.share = s;
+  if (f.user.trim() === '' && f.password !== '') errs.user = 'Enter the user name for this password.';
+  if (f.local_path.trim() === '') errs.local_path = 'Choose or type the local folder.';
+  if (/^\.\.?(\/|$)|(^|\/)\.\.(\/|$)/.test(f.remote_path.trim())) errs.remote_path = 'The remote folder cannot contain "..".';
+  const e = excludesError(f.excludes);
+  if (e) errs.excludes = e;
+  const md = Number(f.max_delete_percent);
+  if (!/^\d+$/.test(f.max_delete_percent.trim()) || md < 0 || md > 100)
+    errs.max_delete_percent = 'Enter a percentage from 0 to 100.';
+  const par = Number(f.parallel);
+  if (!/^\d+$/.test(f.parallel.trim()) || par < 1 || par > 64) errs.parallel = 'Enter a number from 1 to 64.';
+  void opts;
+  return errs;
+}
+
+/** Only the server fields (for Test connection and Browse). */
+export function validateServer(f: JobForm): FormErrors {
+  const all = validateJobForm(f);
+  const errs: FormErrors = {};
+  for (const k of ['host', 'port', 'share', 'user'] as const) if (all[k]) errs[k] = all[k];
+  return errs;
+}
+
+export function formToServer(f: JobForm) {
+  return {
+    host: f.host.trim(),
+    port: parsePort(f.port),
+    share: f.share.trim(),
+    user: f.user.trim(),
+    domain: f.domain.trim() === '' ? null : f.domain.trim(),
+    password: f.password === '' ? null : f.password,
+  };
+}
+
+/** Remote folder as the engine wants it: no leading/trailing slashes, '/' separators. */
+export function normalizeRemotePath(p: string): string {
+  return p
+    .trim()
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((x) => x !== '' && x !== '.')
+    .join('/');
+}
+
+export function formToInput(f: JobForm): JobInput {
+  return {
+    name: f.name.trim(),
+    local_path: f.local_path.trim(),
+    server: formToServer(f),
+    remote_path: normalizeRemotePath(f.remote_path),
+    mode: f.mode,
+    conflict_policy: f.conflict_policy,
+    excludes: parseExcludes(f.excludes),
+    max_delete_percent: Number(f.max_delete_percent),
+    parallel: Number(f.parallel),
+  };
+}
+
+/** Best-effort split of a job's remote_url ("smb://user@host:port/share/path") into form fields. */
+export function formFromJob(j: {
+  name: string;
+  local_path: string;
+  remote_url: string;
+  mode: Mode;
+  conflict_policy: ConflictPolicy;
+  excludes: string[];
+  max_delete_percent: number;
+  parallel: number;
+}): JobForm {
+  const f = emptyForm();
+  f.name = j.name;
+  f.local_path = j.local_path;
+  f.mode = j.mode;
+  f.conflict_policy = j.conflict_policy;
+  f.excludes = j.excludes.join('\n');
+  f.max_delete_percent = String(j.max_delete_percent);
+  f.parallel = String(j.parallel);
+  const m = /^smb:\/\/(?:([^@/]*)@)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/([^/]+)\/?(.*)$/i.exec(j.remote_url);
+  if (m) {
+    const userPart = m[1] ? decodeURIComponent(m[1]) : '';
+    const semi = userPart.indexOf(';');
+    if (semi >= 0) {
+      f.domain = userPart.slice(0, semi);
+      f.user = userPart.slice(semi + 1);
+    } else f.user = userPart;
+    f.host = m[2];
+    f.port = m[3] ?? '';
+    f.share = decodeURIComponent(m[4]);
+    f.remote_path = decodeURIComponent(m[5] ?? '');
+  }
+  return f;
+}

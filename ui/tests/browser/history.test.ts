@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calls, jsErrors, open, run, sampleJobs, screenshot, setup, type Env } from './helpers';
+
+let env: Env;
+beforeAll(async () => {
+  env = await setup();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const runs = Array.from({ length: 1000 }, (_, i) => run(i + 1, i % 3 === 0 ? 'Photos' : 'Documents'));
+const activity = Array.from({ length: 1000 }, (_, i) => ({
+  run_id: 1 + (i >> 3),
+  job: i % 2 ? 'Photos' : 'Documents',
+  at_ms: Date.UTC(2026, 10, 22, 9, 0) - i * 60_000,
+  path: i % 50 === 0 ? `Reports/report-${i}.pdf` : `Folder${i % 7}/file-${i}.txt`,
+  action: ['uploaded', 'downloaded', 'deleted_local', 'deleted_remote'][i % 4],
+  bytes: i * 1000,
+}));
+
+describe('history', () => {
+  it('renders 1,000 runs quickly, pages through them, and expands one to its errors', async () => {
+    const page = await open(env, { responses: { list_jobs: sampleJobs(), history: runs, activity } });
+    const t0 = Date.now();
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByTestId('runs-count').getByText('1000 runs').waitFor();
+    const ms = Date.now() - t0;
+    expect(ms).toBeLessThan(5000);
+    expect(await calls(page, 'history')).toEqual([{ cmd: 'history', args: { jobId: null, limit: 1000 } }]);
+    // Paginated: 50 rows in the DOM, 20 pages.
+    expect(await page.getByTestId('run-row').count()).toBe(50);
+    expect(await page.getByTestId('page').textContent()).toBe('Page 1 of 20');
+
+    // Run 3 is partial with two file errors.
+    await page.getByRole('button', { name: 'Details of run 3', exact: true }).click();
+    const details = page.getByTestId('run-details');
+    await details.waitFor();
+    expect(await details.getByTestId('run-error').allTextContents()).toEqual([
+      'Reports/q3.xlsx: The file is open in another program.',
+      'Reports/big3.iso: Not enough space on the server.',
+    ]);
+    expect(await page.getByRole('button', { name: 'Details of run 3', exact: true }).getAttribute('aria-expanded')).toBe('true');
+    await screenshot(page, 'history');
+
+    // Last page holds runs 951..1000; expanding the last partial one (993) shows its errors.
+    await page.getByRole('button', { name: 'Last', exact: true }).click();
+    expect(await page.getByTestId('page').textContent()).toBe('Page 20 of 20');
+    expect(await page.getByTestId('run-row').count()).toBe(50);
+    await page.getByRole('button', { name: 'Details of run 993', exact: true }).click();
+    await page.getByText('Reports/q993.xlsx: The file is open in another program.').waitFor();
+    // Count over all pages.
+    let total = 0;
+    await page.getByRole('button', { name: 'First', exact: true }).click();
+    for (let p = 0; p < 20; p++) {
+      total += await page.getByTestId('run-row').count();
+      if (p < 19) await page.getByRole('button', { name: 'Next', exact: true }).click();
+    }
+    expect(total).toBe(1000);
+
+    // Activity filter.
+    expect(await page.getByTestId('activity-count').textContent()).toBe('1000 items, showing the latest 200');
+    expect(await page.getByTestId('activity-item').count()).toBe(200);
+    await page.getByLabel('Filter activity').fill('report-');
+    await expect.poll(() => page.getByTestId('activity-count').textContent()).toBe('20 items');
+    expect(await page.getByTestId('activity-item').count()).toBe(20);
+
+    // Per-job history.
+    await page.getByLabel('Job', { exact: true }).selectOption({ label: 'Photos' });
+    await expect.poll(async () => (await calls(page, 'history')).map((c) => c.args)).toEqual([
+      { jobId: null, limit: 1000 },
+      { jobId: 2, limit: 1000 },
+    ]);
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+});

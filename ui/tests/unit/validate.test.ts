@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  emptyForm,
+  excludesError,
+  formFromJob,
+  formToInput,
+  globError,
+  hostError,
+  normalizeRemotePath,
+  parseExcludes,
+  portError,
+  validateJobForm,
+  validateServer,
+  type JobForm,
+} from '../../src/lib/validate';
+
+function good(): JobForm {
+  return { ...emptyForm(), name: 'Docs', host: 'nas.local', share: 'files', user: 'me', password: 'pw', local_path: '/home/me/Docs' };
+}
+
+describe('validateJobForm', () => {
+  it('accepts a complete form', () => {
+    expect(validateJobForm(good())).toEqual({});
+  });
+  it('requires name, host, share and local folder', () => {
+    const e = validateJobForm(emptyForm());
+    expect(Object.keys(e).sort()).toEqual(['host', 'local_path', 'name', 'share']);
+    expect(validateJobForm({ ...good(), name: '   ' }).name).toMatch(/name/);
+  });
+  it('checks the port range', () => {
+    expect(portError('')).toBeNull();
+    expect(portError('445')).toBeNull();
+    expect(portError('1')).toBeNull();
+    expect(portError('65535')).toBeNull();
+    expect(portError('0')).toMatch(/1 to 65535/);
+    expect(portError('65536')).toMatch(/1 to 65535/);
+    expect(portError('44a')).toMatch(/1 to 65535/);
+    expect(portError('-1')).toMatch(/1 to 65535/);
+    expect(validateJobForm({ ...good(), port: '70000' }).port).toBeTruthy();
+  });
+  it('rejects URLs and paths as host', () => {
+    expect(hostError('nas.local')).toBeNull();
+    expect(hostError('192.168.1.10')).toBeNull();
+    expect(hostError('[fe80::1]')).toBeNull();
+    expect(hostError('smb://nas/files')).toMatch(/not a URL/);
+    expect(hostError('\\\\nas\\files')).toMatch(/not a URL/);
+    expect(hostError('nas/files')).toMatch(/slashes/);
+    expect(hostError('nas local')).toMatch(/spaces/);
+  });
+  it('rejects a share with slashes', () => {
+    expect(validateJobForm({ ...good(), share: 'files/sub' }).share).toMatch(/share name/);
+  });
+  it('wants a user when a password is given', () => {
+    expect(validateJobForm({ ...good(), user: '' }).user).toBeTruthy();
+    expect(validateJobForm({ ...good(), user: '', password: '' }).user).toBeUndefined();
+  });
+  it('checks numbers', () => {
+    expect(validateJobForm({ ...good(), max_delete_percent: '101' }).max_delete_percent).toBeTruthy();
+    expect(validateJobForm({ ...good(), parallel: '0' }).parallel).toBeTruthy();
+  });
+  it('validateServer only reports server fields', () => {
+    expect(Object.keys(validateServer({ ...emptyForm(), port: '0' })).sort()).toEqual(['host', 'port', 'share']);
+  });
+});
+
+describe('exclude globs', () => {
+  it('accepts ordinary globs', () => {
+    for (const g of ['*.tmp', 'node_modules/', '**/build/**', '[Tt]humbs.db', '*.{jpg,png}', '~$*']) expect(globError(g)).toBeNull();
+  });
+  it('rejects broken globs', () => {
+    expect(globError('[abc')).toMatch(/\[ without \]/);
+    expect(globError('abc]')).toMatch(/\] without \[/);
+    expect(globError('*.{a,b')).toMatch(/\{ without \}/);
+    expect(globError('a}')).toMatch(/\} without \{/);
+    expect(globError('[]')).toMatch(/empty/);
+    expect(globError('dir\\file')).toMatch(/separator/);
+    expect(globError('***')).toMatch(/\*\*\*/);
+    expect(globError('a\tb')).toMatch(/control/);
+  });
+  it('parses lines, skipping blanks and comments', () => {
+    expect(parseExcludes('*.tmp\n\n  # comment\r\n build/ \n')).toEqual(['*.tmp', 'build/']);
+    expect(excludesError('*.tmp\n[bad')).toBe('"[bad" has a [ without ].');
+    expect(excludesError('*.tmp\n')).toBeNull();
+  });
+});
+
+describe('conversion', () => {
+  it('builds the JobInput', () => {
+    const i = formToInput({ ...good(), port: '4450', excludes: '*.tmp\n\nbuild/', remote_path: '/Projects//2026/', domain: '' });
+    expect(i).toEqual({
+      name: 'Docs',
+      local_path: '/home/me/Docs',
+      server: { host: 'nas.local', port: 4450, share: 'files', user: 'me', domain: null, password: 'pw' },
+      remote_path: 'Projects/2026',
+      mode: 'two-way',
+      conflict_policy: 'keep-both',
+      excludes: ['*.tmp', 'build/'],
+      max_delete_percent: 50,
+      parallel: 4,
+    });
+    expect(formToInput({ ...good(), password: '' }).server.password).toBeNull();
+    expect(formToInput(good()).server.port).toBeNull();
+  });
+  it('normalizes remote paths', () => {
+    expect(normalizeRemotePath('\\a\\b\\')).toBe('a/b');
+    expect(normalizeRemotePath('./a/./b')).toBe('a/b');
+    expect(normalizeRemotePath('')).toBe('');
+  });
+  it('splits a remote URL back into fields', () => {
+    const f = formFromJob({
+      name: 'N', local_path: '/l', remote_url: 'smb://CORP;alice@nas.local:4450/files/Projects/A%20B', mode: 'upload',
+      conflict_policy: 'ask', excludes: ['*.tmp', 'x/'], max_delete_percent: 20, parallel: 2,
+    });
+    expect(f).toMatchObject({ host: 'nas.local', port: '4450', share: 'files', user: 'alice', domain: 'CORP', remote_path: 'Projects/A B', excludes: '*.tmp\nx/', mode: 'upload' });
+    expect(formFromJob({ ...f, name: 'x', local_path: '/l', remote_url: 'smb://nas/share', excludes: [], max_delete_percent: 1, parallel: 1 })).toMatchObject({ host: 'nas', share: 'share', user: '', port: '', remote_path: '' });
+  });
+});
