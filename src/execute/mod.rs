@@ -37,6 +37,11 @@ use dirs::DirCache;
 use retry::ReconnectGate;
 use transfer::{CopyError, CopyRequest, Snapshot};
 
+/// Files below this size are "small" for scheduling (see `run_parallel`).
+pub const SMALL_FILE: u64 = 1024 * 1024;
+/// How many small-file actions run in the slot of one large transfer.
+const SMALL_PER_LARGE: u32 = 4;
+
 impl std::fmt::Display for Side {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -229,14 +234,33 @@ impl Executor {
         }
     }
 
+    /// Runs actions concurrently. `job.parallel` is the number of large transfers at once; small
+    /// files (under [`SMALL_FILE`]) and metadata-only actions count a quarter, because their
+    /// time goes into round trips, not bandwidth, and more of them in flight hides latency.
     async fn run_parallel(self: &Arc<Self>, actions: Vec<Action>) {
-        let sem = Arc::new(Semaphore::new(self.job.parallel.max(1) as usize));
+        let slots = self.job.parallel.max(1) * SMALL_PER_LARGE;
+        let sem = Arc::new(Semaphore::new(slots as usize));
         let mut set = tokio::task::JoinSet::new();
         for a in actions {
             if self.gate.is_dead() {
                 break;
             }
-            let permit = sem.clone().acquire_owned().await.expect("semaphore open");
+            let size = match &a {
+                Action::Upload { local, .. } => local.size,
+                Action::Download { remote, .. } => remote.size,
+                Action::Conflict { local, remote, .. } => local.size.max(remote.size),
+                _ => 0,
+            };
+            let weight = if size >= SMALL_FILE {
+                SMALL_PER_LARGE
+            } else {
+                1
+            };
+            let permit = sem
+                .clone()
+                .acquire_many_owned(weight)
+                .await
+                .expect("semaphore open");
             let me = self.clone();
             set.spawn(
                 async move {

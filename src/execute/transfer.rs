@@ -9,9 +9,10 @@
 //!    unchanged.
 //! 4. The source is checked again afterwards (hash for a local source, metadata for a remote
 //!    one); a source that changed meanwhile is left for the next run.
-//! 5. The temp gets the source's modification time and is closed (flushed).
-//! 6. Just before replacing, the target is checked to still be what the scan saw; the old
-//!    version goes to the trash; then the temp is renamed to the real name.
+//! 5. Just before replacing, the target is checked to still be what the scan saw; the old
+//!    version goes to the trash.
+//! 6. On the temp's open handle: the source's modification time is set, the data flushed, the
+//!    file renamed to the real name (never over anything) and its final metadata read.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -242,33 +243,31 @@ impl Executor {
         if start > 0 {
             writer.set_len(size).await?;
         }
-        writer.set_mtime(req.src.mtime_ns).await?;
-        writer.close().await?;
 
         // Replace the target only if it is still what the scan saw.
         if let Some(expected) = &req.replaces {
-            match dst_side.stat(req.dst_path).await? {
-                Some(cur) if expected.matches(&cur) => {
-                    super::trash::move_to_trash(
-                        dst_side.as_ref(),
-                        to,
-                        &self.dirs,
-                        &self.stamp,
-                        req.dst_path,
-                    )
-                    .await?;
-                }
-                _ => {
-                    self.discard_temp(to, &temp, req.dst_path, direction).await;
-                    return Err(CopyError::Changed(format!(
-                        "{} changed on the {} during the sync; it will be synced on the next run",
-                        req.dst_path, to
-                    )));
-                }
+            let current = dst_side.stat(req.dst_path).await?;
+            if current.as_ref().is_some_and(|cur| expected.matches(cur)) {
+                super::trash::move_to_trash(
+                    dst_side.as_ref(),
+                    to,
+                    &self.dirs,
+                    &self.stamp,
+                    req.dst_path,
+                )
+                .await?;
+            } else {
+                let _ = writer.close().await;
+                self.discard_temp(to, &temp, req.dst_path, direction).await;
+                return Err(CopyError::Changed(format!(
+                    "{} changed on the {} during the sync; it will be synced on the next run",
+                    req.dst_path, to
+                )));
             }
         }
-        match dst_side.rename(&temp, req.dst_path, false).await {
-            Ok(()) => {}
+        // Time, flush, rename (never over anything) and final metadata, on the open handle.
+        let dst = match writer.finish(req.dst_path, req.src.mtime_ns).await {
+            Ok(dst) => dst,
             Err(e) if e.kind == RemoteErrorKind::AlreadyExists => {
                 self.discard_temp(to, &temp, req.dst_path, direction).await;
                 return Err(CopyError::Changed(format!(
@@ -277,17 +276,13 @@ impl Executor {
                 )));
             }
             Err(e) => return Err(e.into()),
-        }
+        };
         if size >= RESUME_MIN_SIZE {
             let _ = self
                 .db
                 .clear_transfer_record(job_id, req.dst_path, direction)
                 .await;
         }
-        let dst = dst_side
-            .stat(req.dst_path)
-            .await?
-            .ok_or_else(|| RemoteError::not_found(req.dst_path))?;
         Ok(Copied {
             hash,
             src: src_now,

@@ -247,6 +247,7 @@ impl Remote for DirRemote {
 
     async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>> {
         let abs = self.abs(path);
+        let root = self.root.clone();
         blocking(move || {
             let f = File::open(&abs).map_err(|e| map_io(e, &abs.display().to_string()))?;
             let len = f
@@ -256,6 +257,7 @@ impl Remote for DirRemote {
             Ok(Arc::new(DirFile {
                 file: Arc::new(f),
                 path: abs,
+                root,
                 len,
             }) as Arc<dyn RemoteReader>)
         })
@@ -268,6 +270,7 @@ impl Remote for DirRemote {
         truncate: bool,
     ) -> RemoteResult<Arc<dyn RemoteWriter>> {
         let abs = self.abs(path);
+        let root = self.root.clone();
         blocking(move || {
             let f = OpenOptions::new()
                 .read(true)
@@ -279,6 +282,7 @@ impl Remote for DirRemote {
             Ok(Arc::new(DirFile {
                 file: Arc::new(f),
                 path: abs,
+                root,
                 len: 0,
             }) as Arc<dyn RemoteWriter>)
         })
@@ -293,6 +297,8 @@ impl Remote for DirRemote {
 struct DirFile {
     file: Arc<File>,
     path: PathBuf,
+    /// The remote root, to place `finish`'s final path.
+    root: PathBuf,
     len: u64,
 }
 
@@ -357,6 +363,22 @@ impl RemoteWriter for DirFile {
     async fn close(&self) -> RemoteResult<()> {
         let (f, what) = (self.file.clone(), self.what());
         blocking(move || f.sync_all().map_err(|e| map_io(e, &what))).await
+    }
+
+    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry> {
+        let (f, what, temp) = (self.file.clone(), self.what(), self.path.clone());
+        let target = final_path.to_local(&self.root);
+        let final_path = final_path.clone();
+        blocking(move || {
+            filetime::set_file_handle_times(&f, None, Some(fsmeta::filetime_from_ns(mtime_ns)))
+                .map_err(|e| map_io(e, &what))?;
+            // Durable before it takes the real name: a crash never leaves an empty file there.
+            f.sync_all().map_err(|e| map_io(e, &what))?;
+            rename_no_replace(&temp, &target)?;
+            let m = fs::metadata(&target).map_err(|e| map_io(e, &target.display().to_string()))?;
+            Ok(entry(final_path, &m))
+        })
+        .await
     }
 }
 

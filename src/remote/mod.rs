@@ -142,6 +142,12 @@ pub trait RemoteWriter: Send + Sync {
     async fn set_mtime(&self, mtime_ns: i64) -> RemoteResult<()>;
     /// Flushes and closes; the data is on the server when this returns Ok.
     async fn close(&self) -> RemoteResult<()>;
+
+    /// Completes a transfer on the open handle: sets the last-write time, flushes, renames the
+    /// file to `final_path` (`AlreadyExists` if anything is there: never replaces), closes, and
+    /// returns the final file's metadata. Fewer round trips than the separate calls, which
+    /// matters for many small files.
+    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry>;
 }
 
 #[async_trait]

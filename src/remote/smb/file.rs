@@ -11,14 +11,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use smb::{
-    binrw_util::prelude::FileTime, File, FileAttributes, FileBasicInformation,
-    FileEndOfFileInformation, FileStandardInformation, ReadAt, WriteAt,
+    binrw_util::prelude::FileTime, File, FileAllInformation, FileAttributes, FileBasicInformation,
+    FileEndOfFileInformation, FileRenameInformation, FileStandardInformation, ReadAt, WriteAt,
 };
 
-use super::convert::ns_to_filetime;
+use super::convert::{filetime_to_ns, join_smb, ns_to_filetime};
 use super::errors::Place;
 use super::session::{deadline, SmbConn};
-use crate::remote::{RemoteErrorKind, RemoteReader, RemoteResult, RemoteWriter, MAX_CHUNK};
+use crate::relpath::RelPath;
+use crate::remote::{
+    EntryKind, RemoteEntry, RemoteErrorKind, RemoteReader, RemoteResult, RemoteWriter, MAX_CHUNK,
+};
 
 /// What readers and writers share: the file, its connection and where it is.
 struct Handle {
@@ -148,6 +151,8 @@ impl RemoteReader for SmbReader {
 
 pub(crate) struct SmbWriter {
     h: Handle,
+    /// The job's folder inside the share, to place `finish`'s final path.
+    root: String,
 }
 
 impl SmbWriter {
@@ -157,10 +162,53 @@ impl SmbWriter {
         place: Place,
         shown: String,
         timeout: Duration,
+        root: String,
     ) -> SmbWriter {
         SmbWriter {
             h: new_handle(file, conn, place, shown, timeout),
+            root,
         }
+    }
+
+    async fn finish_open(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry> {
+        self.set_mtime(mtime_ns).await?;
+        let h = &self.h;
+        // Durable on the server before it takes the real name.
+        deadline(&h.place, h.timeout, "flush", &h.shown, async {
+            h.file()
+                .flush()
+                .await
+                .map_err(|e| h.err("flush", &smb::Error::IoError(e)))
+        })
+        .await?;
+        let target = join_smb(&self.root, final_path.as_str());
+        deadline(&h.place, h.timeout, "rename", &h.shown, async {
+            h.file()
+                .set_info(FileRenameInformation {
+                    replace_if_exists: false.into(),
+                    root_directory: 0,
+                    file_name: target.as_str().into(),
+                })
+                .await
+                .map_err(|e| h.err("rename", &e))
+        })
+        .await?;
+        let info = deadline(&h.place, h.timeout, "stat", &h.shown, async {
+            h.file()
+                .query_info::<FileAllInformation>()
+                .await
+                .map_err(|e| h.err("stat", &e))
+        })
+        .await?;
+        let ctime = *info.basic.change_time;
+        Ok(RemoteEntry {
+            path: final_path.clone(),
+            kind: EntryKind::File,
+            size: info.standard.end_of_file,
+            mtime_ns: filetime_to_ns(*info.basic.last_write_time),
+            ctime_ns: (ctime != 0).then(|| filetime_to_ns(ctime)),
+            file_id: (info.internal.index_number != 0).then_some(info.internal.index_number),
+        })
     }
 }
 
@@ -245,5 +293,15 @@ impl RemoteWriter for SmbWriter {
 
     async fn close(&self) -> RemoteResult<()> {
         self.h.close(true).await
+    }
+
+    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry> {
+        let done = self.finish_open(final_path, mtime_ns).await;
+        // Close either way (already flushed when it succeeded), so a failed rename leaves no
+        // open handle on the temp that the caller is about to remove.
+        let closed = self.h.close(false).await;
+        let entry = done?;
+        closed?;
+        Ok(entry)
     }
 }

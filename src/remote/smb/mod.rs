@@ -494,7 +494,9 @@ impl Remote for SmbRemote {
             },
             attributes: FileAttributes::new(),
             options: CreateOptions::new().with_non_directory_file(true),
+            // DELETE, so `finish` can rename the temp on this handle.
             desired_access: FileAccessMask::new()
+                .with_delete(true)
                 .with_file_read_data(true)
                 .with_file_write_data(true)
                 .with_file_read_attributes(true)
@@ -509,6 +511,7 @@ impl Remote for SmbRemote {
                 self.place.clone(),
                 shown,
                 self.opts.timeout,
+                self.url.path.as_str().to_string(),
             ))),
             other => {
                 let _ = handle_of(&other).close().await;

@@ -89,6 +89,31 @@ pub(crate) async fn establish(
     opts: &SmbOptions,
     place: &Place,
 ) -> RemoteResult<SmbConn> {
+    // Rarely (about once in a few hundred logins on loopback) the `smb` crate fails to verify
+    // the signature of the last session-setup answer and reports it as a login failure. A
+    // wrong password is STATUS_LOGON_FAILURE instead, so a signature failure is retried.
+    let mut attempt = 0;
+    loop {
+        match establish_once(url, password, opts, place).await {
+            Err(e) if attempt < 2 && is_signature_glitch(&e) => {
+                attempt += 1;
+                tracing::debug!(error = %e, attempt, "retrying a login whose answer failed signature checks");
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_signature_glitch(e: &RemoteError) -> bool {
+    e.message.contains("SignVerify") || e.message.contains("Failed to verify incoming message")
+}
+
+async fn establish_once(
+    url: &SmbUrl,
+    password: &str,
+    opts: &SmbOptions,
+    place: &Place,
+) -> RemoteResult<SmbConn> {
     let started = Instant::now();
     let port = url.port.unwrap_or(445);
     let server = place.server();
@@ -270,4 +295,26 @@ pub(crate) async fn establish(
         }),
         rt: tokio::runtime::Handle::current(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Seen once in a full test run: a login whose last answer failed the crate's signature
+    /// check was reported as "check the user name and password". Only that case is retried.
+    #[test]
+    fn signature_glitch_is_retried_but_a_wrong_password_is_not() {
+        let glitch = RemoteError::new(
+            RemoteErrorKind::Auth,
+            "login failed: Unable to transform message: Failed to transform incoming message: \
+             SignVerify (session_id: Some(1)) - Failed to verify incoming message!",
+        );
+        assert!(is_signature_glitch(&glitch));
+        let wrong = RemoteError::new(
+            RemoteErrorKind::Auth,
+            "login failed: STATUS_LOGON_FAILURE (0xc000006d); check the user name and password",
+        );
+        assert!(!is_signature_glitch(&wrong));
+    }
 }
