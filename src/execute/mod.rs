@@ -421,72 +421,66 @@ impl Executor {
         dst: &RelPath,
         replaces: Option<Snapshot>,
     ) -> Result<Outcome, RemoteError> {
-        let req = CopyRequest {
+        self.copy_and_record(CopyRequest {
             from: Side::Local,
             src_path: &local.path,
             dst_path: dst,
             src: local_snapshot(local),
             src_hash: local.hash,
             replaces,
-        };
-        match self.gate.retry(|| self.copy_retryable(&req)).await {
-            Ok(Ok(c)) => {
-                let local_now = LocalEntry {
-                    path: dst.clone(),
-                    kind: EntryKind::File,
-                    size: c.src.size,
-                    mtime_ns: c.src.mtime_ns,
-                    hash: Some(c.hash),
-                };
-                self.put_base(&BaseEntry::synced(&local_now, &c.dst))
-                    .await?;
-                Ok(Outcome::Done {
-                    what: "uploaded",
-                    bytes: c.bytes,
-                    path: dst.clone(),
-                })
-            }
-            Ok(Err(why)) => Ok(Outcome::Deferred(why)),
-            Err(e) => Err(e),
-        }
+        })
+        .await
     }
 
+    /// Copies the remote file at `remote.path` to `dst` on the local side.
     async fn download(
         &self,
         remote: &RemoteEntry,
         dst: &RelPath,
         replaces: Option<Snapshot>,
     ) -> Result<Outcome, RemoteError> {
-        let req = CopyRequest {
+        self.copy_and_record(CopyRequest {
             from: Side::Remote,
             src_path: &remote.path,
             dst_path: dst,
             src: Snapshot::of_remote(remote),
             src_hash: None,
             replaces,
+        })
+        .await
+    }
+
+    /// Runs a copy (with retries) and records both sides, as they are after it, as synced.
+    async fn copy_and_record(&self, req: CopyRequest<'_>) -> Result<Outcome, RemoteError> {
+        let c = match self.gate.retry(|| self.copy_retryable(&req)).await? {
+            Ok(c) => c,
+            Err(why) => return Ok(Outcome::Deferred(why)),
         };
-        match self.gate.retry(|| self.copy_retryable(&req)).await {
-            Ok(Ok(c)) => {
-                let local_now = LocalEntry {
-                    path: dst.clone(),
-                    kind: EntryKind::File,
-                    size: c.dst.size,
-                    mtime_ns: c.dst.mtime_ns,
-                    hash: Some(c.hash),
-                };
-                let mut remote_now = c.src.clone();
-                remote_now.path = dst.clone();
-                self.put_base(&BaseEntry::synced(&local_now, &remote_now))
-                    .await?;
-                Ok(Outcome::Done {
-                    what: "downloaded",
-                    bytes: c.bytes,
-                    path: dst.clone(),
-                })
-            }
-            Ok(Err(why)) => Ok(Outcome::Deferred(why)),
-            Err(e) => Err(e),
-        }
+        let (local_meta, remote_meta) = match req.from {
+            Side::Local => (&c.src, &c.dst),
+            Side::Remote => (&c.dst, &c.src),
+        };
+        let local_now = LocalEntry {
+            path: req.dst_path.clone(),
+            kind: EntryKind::File,
+            size: local_meta.size,
+            mtime_ns: local_meta.mtime_ns,
+            hash: Some(c.hash),
+        };
+        let remote_now = RemoteEntry {
+            path: req.dst_path.clone(),
+            ..remote_meta.clone()
+        };
+        self.put_base(&BaseEntry::synced(&local_now, &remote_now))
+            .await?;
+        Ok(Outcome::Done {
+            what: match req.from {
+                Side::Local => "uploaded",
+                Side::Remote => "downloaded",
+            },
+            bytes: c.bytes,
+            path: req.dst_path.clone(),
+        })
     }
 
     /// A copy whose "changed since the scan" outcome is a value, so only real errors retry.
