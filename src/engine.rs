@@ -17,7 +17,7 @@ use crate::db::{Db, DbError};
 use crate::excludes::Excludes;
 use crate::execute::{Executor, Side};
 use crate::guard;
-use crate::names::{is_temp_name, TRASH_DIR};
+use crate::names::{is_temp_name, parse_temp_name, TRASH_DIR};
 use crate::progress::{Event, EventSender, Phase, RunProgress, PROGRESS_INTERVAL};
 use crate::reconcile::{reconcile, Action, ReconcileOptions, Resolution};
 use crate::relpath::RelPath;
@@ -123,6 +123,27 @@ pub struct Engine {
     /// How long a run keeps trying to reconnect before it ends as failed.
     pub reconnect_budget: Duration,
     pub smb_options: SmbOptions,
+    /// This install's id (8 hex digits, kept in `DATA_DIR/install-id`), in our temp names.
+    pub client_id: String,
+}
+
+/// How long a temp file written by another client must sit untouched before our cleanup
+/// removes it (it may be an upload in progress on another machine).
+const FOREIGN_TEMP_MAX_AGE_NS: i64 = 24 * 3600 * 1_000_000_000;
+
+/// Reads this install's id, creating it on first use.
+fn install_id(data_dir: &Path) -> Result<String, SyncError> {
+    let path = data_dir.join("install-id");
+    if let Ok(id) = std::fs::read_to_string(&path) {
+        let id = id.trim();
+        if id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(id.to_string());
+        }
+    }
+    let id = format!("{:08x}", rand::random::<u32>());
+    std::fs::write(&path, &id)
+        .map_err(|e| SyncError::Config(format!("cannot write {}: {e}", path.display())))?;
+    Ok(id)
 }
 
 impl Engine {
@@ -140,6 +161,7 @@ impl Engine {
             smb_options.timeout = Duration::from_secs(t);
         }
         Ok(Engine {
+            client_id: install_id(data_dir)?,
             db,
             data_dir: data_dir.to_path_buf(),
             credentials: Credentials::new(data_dir),
@@ -288,10 +310,10 @@ impl Engine {
         let listing = listing.map_err(remote_error_to_sync)?;
 
         // Leftover temps from interrupted runs, removed at the end unless resumed.
-        let remote_temps: Vec<RelPath> = listing
+        let remote_temps: Vec<crate::remote::RemoteEntry> = listing
             .iter()
             .filter(|e| e.kind == EntryKind::File && is_temp_name(e.path.name()))
-            .map(|e| e.path.clone())
+            .cloned()
             .collect();
         let hidden: Vec<RelPath> = scan.unreadable.iter().map(|(p, _)| p.clone()).collect();
         let visible =
@@ -350,6 +372,7 @@ impl Engine {
             progress.clone(),
             Some(self.events.clone()),
             self.reconnect_budget,
+            &self.client_id,
         ));
         for (p, e) in &local_tree {
             if e.kind == EntryKind::Dir {
@@ -415,25 +438,39 @@ impl Engine {
         job: &Job,
         exec: &Executor,
         remote: &Arc<dyn Remote>,
-        remote_temps: &[RelPath],
+        remote_temps: &[crate::remote::RemoteEntry],
     ) {
         let failed = exec.failed.lock().unwrap().clone();
-        let keep = |temp: &RelPath| -> bool {
-            let name = temp.name();
-            let real = name
-                .strip_suffix(crate::names::UPLOAD_SUFFIX)
-                .or_else(|| name.strip_suffix(crate::names::DOWNLOAD_SUFFIX))
-                .unwrap_or(name);
-            failed.contains(&temp.with_name(real))
+        // Ours (or from before temp names carried an id): kept only while a failed transfer
+        // may resume it. Another client's: left alone unless untouched for a day.
+        let keep = |temp: &RelPath, mtime_ns: Option<i64>| -> bool {
+            let Some((real, client)) = parse_temp_name(temp.name()) else {
+                return true;
+            };
+            match client {
+                Some(id) if id != self.client_id => {
+                    let now = crate::fsmeta::system_time_ns(std::time::SystemTime::now());
+                    mtime_ns.is_none_or(|m| now - m < FOREIGN_TEMP_MAX_AGE_NS)
+                }
+                _ => failed.contains(&temp.with_name(real)),
+            }
         };
-        for t in remote_temps.iter().filter(|t| !keep(t)) {
-            if remote.stat(t).await.ok().flatten().is_some() {
-                let _ = remote.remove_file(t).await;
+        for t in remote_temps
+            .iter()
+            .filter(|t| !keep(&t.path, Some(t.mtime_ns)))
+        {
+            if remote.stat(&t.path).await.ok().flatten().is_some() {
+                let _ = remote.remove_file(&t.path).await;
             }
         }
+        // The local folder has one client, this one (whatever id its temps carry).
+        let local_keep = |temp: &RelPath| {
+            parse_temp_name(temp.name())
+                .is_some_and(|(real, _)| failed.contains(&temp.with_name(real)))
+        };
         for t in find_local_temps(&job.local_path)
             .iter()
-            .filter(|t| !keep(t))
+            .filter(|t| !local_keep(t))
         {
             let _ = std::fs::remove_file(t.to_local(&job.local_path));
         }
@@ -514,6 +551,7 @@ impl Engine {
             Arc::new(RunProgress::new(&job.name)),
             Some(self.events.clone()),
             self.reconnect_budget,
+            &self.client_id,
         ));
         let result = exec.resolve(&local, &r, resolution).await;
         let ok = result.errors.is_empty();

@@ -14,6 +14,30 @@ pub fn is_temp_name(name: &str) -> bool {
     name.ends_with(UPLOAD_SUFFIX) || name.ends_with(DOWNLOAD_SUFFIX)
 }
 
+/// The temp name under which the install `client` writes `name`:
+/// `NAME.<client>.anemone-uploading`. The client id keeps two machines that sync the same
+/// share from writing into one temp file at the same time, and stays the same across runs so
+/// an interrupted transfer can be resumed.
+pub fn temp_name(name: &str, client: &str, suffix: &str) -> String {
+    format!("{name}.{client}{suffix}")
+}
+
+/// For a temp name: the real name and the client that wrote it (`None` for a temp without an
+/// id). `None` when `name` is not a temp name.
+pub fn parse_temp_name(name: &str) -> Option<(&str, Option<&str>)> {
+    let rest = name
+        .strip_suffix(UPLOAD_SUFFIX)
+        .or_else(|| name.strip_suffix(DOWNLOAD_SUFFIX))?;
+    match rest.rsplit_once('.') {
+        Some((real, id))
+            if !real.is_empty() && id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Some((real, Some(id)))
+        }
+        _ => Some((rest, None)),
+    }
+}
+
 const RESERVED: &[&str] = &[
     "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
     "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
@@ -95,6 +119,19 @@ mod tests {
         assert!(smb_name_problem("CONSOLE.txt").is_none());
         assert!(smb_name_problem("résumé [v2] (final).doc").is_none());
         assert!(smb_name_problem(".hidden").is_none());
+    }
+
+    #[test]
+    fn temp_names_carry_the_client_id() {
+        let t = temp_name("report.txt", "0a1b2c3d", UPLOAD_SUFFIX);
+        assert_eq!(t, "report.txt.0a1b2c3d.anemone-uploading");
+        assert!(is_temp_name(&t));
+        assert_eq!(parse_temp_name(&t), Some(("report.txt", Some("0a1b2c3d"))));
+        assert_eq!(
+            parse_temp_name("old.bin.anemone-downloading"),
+            Some(("old.bin", None))
+        );
+        assert_eq!(parse_temp_name("report.txt"), None);
     }
 
     #[test]

@@ -614,9 +614,17 @@ fn smbd_killed_during_a_large_upload_then_next_sync_completes() {
         .spawn()
         .unwrap();
     // Kill the server once the upload is under way (the temp file exists and is growing).
-    let temp = f.r("big.bin.anemone-uploading");
+    let temp_size = || {
+        names_containing(&f.remote, ".anemone-uploading")
+            .iter()
+            .filter(|n| n.starts_with("big.bin."))
+            .filter_map(|n| fs::metadata(f.r(n)).ok())
+            .map(|m| m.len())
+            .max()
+            .unwrap_or(0)
+    };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while fs::metadata(&temp).map(|m| m.len()).unwrap_or(0) < 4 * 1024 * 1024 {
+    while temp_size() < 4 * 1024 * 1024 {
         assert!(std::time::Instant::now() < deadline, "upload never started");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
@@ -788,4 +796,27 @@ fn full_local_disk_is_reported_and_loses_nothing() {
     assert_eq!(fs::read(f.r("big.bin")).unwrap(), big);
     assert!(!f.l("big.bin").exists());
     assert!(names_containing(&f.local, "anemone").is_empty());
+}
+
+#[test]
+fn leftover_temps_ours_removed_another_clients_kept_until_a_day_old() {
+    let f = Fixture::new("foreign_temps", &[]);
+    write(&f.l("a.txt"), "a");
+    f.sync();
+    let ours = fs::read_to_string(f.data.join("install-id")).unwrap();
+    let own = format!("gone.txt.{ours}.anemone-uploading");
+    write(&f.r(&own), "left by an interrupted run of ours");
+    let theirs = "busy.txt.0badc0de.anemone-uploading";
+    write(&f.r(theirs), "another machine is uploading this right now");
+    let stale = "old.txt.0badc0de.anemone-uploading";
+    write(&f.r(stale), "abandoned two days ago");
+    age(&f.r(stale), 2 * 86_400);
+    f.sync();
+    assert!(!f.r(&own).exists(), "our leftover temp is removed");
+    assert!(
+        f.r(theirs).exists(),
+        "another client's fresh temp is left alone"
+    );
+    assert!(!f.r(stale).exists(), "a day-old temp is removed");
+    assert!(!f.l("busy.txt").exists() && !f.l(theirs).exists());
 }

@@ -83,6 +83,8 @@ pub struct Executor {
     /// Names trash folders and conflict copies of this run.
     pub stamp: String,
     pub host: String,
+    /// This install's id, in our temp names (see `names::temp_name`).
+    pub client_id: String,
     pub pipeline_depth: usize,
     counts: Mutex<Counts>,
     errors: Mutex<Vec<FileError>>,
@@ -110,6 +112,7 @@ impl Executor {
         progress: Arc<RunProgress>,
         events: Option<EventSender>,
         reconnect_budget: std::time::Duration,
+        client_id: &str,
     ) -> Executor {
         let now = chrono::Local::now();
         Executor {
@@ -124,6 +127,7 @@ impl Executor {
             events,
             stamp: now.format("%Y-%m-%d %H%M%S").to_string(),
             host: gethostname::gethostname().to_string_lossy().to_string(),
+            client_id: client_id.to_string(),
             pipeline_depth: 8,
             counts: Mutex::new(Counts::default()),
             errors: Mutex::new(Vec::new()),

@@ -107,19 +107,19 @@ impl From<RemoteError> for CopyError {
     }
 }
 
-pub fn temp_path(path: &RelPath, to: Side) -> RelPath {
+pub fn temp_path(path: &RelPath, to: Side, client: &str) -> RelPath {
     let suffix = match to {
         Side::Remote => UPLOAD_SUFFIX,
         Side::Local => DOWNLOAD_SUFFIX,
     };
-    path.with_name(&format!("{}{}", path.name(), suffix))
+    path.with_name(&crate::names::temp_name(path.name(), client, suffix))
 }
 
 impl Executor {
     pub async fn copy_file(&self, req: &CopyRequest<'_>) -> Result<Copied, CopyError> {
         let to = req.from.other();
         let (src_side, dst_side) = (self.side(req.from), self.side(to));
-        let temp = temp_path(req.dst_path, to);
+        let temp = temp_path(req.dst_path, to, &self.client_id);
         let direction = if req.from == Side::Local {
             Direction::Up
         } else {
