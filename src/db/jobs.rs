@@ -54,6 +54,21 @@ impl NewJob {
     }
 }
 
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds a job's settings, in the column order both `add_job` and `update_job` use.
+fn bind_settings<'q>(q: SqliteQuery<'q>, j: &'q NewJob) -> SqliteQuery<'q> {
+    q.bind(&j.name)
+        .bind(j.local_path.to_string_lossy().to_string())
+        .bind(&j.remote_url)
+        .bind(j.mode.as_str())
+        .bind(j.conflict_policy.as_str())
+        .bind(serde_json::to_string(&j.excludes).unwrap_or_else(|_| "[]".into()))
+        .bind(j.max_delete_percent as i64)
+        .bind(j.parallel as i64)
+        .bind(j.trash_retention_days as i64)
+}
+
 fn row_to_job(row: &sqlx::sqlite::SqliteRow) -> DbResult<Job> {
     let mode: String = row.try_get("mode")?;
     let policy: String = row.try_get("conflict_policy")?;
@@ -81,20 +96,14 @@ impl Db {
                 j.name
             )));
         }
-        let id = sqlx::query(
-            "INSERT INTO jobs (name, local_path, remote_url, mode, conflict_policy, excludes,
-             max_delete_percent, parallel, trash_retention_days, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        let id = bind_settings(
+            sqlx::query(
+                "INSERT INTO jobs (name, local_path, remote_url, mode, conflict_policy, excludes,
+                 max_delete_percent, parallel, trash_retention_days, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ),
+            j,
         )
-        .bind(&j.name)
-        .bind(j.local_path.to_string_lossy().to_string())
-        .bind(&j.remote_url)
-        .bind(j.mode.as_str())
-        .bind(j.conflict_policy.as_str())
-        .bind(serde_json::to_string(&j.excludes).unwrap_or_else(|_| "[]".into()))
-        .bind(j.max_delete_percent as i64)
-        .bind(j.parallel as i64)
-        .bind(j.trash_retention_days as i64)
         .bind(super::now_ms() / 1000)
         .execute(&self.pool)
         .await?
@@ -114,19 +123,13 @@ impl Db {
                 )));
             }
         }
-        sqlx::query(
-            "UPDATE jobs SET name = ?, local_path = ?, remote_url = ?, mode = ?, conflict_policy = ?,
-             excludes = ?, max_delete_percent = ?, parallel = ?, trash_retention_days = ? WHERE id = ?",
+        bind_settings(
+            sqlx::query(
+                "UPDATE jobs SET name = ?, local_path = ?, remote_url = ?, mode = ?, conflict_policy = ?,
+                 excludes = ?, max_delete_percent = ?, parallel = ?, trash_retention_days = ? WHERE id = ?",
+            ),
+            j,
         )
-        .bind(&j.name)
-        .bind(j.local_path.to_string_lossy().to_string())
-        .bind(&j.remote_url)
-        .bind(j.mode.as_str())
-        .bind(j.conflict_policy.as_str())
-        .bind(serde_json::to_string(&j.excludes).unwrap_or_else(|_| "[]".into()))
-        .bind(j.max_delete_percent as i64)
-        .bind(j.parallel as i64)
-        .bind(j.trash_retention_days as i64)
         .bind(id)
         .execute(&self.pool)
         .await?;

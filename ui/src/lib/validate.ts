@@ -1,5 +1,5 @@
 // Client-side validation of the job form, run before any command is invoked.
-import type { ConflictPolicy, JobInput, Mode } from '../bridge';
+import type { ConflictPolicy, Job, JobInput, Mode } from '../bridge';
 
 /** The form as typed: every field a string, as bound to the inputs. */
 export interface JobForm {
@@ -186,16 +186,19 @@ export function formToInput(f: JobForm): JobInput {
 }
 
 /** Best-effort split of a job's remote_url ("smb://user@host:port/share/path") into form fields. */
-export function formFromJob(j: {
-  name: string;
-  local_path: string;
-  remote_url: string;
-  mode: Mode;
-  conflict_policy: ConflictPolicy;
-  excludes: string[];
-  max_delete_percent: number;
-  parallel: number;
-}): JobForm {
+export function formFromJob(
+  j: Pick<
+    Job,
+    | 'name'
+    | 'local_path'
+    | 'remote_url'
+    | 'mode'
+    | 'conflict_policy'
+    | 'excludes'
+    | 'max_delete_percent'
+    | 'parallel'
+  >,
+): JobForm {
   const f = emptyForm();
   f.name = j.name;
   f.local_path = j.local_path;
