@@ -21,5 +21,6 @@ pub mod reconcile;
 pub mod relpath;
 pub mod remote;
 pub mod scan;
+pub mod service;
 pub mod tree;
 pub mod url;

@@ -80,6 +80,12 @@ pub enum Event {
         status: RunStatus,
         counts: Counts,
     },
+    /// A job's live state changed (published by the sync service).
+    JobState {
+        job: String,
+        state: crate::service::JobState,
+        message: Option<String>,
+    },
 }
 
 pub type EventSender = broadcast::Sender<Event>;
