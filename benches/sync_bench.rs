@@ -20,7 +20,22 @@ const BIN: &str = env!("CARGO_BIN_EXE_anemone-sync");
 
 struct Run {
     secs: f64,
+    /// User + system CPU seconds of the process (steadier than wall time on a busy machine).
+    cpu: f64,
     max_rss_kib: i64,
+}
+
+fn cpu_secs(u: &libc::rusage) -> f64 {
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+/// CPU seconds used so far by all waited-for children.
+fn children_cpu() -> f64 {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct we own.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
+    cpu_secs(&u)
 }
 
 /// Runs the CLI and returns its wall time and peak RSS (from wait4).
@@ -55,12 +70,14 @@ fn cli(data: &Path, args: &[&str], stdin: &str) -> Run {
     std::mem::forget(child);
     Run {
         secs: t.elapsed().as_secs_f64(),
+        cpu: cpu_secs(&usage),
         max_rss_kib: usage.ru_maxrss,
     }
 }
 
-fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> f64 {
+fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> Run {
     let t = Instant::now();
+    let cpu0 = children_cpu();
     let out = Command::new("smbclient")
         .args(["-p", &srv.port().to_string()])
         .arg(format!("//127.0.0.1/{}", srv.share_name()))
@@ -75,7 +92,11 @@ fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> f64 {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    t.elapsed().as_secs_f64()
+    Run {
+        secs: t.elapsed().as_secs_f64(),
+        cpu: children_cpu() - cpu0,
+        max_rss_kib: 0,
+    }
 }
 
 fn write_big(path: &Path, mib: usize) {
@@ -112,140 +133,149 @@ fn small_tree(root: &Path) {
     }
 }
 
+/// One line of the table: a measure, ours and smbclient's.
+struct Row {
+    measure: &'static str,
+    ours: String,
+    theirs: String,
+    ratio: String,
+    cpu: (f64, f64),
+}
+
 fn main() {
     let big_mib: usize = std::env::var("BENCH_BIG_MIB")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1024);
+    // `big` or `small` runs only that part (handy under a profiler).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let srv = SambaServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let mut rows: Vec<(String, String, String, String)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut peak = 0i64;
     let pw = format!("{}\n", srv.password());
+    let add_job = |data: &Path, name: &str, local: &Path, url: &str| {
+        cli(
+            data,
+            &[
+                "job",
+                "add",
+                name,
+                "--local",
+                local.to_str().unwrap(),
+                "--remote",
+                url,
+                "--password-stdin",
+            ],
+            &pw,
+        );
+    };
 
     // 1. Big file up and down.
-    let (remote_dir, url) = srv.folder("big");
-    let local = tmp.path().join("big");
-    fs::create_dir_all(&local).unwrap();
-    let data = tmp.path().join("data-big");
-    let url = url.to_string();
-    let big_dir = remote_dir
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    cli(
-        &data,
-        &[
-            "job",
-            "add",
-            "big",
-            "--local",
-            local.to_str().unwrap(),
-            "--remote",
-            &url,
-            "--password-stdin",
-        ],
-        &pw,
-    );
-    write_big(&local.join("big.bin"), big_mib);
-    let _ = Command::new("sync").status();
-    let up = cli(&data, &["sync", "big"], "");
-    peak = peak.max(up.max_rss_kib);
-    let cu = smbclient(
-        &srv,
-        &big_dir,
-        &format!("lcd {}; put big.bin client-copy.bin", local.display()),
-    );
-    let mib = big_mib as f64;
-    rows.push((
-        "upload 1 file (MiB/s)".into(),
-        format!("{:.0}", mib / up.secs),
-        format!("{:.0}", mib / cu),
-        format!("{:.2}", cu / up.secs),
-    ));
-    fs::remove_file(remote_dir.join("client-copy.bin")).unwrap();
-    // Download: a new file appears on the share.
-    fs::rename(remote_dir.join("big.bin"), remote_dir.join("big2.bin")).unwrap();
-    fs::remove_file(local.join("big.bin")).unwrap();
-    let _ = Command::new("sync").status();
-    let down = cli(&data, &["sync", "big", "--force"], "");
-    peak = peak.max(down.max_rss_kib);
-    let dl = tmp.path().join("dl");
-    fs::create_dir_all(&dl).unwrap();
-    let cd = smbclient(
-        &srv,
-        &big_dir,
-        &format!("lcd {}; get big2.bin", dl.display()),
-    );
-    rows.push((
-        "download 1 file (MiB/s)".into(),
-        format!("{:.0}", mib / down.secs),
-        format!("{:.0}", mib / cd),
-        format!("{:.2}", cd / down.secs),
-    ));
-    drop(fs::remove_dir_all(&dl));
-    drop(fs::remove_dir_all(&local));
+    if only.is_empty() || only == "big" {
+        let (remote_dir, url) = srv.folder("big");
+        let local = tmp.path().join("big");
+        fs::create_dir_all(&local).unwrap();
+        let data = tmp.path().join("data-big");
+        let big_dir = remote_dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        add_job(&data, "big", &local, &url.to_string());
+        write_big(&local.join("big.bin"), big_mib);
+        let _ = Command::new("sync").status();
+        let up = cli(&data, &["sync", "big"], "");
+        peak = peak.max(up.max_rss_kib);
+        let cu = smbclient(
+            &srv,
+            &big_dir,
+            &format!("lcd {}; put big.bin client-copy.bin", local.display()),
+        );
+        let mib = big_mib as f64;
+        rows.push(Row {
+            measure: "upload 1 file (MiB/s)",
+            ours: format!("{:.0}", mib / up.secs),
+            theirs: format!("{:.0}", mib / cu.secs),
+            ratio: format!("{:.2}", cu.secs / up.secs),
+            cpu: (up.cpu, cu.cpu),
+        });
+        fs::remove_file(remote_dir.join("client-copy.bin")).unwrap();
+        // Download: a new file appears on the share.
+        fs::rename(remote_dir.join("big.bin"), remote_dir.join("big2.bin")).unwrap();
+        fs::remove_file(local.join("big.bin")).unwrap();
+        let _ = Command::new("sync").status();
+        let down = cli(&data, &["sync", "big", "--force"], "");
+        peak = peak.max(down.max_rss_kib);
+        let dl = tmp.path().join("dl");
+        fs::create_dir_all(&dl).unwrap();
+        let cd = smbclient(
+            &srv,
+            &big_dir,
+            &format!("lcd {}; get big2.bin", dl.display()),
+        );
+        rows.push(Row {
+            measure: "download 1 file (MiB/s)",
+            ours: format!("{:.0}", mib / down.secs),
+            theirs: format!("{:.0}", mib / cd.secs),
+            ratio: format!("{:.2}", cd.secs / down.secs),
+            cpu: (down.cpu, cd.cpu),
+        });
+        drop(fs::remove_dir_all(&dl));
+        drop(fs::remove_dir_all(&local));
+    }
 
     // 2. 10,000 small files in 100 folders: first sync, then the no-op sync.
-    let (_remote_small, url) = srv.folder("small");
-    let local = tmp.path().join("small");
-    small_tree(&local);
-    let data = tmp.path().join("data-small");
-    cli(
-        &data,
-        &[
-            "job",
-            "add",
-            "small",
-            "--local",
-            local.to_str().unwrap(),
-            "--remote",
-            &url.to_string(),
-            "--password-stdin",
-        ],
-        &pw,
-    );
-    let _ = Command::new("sync").status();
-    let first = cli(&data, &["sync", "small"], "");
-    peak = peak.max(first.max_rss_kib);
-    let noop = cli(&data, &["sync", "small"], "");
-    peak = peak.max(noop.max_rss_kib);
-    let (client_dir, _) = srv.folder("small-client");
-    let client_dir = client_dir
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    let cm = smbclient(
-        &srv,
-        &client_dir,
-        &format!("lcd {}; prompt OFF; recurse ON; mput *", local.display()),
-    );
-    let cl = smbclient(&srv, &client_dir, "recurse ON; ls");
-    rows.push((
-        "first sync 10,000 files (s)".into(),
-        format!("{:.2}", first.secs),
-        format!("{cm:.2} (mput)"),
-        format!("{:.2}", cm / first.secs),
-    ));
-    rows.push((
-        "no-op sync after it (s)".into(),
-        format!("{:.2}", noop.secs),
-        format!("{cl:.2} (recursive ls)"),
-        format!("{:.2}", cl / noop.secs),
-    ));
-    rows.push((
-        "peak RSS of a sync (MiB)".into(),
-        format!("{:.0}", peak as f64 / 1024.0),
-        "-".into(),
-        "-".into(),
-    ));
-
-    println!("\n| measure | anemone-sync | smbclient | smbclient time / ours |");
-    println!("|---|---|---|---|");
-    for (a, b, c, d) in rows {
-        println!("| {a} | {b} | {c} | {d} |");
+    if only.is_empty() || only == "small" {
+        let (_remote_small, url) = srv.folder("small");
+        let local = tmp.path().join("small");
+        small_tree(&local);
+        let data = tmp.path().join("data-small");
+        add_job(&data, "small", &local, &url.to_string());
+        let _ = Command::new("sync").status();
+        let first = cli(&data, &["sync", "small"], "");
+        peak = peak.max(first.max_rss_kib);
+        let noop = cli(&data, &["sync", "small"], "");
+        peak = peak.max(noop.max_rss_kib);
+        let (client_dir, _) = srv.folder("small-client");
+        let client_dir = client_dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let cm = smbclient(
+            &srv,
+            &client_dir,
+            &format!("lcd {}; prompt OFF; recurse ON; mput *", local.display()),
+        );
+        let cl = smbclient(&srv, &client_dir, "recurse ON; ls");
+        rows.push(Row {
+            measure: "first sync 10,000 files (s)",
+            ours: format!("{:.2}", first.secs),
+            theirs: format!("{:.2} (mput)", cm.secs),
+            ratio: format!("{:.2}", cm.secs / first.secs),
+            cpu: (first.cpu, cm.cpu),
+        });
+        rows.push(Row {
+            measure: "no-op sync after it (s)",
+            ours: format!("{:.2}", noop.secs),
+            theirs: format!("{:.2} (recursive ls)", cl.secs),
+            ratio: format!("{:.2}", cl.secs / noop.secs),
+            cpu: (noop.cpu, cl.cpu),
+        });
     }
-    println!("\nbig file: {big_mib} MiB; our times include scanning (hashing) the local side.");
+
+    println!("\n| measure | anemone-sync | smbclient | smbclient time / ours | CPU s ours | CPU s smbclient |");
+    println!("|---|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {:.2} | {:.2} |",
+            r.measure, r.ours, r.theirs, r.ratio, r.cpu.0, r.cpu.1
+        );
+    }
+    println!(
+        "| peak RSS of a sync (MiB) | {:.0} | - | - | - | - |",
+        peak as f64 / 1024.0
+    );
+    println!("\nbig file: {big_mib} MiB; our times include scanning (hashing) the local side. CPU is user + system of the client process only (smbd not counted).");
 }

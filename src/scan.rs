@@ -1,5 +1,10 @@
 //! Scanning the local folder: a walk that skips excluded paths and symlinks, and hashes (blake3)
-//! only files whose size or modification time moved since the last sync.
+//! only files that were synced before and whose size or modification time moved since.
+//!
+//! A file with no base entry is not hashed here: nothing to compare it with yet. Its hash is
+//! taken where it is needed, as it is uploaded (the copy hashes what it sends) or when a
+//! same-size file on the other side must be compared. That saves reading every new file twice
+//! (measured on a 1 GiB first upload: one full blake3 pass less of our process's CPU).
 //!
 //! A folder or file that cannot be read is not treated as gone: it is reported in `unreadable`
 //! and the engine hides that path on all three trees for this run, so nothing is deleted
@@ -22,7 +27,7 @@ pub struct LocalScan {
     pub unreadable: Vec<(RelPath, String)>,
     /// Names that are not valid UTF-8 or otherwise cannot be synced (full local paths).
     pub unsupported: Vec<(PathBuf, String)>,
-    /// How many files were hashed (changed or new since the last sync).
+    /// How many files were hashed (changed since the last sync).
     pub hashed: u64,
 }
 
@@ -136,17 +141,26 @@ fn walk(dir: RelPath, rd: fs::ReadDir, base: &BaseTree, excludes: &Excludes, sca
         }
         let size = meta.len();
         let mtime_ns = fsmeta::mtime_ns(&meta);
-        let known = base
-            .get(&path)
-            .filter(|b| b.kind == EntryKind::File && b.local_meta_same(size, mtime_ns))
+        let synced_before = base.get(&path).filter(|b| b.kind == EntryKind::File);
+        let known = synced_before
+            .filter(|b| b.local_meta_same(size, mtime_ns))
             .and_then(|b| b.hash);
-        let hash = match known {
-            Some(h) => h,
-            None => match hash_file(&item.path()) {
+        let hash = match (known, synced_before) {
+            (Some(h), _) => Some(h),
+            (None, Some(_)) => match hash_file(&item.path()) {
                 Ok(h) => {
                     scan.hashed += 1;
-                    h
+                    Some(h)
                 }
+                Err(e) => {
+                    scan.unreadable
+                        .push((path, format!("cannot read the file: {e}")));
+                    continue;
+                }
+            },
+            // New: only check it can be opened, so an unreadable file is hidden as before.
+            (None, None) => match File::open(item.path()) {
+                Ok(_) => None,
                 Err(e) => {
                     scan.unreadable
                         .push((path, format!("cannot read the file: {e}")));
@@ -161,7 +175,7 @@ fn walk(dir: RelPath, rd: fs::ReadDir, base: &BaseTree, excludes: &Excludes, sca
                 kind: EntryKind::File,
                 size,
                 mtime_ns,
-                hash: Some(hash),
+                hash,
             },
         );
     }

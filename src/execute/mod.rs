@@ -586,9 +586,23 @@ impl Executor {
                 .gate
                 .retry(|| self.hash_remote(Side::Remote, path))
                 .await?;
-            if Some(h) == local.hash {
+            // A file new since the last sync was not hashed by the scan.
+            let local_hash = match local.hash {
+                Some(h) => h,
+                None => {
+                    self.gate
+                        .retry(|| self.hash_remote(Side::Local, path))
+                        .await?
+                        .0
+                }
+            };
+            if h == local_hash {
                 // Same bytes on both sides: record, transfer nothing.
-                self.put_base(&BaseEntry::synced(local, remote)).await?;
+                let local = LocalEntry {
+                    hash: Some(local_hash),
+                    ..local.clone()
+                };
+                self.put_base(&BaseEntry::synced(&local, remote)).await?;
                 return Ok(Outcome::Quiet);
             }
         }
