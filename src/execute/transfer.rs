@@ -379,7 +379,7 @@ impl Executor {
                 let w = writer.clone();
                 writes.spawn(async move {
                     let len = data.len() as u64;
-                    w.write_at(off, &data).await?;
+                    w.write_at(off, data).await?;
                     Ok((off, len))
                 });
                 while let Some(end) = done.remove(&watermark) {

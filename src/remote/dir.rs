@@ -338,8 +338,8 @@ impl RemoteWriter for DirFile {
         blocking(move || Ok(f.metadata().map_err(|e| map_io(e, &what))?.len())).await
     }
 
-    async fn write_at(&self, offset: u64, data: &[u8]) -> RemoteResult<()> {
-        let (f, what, data) = (self.file.clone(), self.what(), data.to_vec());
+    async fn write_at(&self, offset: u64, data: Vec<u8>) -> RemoteResult<()> {
+        let (f, what) = (self.file.clone(), self.what());
         blocking(move || {
             crate::localio::write_all_at(&f, &data, offset).map_err(|e| map_io(e, &what))
         })

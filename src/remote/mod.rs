@@ -135,7 +135,8 @@ pub trait RemoteReader: Send + Sync {
 pub trait RemoteWriter: Send + Sync {
     /// Current length of the file (for resuming a partial upload).
     async fn len(&self) -> RemoteResult<u64>;
-    async fn write_at(&self, offset: u64, data: &[u8]) -> RemoteResult<()>;
+    /// Takes the bytes by value: a local writer hands them to a blocking thread without a copy.
+    async fn write_at(&self, offset: u64, data: Vec<u8>) -> RemoteResult<()>;
     /// Truncates or extends the file to `len` bytes.
     async fn set_len(&self, len: u64) -> RemoteResult<()>;
     /// Sets the last-write time, so the final file carries the source's time.

@@ -226,7 +226,7 @@ impl RemoteWriter for SmbWriter {
         Ok(info.end_of_file)
     }
 
-    async fn write_at(&self, offset: u64, data: &[u8]) -> RemoteResult<()> {
+    async fn write_at(&self, offset: u64, data: Vec<u8>) -> RemoteResult<()> {
         let h = &self.h;
         let mut done = 0;
         while done < data.len() {
