@@ -82,7 +82,6 @@ struct Inner {
 #[derive(Clone)]
 pub struct Service {
     inner: Arc<Inner>,
-    #[allow(dead_code)]
     opts: ServiceOptions,
 }
 
@@ -162,8 +161,15 @@ impl Service {
         }
     }
 
-    /// Stops every worker. Runs in progress get `grace` to finish.
+    /// Stops every worker. Runs in progress get the service's `grace` to finish.
     pub async fn shutdown(&self) {
+        self.shutdown_within(self.opts.grace).await
+    }
+
+    /// Stops every worker; runs in progress get `grace` to finish their transfers, then are cut
+    /// cleanly (a temp the next run resumes, never a partial file under a real name). A zero
+    /// `grace` is "stop now" (the tray's Quit > Stop).
+    pub async fn shutdown_within(&self, grace: Duration) {
         let tasks: Vec<JoinHandle<()>> = {
             let mut w = self.inner.workers.lock().unwrap();
             std::mem::take(&mut *w)
@@ -173,7 +179,7 @@ impl Service {
         };
         for t in tasks {
             t.abort();
-            let _ = tokio::time::timeout(self.opts.grace, t).await;
+            let _ = tokio::time::timeout(grace, t).await;
         }
     }
 
