@@ -14,18 +14,36 @@ pub const PERCENT_RULE_MIN_FILES: usize = 10;
 #[error("{0}")]
 pub struct GuardViolation(pub String);
 
+/// How many files each side holds (and held at the last sync), the guard's yardstick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Totals {
+    pub local_files: usize,
+    pub remote_files: usize,
+    pub base_files: usize,
+}
+
+impl Totals {
+    pub fn of(local: &LocalTree, remote: &RemoteTree, base: &BaseTree) -> Totals {
+        let files =
+            |it: &mut dyn Iterator<Item = EntryKind>| it.filter(|k| *k == EntryKind::File).count();
+        Totals {
+            local_files: files(&mut local.values().map(|e| e.kind)),
+            remote_files: files(&mut remote.values().map(|e| e.kind)),
+            base_files: files(&mut base.values().map(|e| e.kind)),
+        }
+    }
+}
+
 pub fn check(
     actions: &[Action],
-    local: &LocalTree,
-    remote: &RemoteTree,
-    base: &BaseTree,
+    totals: Totals,
     max_delete_percent: u32,
 ) -> Result<(), GuardViolation> {
-    let files =
-        |it: &mut dyn Iterator<Item = EntryKind>| it.filter(|k| *k == EntryKind::File).count();
-    let local_files = files(&mut local.values().map(|e| e.kind));
-    let remote_files = files(&mut remote.values().map(|e| e.kind));
-    let base_files = files(&mut base.values().map(|e| e.kind));
+    let Totals {
+        local_files,
+        remote_files,
+        base_files,
+    } = totals;
     let del_local = actions
         .iter()
         .filter(|a| matches!(a, Action::DeleteLocal { local } if local.kind == EntryKind::File))

@@ -21,6 +21,8 @@ pub mod reconcile;
 pub mod relpath;
 pub mod remote;
 pub mod scan;
+pub mod scope;
 pub mod service;
 pub mod tree;
+pub mod trigger;
 pub mod url;

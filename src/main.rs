@@ -327,7 +327,16 @@ async fn sync(
     let mut reports = Vec::new();
     for job in &jobs {
         let bar = show_bar.then(|| progress_bar(engine, &job.name));
-        let report = engine.sync_job(job, SyncOptions { dry_run, force }).await;
+        let report = engine
+            .sync_job(
+                job,
+                SyncOptions {
+                    dry_run,
+                    force,
+                    ..SyncOptions::default()
+                },
+            )
+            .await;
         if let Some((bar, task)) = bar {
             task.abort();
             bar.finish_and_clear();
