@@ -26,3 +26,4 @@ pub mod service;
 pub mod tree;
 pub mod trigger;
 pub mod url;
+pub mod watch;
