@@ -90,6 +90,10 @@ pub struct RunReport {
     pub run_id: Option<i64>,
     #[serde(skip)]
     pub exit_code: i32,
+    /// The server could not be reached, or the connection was lost for good (live sync goes
+    /// offline and retries by itself).
+    #[serde(skip)]
+    pub unreachable: bool,
     /// The plan, for `--dry-run`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned: Option<Vec<PlannedAction>>,
@@ -249,6 +253,7 @@ impl Engine {
                     message: Some(e.to_string()),
                     run_id,
                     exit_code: e.exit_code(),
+                    unreachable: matches!(e, SyncError::Unreachable(_)),
                     planned: None,
                 }
             }
@@ -257,16 +262,17 @@ impl Engine {
         let idle = report.status == RunStatus::Success
             && report.counts == Counts::default()
             && report.errors.is_empty();
-        if let (Some(id), true) = (run_id, opts.forget_if_idle && idle) {
-            let _ = self.db.delete_run(id).await;
-            report.run_id = None;
-            return report;
-        }
+        let forget = opts.forget_if_idle && idle;
         if let Some(id) = run_id {
-            let _ = self
-                .db
-                .finish_run(id, report.status, &report.counts, report.message.as_deref())
-                .await;
+            if forget {
+                let _ = self.db.delete_run(id).await;
+                report.run_id = None;
+            } else {
+                let _ = self
+                    .db
+                    .finish_run(id, report.status, &report.counts, report.message.as_deref())
+                    .await;
+            }
             let _ = self.events.send(Event::RunFinished {
                 job: job.name.clone(),
                 run_id: id,
@@ -470,6 +476,7 @@ impl Engine {
         } else {
             (RunStatus::Success, 0)
         };
+        let unreachable = lost.is_some();
         let message = lost.or_else(|| {
             stopped.then(|| {
                 format!(
@@ -484,6 +491,7 @@ impl Engine {
             counts,
             errors,
             duration_ms: 0,
+            unreachable,
             message,
             run_id,
             exit_code,
@@ -555,6 +563,34 @@ impl Engine {
                 Err(e) => tracing::warn!(error = %e, side = what, "could not empty old trash"),
             }
         }
+    }
+
+    /// What changed on the remote since the last sync, by one full listing compared with the
+    /// metadata recorded at that sync: live sync's polling when change notification is off,
+    /// refused or lost. The local side is not walked.
+    pub async fn remote_changes(&self, job: &Job) -> Result<Vec<RelPath>, SyncError> {
+        let excludes =
+            Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
+        let remote = self.open_remote(job).await?;
+        let base = self.db.load_base(job.id).await?;
+        let listing = remote.list(TRASH_DIR).await.map_err(remote_error_to_sync)?;
+        let mut changed = Vec::new();
+        let mut seen = BTreeSet::new();
+        for e in &listing {
+            if excludes.is_excluded(&e.path) {
+                continue;
+            }
+            seen.insert(e.path.clone());
+            if !base.get(&e.path).is_some_and(|b| b.remote_unchanged(e)) {
+                changed.push(e.path.clone());
+            }
+        }
+        changed.extend(
+            base.keys()
+                .filter(|p| !seen.contains(*p) && !excludes.is_excluded(p))
+                .cloned(),
+        );
+        Ok(changed)
     }
 
     /// Settles one pending conflict as the user chose.
@@ -645,6 +681,7 @@ impl Engine {
             message: None,
             run_id,
             exit_code: if ok { 0 } else { 1 },
+            unreachable: false,
             planned: None,
         })
     }
@@ -748,6 +785,7 @@ fn dry_run_report(job: &Job, actions: &[Action], errors: Vec<FileError>) -> RunR
         duration_ms: 0,
         message: Some("dry run: nothing was changed".into()),
         run_id: None,
+        unreachable: false,
         planned: Some(planned),
     }
 }

@@ -30,20 +30,26 @@ pub type ChangeSender = tokio::sync::mpsc::UnboundedSender<Change>;
 
 /// Stops its feed when dropped.
 pub struct WatchGuard {
-    stop: Option<Box<dyn FnOnce() + Send>>,
+    // In a mutex so a guard can sit in a `Sync` owner (the worker's futures are shared).
+    stop: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl WatchGuard {
     pub fn new(stop: impl FnOnce() + Send + 'static) -> WatchGuard {
         WatchGuard {
-            stop: Some(Box::new(stop)),
+            stop: std::sync::Mutex::new(Some(Box::new(stop))),
         }
     }
 }
 
 impl Drop for WatchGuard {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
+        let stop = self
+            .stop
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(stop) = stop {
             stop();
         }
     }

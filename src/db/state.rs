@@ -40,32 +40,24 @@ impl Db {
             .await?;
         let mut tree = BaseTree::new();
         for row in rows {
-            let path: String = row.try_get("path")?;
-            let Ok(path) = RelPath::new(&path) else {
-                continue;
-            };
-            let kind: String = row.try_get("kind")?;
-            let hash: Option<Vec<u8>> = row.try_get("hash")?;
-            let e = BaseEntry {
-                path: path.clone(),
-                kind: if kind == "dir" {
-                    EntryKind::Dir
-                } else {
-                    EntryKind::File
-                },
-                hash: hash.and_then(|h| <Hash>::try_from(h.as_slice()).ok()),
-                local_size: row.try_get::<i64, _>("local_size")? as u64,
-                local_mtime_ns: row.try_get("local_mtime_ns")?,
-                remote_size: row.try_get::<i64, _>("remote_size")? as u64,
-                remote_mtime_ns: row.try_get("remote_mtime_ns")?,
-                remote_ctime_ns: row.try_get("remote_ctime_ns")?,
-                remote_file_id: row
-                    .try_get::<Option<i64>, _>("remote_file_id")?
-                    .map(|v| v as u64),
-            };
-            tree.insert(path, e);
+            if let Some(e) = row_to_base(&row)? {
+                tree.insert(e.path.clone(), e);
+            }
         }
         Ok(tree)
+    }
+
+    /// One path's base entry (live sync checks single paths without loading the whole tree).
+    pub async fn base_entry(&self, job_id: i64, path: &RelPath) -> DbResult<Option<BaseEntry>> {
+        let row = sqlx::query("SELECT * FROM entries WHERE job_id = ? AND path = ?")
+            .bind(job_id)
+            .bind(path.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => row_to_base(&r),
+            None => Ok(None),
+        }
     }
 
     pub async fn put_base(&self, job_id: i64, e: &BaseEntry) -> DbResult<()> {
@@ -162,4 +154,30 @@ impl Db {
             .await?;
         Ok(())
     }
+}
+
+fn row_to_base(row: &sqlx::sqlite::SqliteRow) -> DbResult<Option<BaseEntry>> {
+    let path: String = row.try_get("path")?;
+    let Ok(path) = RelPath::new(&path) else {
+        return Ok(None);
+    };
+    let kind: String = row.try_get("kind")?;
+    let hash: Option<Vec<u8>> = row.try_get("hash")?;
+    Ok(Some(BaseEntry {
+        path,
+        kind: if kind == "dir" {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        },
+        hash: hash.and_then(|h| <Hash>::try_from(h.as_slice()).ok()),
+        local_size: row.try_get::<i64, _>("local_size")? as u64,
+        local_mtime_ns: row.try_get("local_mtime_ns")?,
+        remote_size: row.try_get::<i64, _>("remote_size")? as u64,
+        remote_mtime_ns: row.try_get("remote_mtime_ns")?,
+        remote_ctime_ns: row.try_get("remote_ctime_ns")?,
+        remote_file_id: row
+            .try_get::<Option<i64>, _>("remote_file_id")?
+            .map(|v| v as u64),
+    }))
 }
