@@ -373,23 +373,14 @@ impl Engine {
         };
         let actions = reconcile(&local_tree, &remote_tree, &base_tree, &ropts);
         if !opts.force {
-            // A scoped run judges deletions against the whole job: the files outside the scope
-            // are taken to be as recorded.
             let totals = match &scope {
                 None => guard::Totals::of(&local_tree, &remote_tree, &base_tree),
-                Some(_) => {
-                    let all = base_full
+                Some(_) => guard::Totals::of_job(
+                    base_full
                         .values()
                         .filter(|b| b.kind == EntryKind::File)
-                        .count();
-                    let seen = guard::Totals::of(&local_tree, &remote_tree, &base_tree);
-                    let outside = all.saturating_sub(seen.base_files);
-                    guard::Totals {
-                        local_files: outside + seen.local_files,
-                        remote_files: outside + seen.remote_files,
-                        base_files: all,
-                    }
-                }
+                        .count(),
+                ),
             };
             guard::check(&actions, totals, job.max_delete_percent)
                 .map_err(|g| SyncError::Guard(g.0))?;

@@ -20,6 +20,10 @@ pub struct Totals {
     pub local_files: usize,
     pub remote_files: usize,
     pub base_files: usize,
+    /// Apply the empty-side rule. Only a full run can tell a side looks empty: a scoped run
+    /// (live sync) sees just the paths the watchers named, and judges deletions against the
+    /// whole job's file count instead.
+    pub judge_empty_sides: bool,
 }
 
 impl Totals {
@@ -30,6 +34,17 @@ impl Totals {
             local_files: files(&mut local.values().map(|e| e.kind)),
             remote_files: files(&mut remote.values().map(|e| e.kind)),
             base_files: files(&mut base.values().map(|e| e.kind)),
+            judge_empty_sides: true,
+        }
+    }
+
+    /// A scoped run's yardstick: the job's synced files, `all`.
+    pub fn of_job(all: usize) -> Totals {
+        Totals {
+            local_files: all,
+            remote_files: all,
+            base_files: all,
+            judge_empty_sides: false,
         }
     }
 }
@@ -43,6 +58,7 @@ pub fn check(
         local_files,
         remote_files,
         base_files,
+        judge_empty_sides,
     } = totals;
     let del_local = actions
         .iter()
@@ -53,12 +69,12 @@ pub fn check(
         .filter(|a| matches!(a, Action::DeleteRemote { remote } if remote.kind == EntryKind::File))
         .count();
     let hint = "If that is what you want, run the sync again with --force.";
-    if base_files > 0 && local_files == 0 && del_remote > 0 {
+    if judge_empty_sides && base_files > 0 && local_files == 0 && del_remote > 0 {
         return Err(GuardViolation(format!(
             "the local folder looks empty but {base_files} files were synced before; this run would delete {del_remote} files on the remote. Is the disk mounted? {hint}"
         )));
     }
-    if base_files > 0 && remote_files == 0 && del_local > 0 {
+    if judge_empty_sides && base_files > 0 && remote_files == 0 && del_local > 0 {
         return Err(GuardViolation(format!(
             "the remote folder looks empty but {base_files} files were synced before; this run would delete {del_local} local files. Is the share emptied or a different one? {hint}"
         )));

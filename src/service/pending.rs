@@ -70,6 +70,18 @@ impl Pending {
             });
     }
 
+    /// A path found changed by a look rather than an event (a poll): ready at once, and a path
+    /// already waiting keeps its own timing (a poll that finds it again is not a new event).
+    pub fn add_found(&mut self, path: RelPath, now: Instant) {
+        let settled = now.checked_sub(self.quiet).unwrap_or(now);
+        self.paths.entry(path).or_insert(Entry {
+            first: settled,
+            last: settled,
+            not_before: None,
+            failures: 0,
+        });
+    }
+
     /// When the earliest waiting path becomes ready (None: nothing waits).
     pub fn next_ready(&self) -> Option<Instant> {
         self.paths.values().map(|e| self.ready_at(e)).min()
@@ -207,6 +219,19 @@ mod tests {
             t += Duration::from_secs(1);
         }
         assert_eq!(pend.ready(t), vec![p("log.txt")]);
+    }
+
+    #[test]
+    fn a_poll_that_finds_a_path_again_does_not_hold_it_back() {
+        let t0 = Instant::now();
+        let mut pend = Pending::new(Duration::from_secs(2));
+        pend.add_found(p("polled.txt"), t0);
+        assert_eq!(pend.ready(t0), vec![p("polled.txt")]);
+        pend.add_found(p("polled.txt"), t0 + Duration::from_secs(1));
+        assert_eq!(
+            pend.ready(t0 + Duration::from_secs(1)),
+            vec![p("polled.txt")]
+        );
     }
 
     #[test]

@@ -182,6 +182,7 @@ impl Worker {
                 }
             }
             let wake = self.next_wake();
+            tracing::trace!(in_ms = wake.saturating_duration_since(now).as_millis() as u64, poll = ?self.poll_at.map(|t| t.saturating_duration_since(now)), "sleeping");
             tokio::select! {
                 c = self.ctl.recv() => self.on_ctl(c),
                 Some(c) = self.local_rx.recv() => self.on_local(c),
@@ -429,7 +430,9 @@ impl Worker {
         let mut scope = Scope::new();
         let mut taken_local = Vec::new();
         for p in self.local_pending.ready(now) {
-            match self.local_check(&p, quiet).await {
+            let check = self.local_check(&p, quiet).await;
+            tracing::debug!(path = %p, ?check, "local change");
+            match check {
                 LocalCheck::Unchanged => self.local_pending.drop_path(&p),
                 LocalCheck::Moving => self.local_pending.still_moving(&p, now),
                 LocalCheck::Sync => {
@@ -445,6 +448,11 @@ impl Worker {
         if scope.is_empty() {
             return;
         }
+        tracing::debug!(
+            roots = scope.len(),
+            first = ?scope.roots().take(8).map(|r| r.as_str()).collect::<Vec<_>>(),
+            "scoped run"
+        );
         if scope.len() > MAX_SCOPE_ROOTS {
             return self.full_run(FullWhy::Rescan).await;
         }
@@ -492,11 +500,12 @@ impl Worker {
 
     async fn poll(&mut self) {
         self.poll_at = None;
+        tracing::debug!("polling the remote");
         match self.engine.remote_changes(&self.job).await {
             Ok(paths) => {
                 let now = Instant::now();
                 for p in paths {
-                    self.remote_pending.touch(p, now);
+                    self.remote_pending.add_found(p, now);
                 }
                 // The server answers again: try notification again.
                 self.start_remote_watch().await;
@@ -655,6 +664,7 @@ impl Worker {
     }
 }
 
+#[derive(Debug)]
 enum LocalCheck {
     Unchanged,
     Moving,
