@@ -255,6 +255,35 @@ async fn run(cmd: Command, data_dir: &std::path::Path) -> Result<i32, SyncError>
     }
 }
 
+/// The jobs named, or every enabled job when none is; an error when that is none at all.
+async fn selected_jobs(
+    engine: &Engine,
+    names: &[String],
+    what: &str,
+) -> Result<Vec<anemone_sync::db::jobs::Job>, SyncError> {
+    let jobs: Vec<_> = if names.is_empty() {
+        engine
+            .db
+            .jobs()
+            .await?
+            .into_iter()
+            .filter(|j| j.enabled)
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for n in names {
+            v.push(job_by_name(engine, n).await?);
+        }
+        v
+    };
+    if jobs.is_empty() {
+        return Err(SyncError::Config(format!(
+            "no jobs to {what}; add one with `anemone-sync job add`"
+        )));
+    }
+    Ok(jobs)
+}
+
 async fn job_by_name(
     engine: &Engine,
     name: &str,
@@ -392,26 +421,7 @@ async fn sync(
     force: bool,
     json: bool,
 ) -> Result<i32, SyncError> {
-    let jobs = if names.is_empty() {
-        engine
-            .db
-            .jobs()
-            .await?
-            .into_iter()
-            .filter(|j| j.enabled)
-            .collect()
-    } else {
-        let mut v = Vec::new();
-        for n in &names {
-            v.push(job_by_name(engine, n).await?);
-        }
-        v
-    };
-    if jobs.is_empty() {
-        return Err(SyncError::Config(
-            "no jobs to sync; add one with `anemone-sync job add`".into(),
-        ));
-    }
+    let jobs = selected_jobs(engine, &names, "sync").await?;
     let show_bar = !json && std::io::stderr().is_terminal();
     let mut reports = Vec::new();
     for job in &jobs {

@@ -56,25 +56,28 @@ pub fn hash_file(path: &Path) -> io::Result<Hash> {
     Ok(*h.finalize().as_bytes())
 }
 
+/// The job's local folder must be there and be a folder.
+fn check_root(root: &Path) -> Result<(), ScanError> {
+    match fs::metadata(root) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(ScanError::RootNotDir(root.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(ScanError::RootMissing(root.to_path_buf()))
+        }
+        Err(source) => Err(ScanError::Root {
+            path: root.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 /// Walks `root`. Blocking: call from a blocking thread.
 pub fn scan_local(
     root: &Path,
     base: &BaseTree,
     excludes: &Excludes,
 ) -> Result<LocalScan, ScanError> {
-    match fs::metadata(root) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => return Err(ScanError::RootNotDir(root.to_path_buf())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(ScanError::RootMissing(root.to_path_buf()))
-        }
-        Err(source) => {
-            return Err(ScanError::Root {
-                path: root.to_path_buf(),
-                source,
-            })
-        }
-    }
+    check_root(root)?;
     let mut scan = LocalScan::default();
     let top = fs::read_dir(root).map_err(|source| ScanError::Root {
         path: root.to_path_buf(),
@@ -202,19 +205,7 @@ pub fn scan_local_scope(
     base: &BaseTree,
     excludes: &Excludes,
 ) -> Result<LocalScan, ScanError> {
-    match fs::metadata(root) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => return Err(ScanError::RootNotDir(root.to_path_buf())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(ScanError::RootMissing(root.to_path_buf()))
-        }
-        Err(source) => {
-            return Err(ScanError::Root {
-                path: root.to_path_buf(),
-                source,
-            })
-        }
-    }
+    check_root(root)?;
     let mut scan = LocalScan::default();
     for dir in scope.ancestors() {
         if excludes.is_excluded(&dir) {

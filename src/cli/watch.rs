@@ -12,29 +12,10 @@ use anemone_sync::engine::{Engine, SyncError};
 use anemone_sync::progress::Event;
 use anemone_sync::service::{JobState, Service, ServiceOptions};
 
-use super::{human_bytes, job_by_name};
+use super::{human_bytes, selected_jobs};
 
 pub async fn run(engine: Engine, names: Vec<String>, grace: Duration) -> Result<i32, SyncError> {
-    let jobs = if names.is_empty() {
-        engine
-            .db
-            .jobs()
-            .await?
-            .into_iter()
-            .filter(|j| j.enabled)
-            .collect::<Vec<_>>()
-    } else {
-        let mut v = Vec::new();
-        for n in &names {
-            v.push(job_by_name(&engine, n).await?);
-        }
-        v
-    };
-    if jobs.is_empty() {
-        return Err(SyncError::Config(
-            "no jobs to watch; add one with `anemone-sync job add`".into(),
-        ));
-    }
+    let jobs = selected_jobs(&engine, &names, "watch").await?;
     let engine = Arc::new(engine);
     let events = engine.events.subscribe();
     let logger = tokio::spawn(log_events(events));

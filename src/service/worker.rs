@@ -33,7 +33,7 @@ use crate::db::jobs::Job;
 use crate::db::now_ms;
 use crate::engine::{plural, Engine, RunReport, SyncOptions};
 use crate::excludes::Excludes;
-use crate::execute::RunControl;
+use crate::execute::{RunControl, Side};
 use crate::progress::Event;
 use crate::relpath::RelPath;
 use crate::remote::EntryKind;
@@ -265,30 +265,15 @@ impl Worker {
     }
 
     fn on_local(&mut self, c: Change) {
-        let now = Instant::now();
-        match c {
-            Change::Paths(paths) => {
-                for p in paths {
-                    if p.is_root() {
-                        self.want_full.get_or_insert(FullWhy::Rescan);
-                    } else if !self.excludes.is_excluded(&p) {
-                        self.local_pending.touch(p, now);
-                    }
-                }
-            }
-            Change::Rescan(why) => {
-                tracing::info!(job = %self.job.name, reason = %why, "full rescan");
-                self.want_full.get_or_insert(FullWhy::Rescan);
-            }
-            Change::Ended(why) => {
-                tracing::warn!(job = %self.job.name, reason = %why, "local watcher stopped");
-                self.local_watch = None;
-                self.want_full.get_or_insert(FullWhy::FeedLost);
-            }
-        }
+        self.on_change(Side::Local, c);
     }
 
     fn on_remote(&mut self, c: Change) {
+        self.on_change(Side::Remote, c);
+    }
+
+    /// Records what a change feed reported.
+    fn on_change(&mut self, side: Side, c: Change) {
         let now = Instant::now();
         match c {
             Change::Paths(paths) => {
@@ -296,19 +281,29 @@ impl Worker {
                     if p.is_root() {
                         self.want_full.get_or_insert(FullWhy::Rescan);
                     } else if !self.excludes.is_excluded(&p) {
-                        self.remote_pending.touch(p, now);
+                        match side {
+                            Side::Local => self.local_pending.touch(p, now),
+                            Side::Remote => self.remote_pending.touch(p, now),
+                        }
                     }
                 }
             }
             Change::Rescan(why) => {
-                tracing::info!(job = %self.job.name, reason = %why, "full rescan");
+                tracing::info!(job = %self.job.name, %side, reason = %why, "full rescan");
                 self.want_full.get_or_insert(FullWhy::Rescan);
             }
-            Change::Ended(why) => {
-                tracing::info!(job = %self.job.name, reason = %why, "remote change notification stopped; polling");
-                self.remote_watch = None;
-                self.poll_at = Some(now + self.poll_period());
-            }
+            Change::Ended(why) => match side {
+                Side::Local => {
+                    tracing::warn!(job = %self.job.name, reason = %why, "local watcher stopped");
+                    self.local_watch = None;
+                    self.want_full.get_or_insert(FullWhy::FeedLost);
+                }
+                Side::Remote => {
+                    tracing::info!(job = %self.job.name, reason = %why, "remote change notification stopped; polling");
+                    self.remote_watch = None;
+                    self.poll_at = Some(now + self.poll_period());
+                }
+            },
         }
     }
 

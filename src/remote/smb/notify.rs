@@ -14,13 +14,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use smb::{
-    CreateDisposition, CreateOptions, Directory, FileAccessMask, FileAttributes, FileCreateArgs,
-    NotifyFilter, Resource,
-};
+use smb::{Directory, NotifyFilter};
 use tokio_util::sync::CancellationToken;
 
 use super::errors::Place;
+use super::listing::open_folder;
 use super::session::{deadline, establish, SmbConn};
 use super::SmbOptions;
 use crate::relpath::RelPath;
@@ -192,32 +190,7 @@ async fn open_dir(
     root: &str,
     timeout: Duration,
 ) -> RemoteResult<Arc<Directory>> {
-    let args = FileCreateArgs {
-        disposition: CreateDisposition::Open,
-        attributes: FileAttributes::new(),
-        options: CreateOptions::new().with_directory_file(true),
-        desired_access: FileAccessMask::new()
-            .with_file_read_data(true)
-            .with_file_read_attributes(true)
-            .with_synchronize(true),
-    };
-    let shown = root.replace('\\', "/");
-    let res = deadline(place, timeout, "open folder", &shown, async {
-        conn.tree()
-            .create(root, &args)
-            .await
-            .map_err(|e| place.error("open folder", &shown, &e))
-    })
-    .await?;
-    match res {
-        Resource::Directory(d) => Ok(Arc::new(d)),
-        _ => Err(place.make(
-            RemoteErrorKind::NotFound,
-            "watch folder",
-            &shown,
-            "it is a file, not a folder",
-        )),
-    }
+    open_folder(conn, place, root, &root.replace('\\', "/"), timeout).await
 }
 
 /// Opens and closes the watched folder: proof the server still answers.
