@@ -301,6 +301,22 @@ async fn a_paused_job_starts_nothing_and_catches_up_on_resume() {
         .statuses()
         .iter()
         .all(|s| s.state == JobState::Paused));
+    // Other processes (`status`) see it too.
+    let deadline = tokio::time::Instant::now() + LIVE;
+    while !engine
+        .db
+        .live_states()
+        .await
+        .unwrap()
+        .iter()
+        .any(|l| l.job_id == job.id && l.state == "paused")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "paused not published"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     fs::write(local.join("while-paused.txt"), "wait for me").unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(

@@ -184,7 +184,14 @@ impl Worker {
             let wake = self.next_wake();
             tracing::trace!(in_ms = wake.saturating_duration_since(now).as_millis() as u64, poll = ?self.poll_at.map(|t| t.saturating_duration_since(now)), "sleeping");
             tokio::select! {
-                c = self.ctl.recv() => self.on_ctl(c),
+                c = self.ctl.recv() => {
+                    let was_paused = self.paused;
+                    self.on_ctl(c);
+                    if was_paused != self.paused {
+                        let state = if self.paused { JobState::Paused } else { JobState::Idle };
+                        self.publish(state, None).await;
+                    }
+                }
                 Some(c) = self.local_rx.recv() => self.on_local(c),
                 Some(c) = self.remote_rx.recv() => self.on_remote(c),
                 Ok(()) = self.net.changed() => self.on_network_change(),
