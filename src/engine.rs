@@ -305,16 +305,24 @@ impl Engine {
             Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
         self.phase(job, Phase::Connecting);
         let remote = self.open_remote(job).await?;
-        let base_full = self.db.load_base(job.id).await?;
+        let scope = opts.scope.clone().filter(|s| !s.is_everything());
+        // What the run sees of the base: all of it, or what the scope covers (read by key
+        // ranges, so a live run in a 100,000-file job does not load 100,000 rows). And how many
+        // files the job has synced, the guards' yardstick.
+        let (base, synced_files) = match &scope {
+            Some(s) => (
+                self.db.load_base_scope(job.id, s).await?,
+                self.db.base_file_count(job.id).await?,
+            ),
+            None => {
+                let b = self.db.load_base(job.id).await?;
+                let n = b.values().filter(|e| e.kind == EntryKind::File).count();
+                (b, n)
+            }
+        };
 
         self.phase(job, Phase::Scanning);
         let root = job.local_path.clone();
-        let scope = opts.scope.clone().filter(|s| !s.is_everything());
-        // What the run sees of the base: all of it, or what the scope covers.
-        let base = match &scope {
-            Some(s) => s.restrict_base(&base_full),
-            None => base_full.clone(),
-        };
         let (base_for_scan, ex, sc) = (base.clone(), excludes.clone(), scope.clone());
         let scan = tokio::task::spawn_blocking(move || match &sc {
             Some(s) => scan_local_scope(&root, s, &base_for_scan, &ex),
@@ -330,12 +338,11 @@ impl Engine {
         let scan = match scan.map_err(|e| SyncError::Config(format!("local scan failed: {e}")))? {
             Ok(s) => s,
             Err(ScanError::RootMissing(p)) => {
-                let had_files = base_full.values().any(|b| b.kind == EntryKind::File);
-                if had_files && !opts.force {
+                if synced_files > 0 && !opts.force {
                     return Err(SyncError::Guard(format!(
                         "the local folder {} is missing but {} files were synced from it before; is the disk mounted? If the folder is gone on purpose, run again with --force (the remote copies are kept in its trash if deleted)",
                         p.display(),
-                        base_full.len()
+                        synced_files
                     )));
                 }
                 std::fs::create_dir_all(&p).map_err(|e| {
@@ -375,12 +382,7 @@ impl Engine {
         if !opts.force {
             let totals = match &scope {
                 None => guard::Totals::of(&local_tree, &remote_tree, &base_tree),
-                Some(_) => guard::Totals::of_job(
-                    base_full
-                        .values()
-                        .filter(|b| b.kind == EntryKind::File)
-                        .count(),
-                ),
+                Some(_) => guard::Totals::of_job(synced_files),
             };
             guard::check(&actions, totals, job.max_delete_percent)
                 .map_err(|g| SyncError::Guard(g.0))?;
