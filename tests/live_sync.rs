@@ -324,6 +324,21 @@ async fn a_paused_job_starts_nothing_and_catches_up_on_resume() {
         "synced while paused"
     );
 
+    // Edited while paused (the app's Edit job): restarted with the new settings, still paused.
+    let mut edited = NewJob::new("paused", local.clone(), &job.remote_url);
+    edited.live.quiet_ms = 250;
+    engine.db.update_job(job.id, &edited).await.unwrap();
+    service.reload().await;
+    assert!(service
+        .statuses()
+        .iter()
+        .all(|s| s.state == JobState::Paused));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        !remote.join("while-paused.txt").exists(),
+        "synced while paused"
+    );
+
     service.resume(None);
     let r = remote.clone();
     wait(

@@ -214,10 +214,18 @@ impl Service {
                 .filter_map(|id| workers.remove(&id))
                 .collect()
         };
+        // A job edited while paused stays paused.
+        let was_paused: Vec<i64> = stale
+            .iter()
+            .filter(|w| w.status.lock().unwrap().state == JobState::Paused)
+            .map(|w| w.job.id)
+            .collect();
         self.stop_workers(stale, self.opts.grace).await;
         let mut workers = self.inner.workers.lock().unwrap();
         for (id, job) in wanted {
-            workers.entry(id).or_insert_with(|| self.spawn_worker(job));
+            workers
+                .entry(id)
+                .or_insert_with(|| self.spawn_worker(job, was_paused.contains(&id)));
         }
     }
 
@@ -288,11 +296,15 @@ impl Service {
         });
     }
 
-    fn spawn_worker(&self, job: Job) -> WorkerHandle {
+    fn spawn_worker(&self, job: Job, paused: bool) -> WorkerHandle {
         let status = Arc::new(Mutex::new(JobStatus {
             job_id: job.id,
             job: job.name.clone(),
-            state: JobState::Idle,
+            state: if paused {
+                JobState::Paused
+            } else {
+                JobState::Idle
+            },
             message: None,
             last_sync_ms: None,
             next_sync_ms: None,
@@ -306,6 +318,7 @@ impl Service {
             rx,
             self.inner.net.clone(),
             self.opts.clone(),
+            paused,
         );
         let span = tracing::info_span!("job", job = %job.name);
         let task = tokio::spawn(tracing::Instrument::instrument(worker.run(), span));

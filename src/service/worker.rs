@@ -119,6 +119,7 @@ impl Worker {
         ctl: mpsc::UnboundedReceiver<Ctl>,
         net: watch::Receiver<u64>,
         opts: ServiceOptions,
+        paused: bool,
     ) -> Worker {
         let (local_tx, local_rx) = mpsc::unbounded_channel();
         let (remote_tx, remote_rx) = mpsc::unbounded_channel();
@@ -140,7 +141,7 @@ impl Worker {
             remote_watch: None,
             local_pending: Pending::new(quiet),
             remote_pending: Pending::new(quiet),
-            paused: false,
+            paused,
             shutting_down: false,
             want_full: Some(FullWhy::Start),
             rescan_at: None,
@@ -161,7 +162,12 @@ impl Worker {
     }
 
     pub(super) async fn run(mut self) {
-        self.publish(JobState::Idle, None).await;
+        let first = if self.paused {
+            JobState::Paused
+        } else {
+            JobState::Idle
+        };
+        self.publish(first, None).await;
         if self.realtime() {
             self.start_local_watch();
         }
