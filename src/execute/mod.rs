@@ -12,6 +12,7 @@
 pub mod control;
 pub mod dirs;
 pub mod retry;
+mod tasks;
 pub mod transfer;
 pub mod trash;
 
@@ -271,7 +272,7 @@ impl Executor {
     async fn run_parallel(self: &Arc<Self>, actions: Vec<Action>) {
         let slots = self.job.parallel.max(1) * SMALL_PER_LARGE;
         let sem = Arc::new(Semaphore::new(slots as usize));
-        let mut set = tokio::task::JoinSet::new();
+        let mut set = tasks::Tasks::new();
         let n = actions.len();
         for (i, a) in actions.into_iter().enumerate() {
             if self.gate.is_dead() {
@@ -320,7 +321,7 @@ impl Executor {
                 .in_current_span(),
             );
         }
-        while set.join_next().await.is_some() {}
+        set.finish().await;
     }
 
     async fn run_one(&self, action: Action) {
