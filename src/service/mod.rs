@@ -67,6 +67,8 @@ impl Default for ServiceOptions {
 }
 
 struct Worker {
+    /// The settings it runs with: a worker whose job changed is replaced.
+    job: Job,
     status: Arc<Mutex<JobStatus>>,
     wake: Arc<Notify>,
     paused: Arc<std::sync::atomic::AtomicBool>,
@@ -146,10 +148,14 @@ impl Service {
             .filter(|j| j.enabled)
             .map(|j| (j.id, j))
             .collect();
+        let mut was_paused = Vec::new();
         workers.retain(|id, w| {
-            let keep = wanted.contains_key(id);
+            let keep = wanted.get(id) == Some(&w.job);
             if !keep {
                 w.task.abort();
+                if w.paused.load(std::sync::atomic::Ordering::SeqCst) {
+                    was_paused.push(*id);
+                }
             }
             keep
         });
@@ -157,7 +163,13 @@ impl Service {
             if workers.contains_key(&id) {
                 continue;
             }
-            workers.insert(id, self.spawn_worker(job));
+            let w = self.spawn_worker(job);
+            if was_paused.contains(&id) {
+                // Edited while paused: stays paused.
+                w.paused.store(true, std::sync::atomic::Ordering::SeqCst);
+                w.status.lock().unwrap().state = JobState::Paused;
+            }
+            workers.insert(id, w);
         }
     }
 
@@ -234,6 +246,7 @@ impl Service {
         let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         wake.notify_one(); // the initial sync
         let engine = self.inner.engine.clone();
+        let job_settings = job.clone();
         let (st, wk, pz) = (status.clone(), wake.clone(), paused.clone());
         let task = tokio::spawn(async move {
             loop {
@@ -270,6 +283,7 @@ impl Service {
             }
         });
         Worker {
+            job: job_settings,
             status,
             wake,
             paused,
