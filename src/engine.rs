@@ -15,7 +15,7 @@ use crate::db::history::{Counts, FileError, RunStatus};
 use crate::db::jobs::Job;
 use crate::db::{Db, DbError};
 use crate::excludes::Excludes;
-use crate::execute::{Executor, Side};
+use crate::execute::{Executor, RunControl, Side};
 use crate::guard;
 use crate::names::{is_temp_name, parse_temp_name, TRASH_DIR};
 use crate::progress::{Event, EventSender, Phase, RunProgress, PROGRESS_INTERVAL};
@@ -24,7 +24,8 @@ use crate::relpath::RelPath;
 use crate::remote::dir::DirRemote;
 use crate::remote::smb::{SmbOptions, SmbRemote};
 use crate::remote::{EntryKind, Remote, RemoteError, RemoteErrorKind};
-use crate::scan::{scan_local, ScanError};
+use crate::scan::{scan_local, scan_local_scope, ScanError};
+use crate::scope::{list_remote_scope, Scope};
 use crate::tree::{LocalEntry, RemoteTree};
 use crate::url::RemoteUrl;
 
@@ -34,9 +35,13 @@ pub enum SyncError {
     /// Usage or configuration (exit 2).
     #[error("{0}")]
     Config(String),
-    /// Cannot connect or authenticate (exit 3).
+    /// Cannot authenticate or use the share: the user must act (exit 3).
     #[error("{0}")]
     Connect(String),
+    /// The server cannot be reached (down, network gone, timed out): live sync goes offline
+    /// and retries by itself (exit 3).
+    #[error("{0}")]
+    Unreachable(String),
     /// A safety guard stopped the run before anything was touched (exit 5).
     #[error("{0}")]
     Guard(String),
@@ -52,16 +57,22 @@ impl SyncError {
     pub fn exit_code(&self) -> i32 {
         match self {
             SyncError::Config(_) => 2,
-            SyncError::Connect(_) => 3,
+            SyncError::Connect(_) | SyncError::Unreachable(_) => 3,
             SyncError::Guard(_) => 5,
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SyncOptions {
     pub dry_run: bool,
     pub force: bool,
+    /// Only these paths (live sync); `None`: the whole tree.
+    pub scope: Option<Scope>,
+    /// Lets a pause or shutdown stop the run part-way (see [`RunControl`]).
+    pub control: Option<RunControl>,
+    /// Leave no history entry when the run found nothing to do (live sync's checks).
+    pub forget_if_idle: bool,
 }
 
 /// The outcome of one job's run, as `sync --json` prints it.
@@ -79,6 +90,10 @@ pub struct RunReport {
     pub run_id: Option<i64>,
     #[serde(skip)]
     pub exit_code: i32,
+    /// The server could not be reached, or the connection was lost for good (live sync goes
+    /// offline and retries by itself).
+    #[serde(skip)]
+    pub unreachable: bool,
     /// The plan, for `--dry-run`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned: Option<Vec<PlannedAction>>,
@@ -106,11 +121,10 @@ pub fn data_dir(cli: Option<&Path>) -> PathBuf {
 
 fn remote_error_to_sync(e: RemoteError) -> SyncError {
     match e.kind {
-        RemoteErrorKind::Auth
-        | RemoteErrorKind::NoSuchShare
-        | RemoteErrorKind::Connection
-        | RemoteErrorKind::Timeout
-        | RemoteErrorKind::AccessDenied => SyncError::Connect(e.message),
+        RemoteErrorKind::Connection | RemoteErrorKind::Timeout => SyncError::Unreachable(e.message),
+        RemoteErrorKind::Auth | RemoteErrorKind::NoSuchShare | RemoteErrorKind::AccessDenied => {
+            SyncError::Connect(e.message)
+        }
         _ => SyncError::Config(e.message),
     }
 }
@@ -222,7 +236,7 @@ impl Engine {
                 run_id: id,
             });
         }
-        let mut report = match self.sync_inner(job, opts, run_id).await {
+        let mut report = match self.sync_inner(job, opts.clone(), run_id).await {
             Ok(r) => r,
             Err(e) => {
                 let status = if matches!(e, SyncError::Guard(_)) {
@@ -239,16 +253,26 @@ impl Engine {
                     message: Some(e.to_string()),
                     run_id,
                     exit_code: e.exit_code(),
+                    unreachable: matches!(e, SyncError::Unreachable(_)),
                     planned: None,
                 }
             }
         };
         report.duration_ms = started.elapsed().as_millis() as u64;
+        let idle = report.status == RunStatus::Success
+            && report.counts == Counts::default()
+            && report.errors.is_empty();
+        let forget = opts.forget_if_idle && idle;
         if let Some(id) = run_id {
-            let _ = self
-                .db
-                .finish_run(id, report.status, &report.counts, report.message.as_deref())
-                .await;
+            if forget {
+                let _ = self.db.delete_run(id).await;
+                report.run_id = None;
+            } else {
+                let _ = self
+                    .db
+                    .finish_run(id, report.status, &report.counts, report.message.as_deref())
+                    .await;
+            }
             let _ = self.events.send(Event::RunFinished {
                 job: job.name.clone(),
                 run_id: id,
@@ -281,23 +305,44 @@ impl Engine {
             Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
         self.phase(job, Phase::Connecting);
         let remote = self.open_remote(job).await?;
-        let base = self.db.load_base(job.id).await?;
+        let scope = opts.scope.clone().filter(|s| !s.is_everything());
+        // What the run sees of the base: all of it, or what the scope covers (read by key
+        // ranges, so a live run in a 100,000-file job does not load 100,000 rows). And how many
+        // files the job has synced, the guards' yardstick.
+        let (base, synced_files) = match &scope {
+            Some(s) => (
+                self.db.load_base_scope(job.id, s).await?,
+                self.db.base_file_count(job.id).await?,
+            ),
+            None => {
+                let b = self.db.load_base(job.id).await?;
+                let n = b.values().filter(|e| e.kind == EntryKind::File).count();
+                (b, n)
+            }
+        };
 
         self.phase(job, Phase::Scanning);
         let root = job.local_path.clone();
-        let (base_for_scan, ex) = (base.clone(), excludes.clone());
-        let scan = tokio::task::spawn_blocking(move || scan_local(&root, &base_for_scan, &ex));
-        let listing = remote.list(TRASH_DIR);
+        let (base_for_scan, ex, sc) = (base.clone(), excludes.clone(), scope.clone());
+        let scan = tokio::task::spawn_blocking(move || match &sc {
+            Some(s) => scan_local_scope(&root, s, &base_for_scan, &ex),
+            None => scan_local(&root, &base_for_scan, &ex),
+        });
+        let listing = async {
+            match &scope {
+                Some(s) => list_remote_scope(remote.as_ref(), s, TRASH_DIR).await,
+                None => remote.list(TRASH_DIR).await,
+            }
+        };
         let (scan, listing) = tokio::join!(scan, listing);
         let scan = match scan.map_err(|e| SyncError::Config(format!("local scan failed: {e}")))? {
             Ok(s) => s,
             Err(ScanError::RootMissing(p)) => {
-                let had_files = base.values().any(|b| b.kind == EntryKind::File);
-                if had_files && !opts.force {
+                if synced_files > 0 && !opts.force {
                     return Err(SyncError::Guard(format!(
                         "the local folder {} is missing but {} files were synced from it before; is the disk mounted? If the folder is gone on purpose, run again with --force (the remote copies are kept in its trash if deleted)",
                         p.display(),
-                        base.len()
+                        synced_files
                     )));
                 }
                 std::fs::create_dir_all(&p).map_err(|e| {
@@ -335,14 +380,12 @@ impl Engine {
         };
         let actions = reconcile(&local_tree, &remote_tree, &base_tree, &ropts);
         if !opts.force {
-            guard::check(
-                &actions,
-                &local_tree,
-                &remote_tree,
-                &base_tree,
-                job.max_delete_percent,
-            )
-            .map_err(|g| SyncError::Guard(g.0))?;
+            let totals = match &scope {
+                None => guard::Totals::of(&local_tree, &remote_tree, &base_tree),
+                Some(_) => guard::Totals::of_job(synced_files),
+            };
+            guard::check(&actions, totals, job.max_delete_percent)
+                .map_err(|g| SyncError::Guard(g.0))?;
         }
         let mut pre_errors: Vec<FileError> = scan
             .unreadable
@@ -363,7 +406,7 @@ impl Engine {
 
         self.phase(job, Phase::Transferring);
         let progress = Arc::new(RunProgress::new(&job.name));
-        let exec = Arc::new(Executor::new(
+        let mut exec = Executor::new(
             self.db.clone(),
             job.clone(),
             run_id,
@@ -373,7 +416,11 @@ impl Engine {
             Some(self.events.clone()),
             self.reconnect_budget,
             &self.client_id,
-        ));
+        );
+        if let Some(c) = &opts.control {
+            exec.control = c.clone();
+        }
+        let exec = Arc::new(exec);
         for (p, e) in &local_tree {
             if e.kind == EntryKind::Dir {
                 exec.dirs.mark(Side::Local, p.clone());
@@ -404,7 +451,9 @@ impl Engine {
             }
         }
         let lost = result.connection_lost.clone();
-        if lost.is_none() {
+        let stopped = result.left_by_stop > 0;
+        // Temps and pending conflicts are judged on the whole tree: full, complete runs only.
+        if lost.is_none() && !stopped && scope.is_none() {
             self.clean_up(job, &exec, &remote, &remote_temps).await;
         }
         let mut counts = result.counts;
@@ -413,18 +462,30 @@ impl Engine {
         let errors = pre_errors;
         let (status, exit_code) = if lost.is_some() {
             (RunStatus::Failed, 3)
+        } else if stopped {
+            (RunStatus::Interrupted, 0)
         } else if !errors.is_empty() {
             (RunStatus::Partial, 1)
         } else {
             (RunStatus::Success, 0)
         };
+        let unreachable = lost.is_some();
+        let message = lost.or_else(|| {
+            stopped.then(|| {
+                format!(
+                    "stopped before the end; {} left for the next sync",
+                    plural(result.left_by_stop, "change")
+                )
+            })
+        });
         Ok(RunReport {
             job: job.name.clone(),
             status,
             counts,
             errors,
             duration_ms: 0,
-            message: lost,
+            unreachable,
+            message,
             run_id,
             exit_code,
             planned: None,
@@ -495,6 +556,34 @@ impl Engine {
                 Err(e) => tracing::warn!(error = %e, side = what, "could not empty old trash"),
             }
         }
+    }
+
+    /// What changed on the remote since the last sync, by one full listing compared with the
+    /// metadata recorded at that sync: live sync's polling when change notification is off,
+    /// refused or lost. The local side is not walked.
+    pub async fn remote_changes(&self, job: &Job) -> Result<Vec<RelPath>, SyncError> {
+        let excludes =
+            Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
+        let remote = self.open_remote(job).await?;
+        let base = self.db.load_base(job.id).await?;
+        let listing = remote.list(TRASH_DIR).await.map_err(remote_error_to_sync)?;
+        let mut changed = Vec::new();
+        let mut seen = BTreeSet::new();
+        for e in &listing {
+            if excludes.is_excluded(&e.path) {
+                continue;
+            }
+            seen.insert(e.path.clone());
+            if !base.get(&e.path).is_some_and(|b| b.remote_unchanged(e)) {
+                changed.push(e.path.clone());
+            }
+        }
+        changed.extend(
+            base.keys()
+                .filter(|p| !seen.contains(*p) && !excludes.is_excluded(p))
+                .cloned(),
+        );
+        Ok(changed)
     }
 
     /// Settles one pending conflict as the user chose.
@@ -585,6 +674,7 @@ impl Engine {
             message: None,
             run_id,
             exit_code: if ok { 0 } else { 1 },
+            unreachable: false,
             planned: None,
         })
     }
@@ -688,6 +778,16 @@ fn dry_run_report(job: &Job, actions: &[Action], errors: Vec<FileError>) -> RunR
         duration_ms: 0,
         message: Some("dry run: nothing was changed".into()),
         run_id: None,
+        unreachable: false,
         planned: Some(planned),
+    }
+}
+
+/// "1 file", "3 files".
+pub fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
 }

@@ -14,18 +14,52 @@ pub const PERCENT_RULE_MIN_FILES: usize = 10;
 #[error("{0}")]
 pub struct GuardViolation(pub String);
 
+/// How many files each side holds (and held at the last sync), the guard's yardstick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Totals {
+    pub local_files: usize,
+    pub remote_files: usize,
+    pub base_files: usize,
+    /// Apply the empty-side rule. Only a full run can tell a side looks empty: a scoped run
+    /// (live sync) sees just the paths the watchers named, and judges deletions against the
+    /// whole job's file count instead.
+    pub judge_empty_sides: bool,
+}
+
+impl Totals {
+    pub fn of(local: &LocalTree, remote: &RemoteTree, base: &BaseTree) -> Totals {
+        let files =
+            |it: &mut dyn Iterator<Item = EntryKind>| it.filter(|k| *k == EntryKind::File).count();
+        Totals {
+            local_files: files(&mut local.values().map(|e| e.kind)),
+            remote_files: files(&mut remote.values().map(|e| e.kind)),
+            base_files: files(&mut base.values().map(|e| e.kind)),
+            judge_empty_sides: true,
+        }
+    }
+
+    /// A scoped run's yardstick: the job's synced files, `all`.
+    pub fn of_job(all: usize) -> Totals {
+        Totals {
+            local_files: all,
+            remote_files: all,
+            base_files: all,
+            judge_empty_sides: false,
+        }
+    }
+}
+
 pub fn check(
     actions: &[Action],
-    local: &LocalTree,
-    remote: &RemoteTree,
-    base: &BaseTree,
+    totals: Totals,
     max_delete_percent: u32,
 ) -> Result<(), GuardViolation> {
-    let files =
-        |it: &mut dyn Iterator<Item = EntryKind>| it.filter(|k| *k == EntryKind::File).count();
-    let local_files = files(&mut local.values().map(|e| e.kind));
-    let remote_files = files(&mut remote.values().map(|e| e.kind));
-    let base_files = files(&mut base.values().map(|e| e.kind));
+    let Totals {
+        local_files,
+        remote_files,
+        base_files,
+        judge_empty_sides,
+    } = totals;
     let del_local = actions
         .iter()
         .filter(|a| matches!(a, Action::DeleteLocal { local } if local.kind == EntryKind::File))
@@ -35,12 +69,12 @@ pub fn check(
         .filter(|a| matches!(a, Action::DeleteRemote { remote } if remote.kind == EntryKind::File))
         .count();
     let hint = "If that is what you want, run the sync again with --force.";
-    if base_files > 0 && local_files == 0 && del_remote > 0 {
+    if judge_empty_sides && base_files > 0 && local_files == 0 && del_remote > 0 {
         return Err(GuardViolation(format!(
             "the local folder looks empty but {base_files} files were synced before; this run would delete {del_remote} files on the remote. Is the disk mounted? {hint}"
         )));
     }
-    if base_files > 0 && remote_files == 0 && del_local > 0 {
+    if judge_empty_sides && base_files > 0 && remote_files == 0 && del_local > 0 {
         return Err(GuardViolation(format!(
             "the remote folder looks empty but {base_files} files were synced before; this run would delete {del_local} local files. Is the share emptied or a different one? {hint}"
         )));

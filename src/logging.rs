@@ -14,6 +14,7 @@ pub fn init(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGua
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let stderr = fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .with_filter(stderr_filter);
     let logs = data_dir.join("logs");

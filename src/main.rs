@@ -7,11 +7,16 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+#[path = "cli/watch.rs"]
+mod watch;
 
 use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::{self, Engine, Keep, RunReport, SyncError, SyncOptions};
 use anemone_sync::progress::Event;
 use anemone_sync::reconcile::{ConflictPolicy, Mode};
+use anemone_sync::trigger::{LiveSettings, Schedule, TimeOfDay, Trigger};
 use anemone_sync::url::RemoteUrl;
 use clap::{Parser, Subcommand};
 
@@ -74,6 +79,80 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Live sync in the foreground: a first sync, then every change as it happens (by each
+    /// job's trigger). Ctrl-C or SIGTERM stops it cleanly.
+    Watch {
+        names: Vec<String>,
+        #[arg(long, conflicts_with = "names")]
+        all: bool,
+        /// Seconds transfers in flight get to finish when stopping, before they are cut (their
+        /// temps are resumed next time).
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        grace: u64,
+    },
+}
+
+/// When a job syncs by itself (`job add`).
+#[derive(clap::Args)]
+struct LiveArgs {
+    /// realtime (watch both sides), interval, schedule or manual.
+    #[arg(long, default_value = "realtime", value_parser = parse_trigger)]
+    trigger: Trigger,
+    /// `interval`: minutes between syncs.
+    #[arg(long = "every", value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    every: u32,
+    /// `schedule`: a time of day, HH:MM (repeatable).
+    #[arg(long = "at", value_name = "HH:MM", value_parser = parse_time)]
+    at: Vec<TimeOfDay>,
+    /// `schedule`: days of the week, like mon-fri or sat,sun (default: every day).
+    #[arg(long, value_name = "DAYS", value_parser = parse_days)]
+    days: Option<Days>,
+    /// Minutes between full rescans that back up live sync (0: none).
+    #[arg(long = "rescan", value_name = "MINUTES", default_value_t = 60)]
+    rescan: u32,
+    /// Milliseconds of quiet that coalesce file-system events before a sync.
+    #[arg(long = "quiet-ms", value_name = "MS", default_value_t = 2000)]
+    quiet_ms: u32,
+    /// Do not ask the server for change notification; poll it instead.
+    #[arg(long)]
+    no_remote_notify: bool,
+    /// Seconds between remote polls when notification is off or unavailable.
+    #[arg(long = "poll", value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    poll: u32,
+}
+
+#[derive(Clone)]
+struct Days(Vec<anemone_sync::trigger::Day>);
+
+impl LiveArgs {
+    fn settings(&self) -> Result<LiveSettings, SyncError> {
+        let live = LiveSettings {
+            trigger: self.trigger,
+            interval_minutes: self.every,
+            schedule: Schedule {
+                times: self.at.clone(),
+                days: self.days.clone().map(|d| d.0).unwrap_or_default(),
+            },
+            rescan_minutes: self.rescan,
+            quiet_ms: self.quiet_ms,
+            remote_notify: !self.no_remote_notify,
+            poll_secs: self.poll,
+        };
+        live.validate().map_err(SyncError::Config)?;
+        Ok(live)
+    }
+}
+
+fn parse_trigger(s: &str) -> Result<Trigger, String> {
+    s.parse()
+}
+
+fn parse_time(s: &str) -> Result<TimeOfDay, String> {
+    s.parse()
+}
+
+fn parse_days(s: &str) -> Result<Days, String> {
+    Schedule::parse_days(s).map(Days)
 }
 
 #[derive(Subcommand)]
@@ -99,6 +178,8 @@ enum JobCommand {
         /// Read the SMB password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        #[command(flatten)]
+        live: LiveArgs,
     },
     List {
         #[arg(long)]
@@ -166,7 +247,41 @@ async fn run(cmd: Command, data_dir: &std::path::Path) -> Result<i32, SyncError>
             Ok(report.exit_code)
         }
         Command::History { name, json } => history(&engine, name, json).await,
+        Command::Watch {
+            names,
+            all: _,
+            grace,
+        } => watch::run(engine, names, Duration::from_secs(grace)).await,
     }
+}
+
+/// The jobs named, or every enabled job when none is; an error when that is none at all.
+async fn selected_jobs(
+    engine: &Engine,
+    names: &[String],
+    what: &str,
+) -> Result<Vec<anemone_sync::db::jobs::Job>, SyncError> {
+    let jobs: Vec<_> = if names.is_empty() {
+        engine
+            .db
+            .jobs()
+            .await?
+            .into_iter()
+            .filter(|j| j.enabled)
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for n in names {
+            v.push(job_by_name(engine, n).await?);
+        }
+        v
+    };
+    if jobs.is_empty() {
+        return Err(SyncError::Config(format!(
+            "no jobs to {what}; add one with `anemone-sync job add`"
+        )));
+    }
+    Ok(jobs)
 }
 
 async fn job_by_name(
@@ -192,7 +307,9 @@ async fn job_command(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncError>
             max_delete,
             parallel,
             password_stdin,
+            live,
         } => {
+            let live = live.settings()?;
             if name.trim().is_empty() {
                 return Err(SyncError::Config(
                     "the job name is empty; give it a name".into(),
@@ -240,6 +357,7 @@ async fn job_command(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncError>
             job.excludes = excludes;
             job.max_delete_percent = max_delete;
             job.parallel = parallel;
+            job.live = live;
             let job = engine.db.add_job(&job).await?;
             println!(
                 "added job '{}': {} <-> {} ({})",
@@ -303,31 +421,21 @@ async fn sync(
     force: bool,
     json: bool,
 ) -> Result<i32, SyncError> {
-    let jobs = if names.is_empty() {
-        engine
-            .db
-            .jobs()
-            .await?
-            .into_iter()
-            .filter(|j| j.enabled)
-            .collect()
-    } else {
-        let mut v = Vec::new();
-        for n in &names {
-            v.push(job_by_name(engine, n).await?);
-        }
-        v
-    };
-    if jobs.is_empty() {
-        return Err(SyncError::Config(
-            "no jobs to sync; add one with `anemone-sync job add`".into(),
-        ));
-    }
+    let jobs = selected_jobs(engine, &names, "sync").await?;
     let show_bar = !json && std::io::stderr().is_terminal();
     let mut reports = Vec::new();
     for job in &jobs {
         let bar = show_bar.then(|| progress_bar(engine, &job.name));
-        let report = engine.sync_job(job, SyncOptions { dry_run, force }).await;
+        let report = engine
+            .sync_job(
+                job,
+                SyncOptions {
+                    dry_run,
+                    force,
+                    ..SyncOptions::default()
+                },
+            )
+            .await;
         if let Some((bar, task)) = bar {
             task.abort();
             bar.finish_and_clear();
@@ -451,8 +559,10 @@ fn progress_bar(
 
 async fn status(engine: &Engine, json: bool) -> Result<i32, SyncError> {
     let jobs = engine.db.jobs().await?;
+    let live = engine.db.live_states().await?;
     let mut out = Vec::new();
     for j in &jobs {
+        let state = live.iter().find(|l| l.job_id == j.id);
         let last = engine.db.runs(Some(j.id), 1).await?.into_iter().next();
         let conflicts = engine.db.pending_conflicts(Some(j.id)).await?.len();
         out.push(serde_json::json!({
@@ -462,6 +572,12 @@ async fn status(engine: &Engine, json: bool) -> Result<i32, SyncError> {
             "mode": j.mode,
             "enabled": j.enabled,
             "pending_conflicts": conflicts,
+            // Set while a sync service (the app or `watch`) runs the job.
+            "state": state.map(|l| l.state.clone()),
+            "state_message": state.and_then(|l| l.message.clone()),
+            "state_since_ms": state.map(|l| l.since_ms),
+            "next_sync_ms": state.and_then(|l| l.next_sync_ms),
+            "trigger": j.live.trigger,
             "last_run": last.as_ref().map(|r| serde_json::json!({
                 "status": r.status, "started_at_ms": r.started_at_ms, "ended_at_ms": r.ended_at_ms,
                 "message": r.message,
@@ -482,8 +598,13 @@ async fn status(engine: &Engine, json: bool) -> Result<i32, SyncError> {
         println!("passwords: {}", engine.credentials.describe_store());
         for (j, o) in jobs.iter().zip(&out) {
             let last = o["last_run"]["status"].as_str().unwrap_or("never synced");
+            let live = match (o["state"].as_str(), o["state_message"].as_str()) {
+                (Some(s), Some(m)) => format!(" - now {s}: {m}"),
+                (Some(s), None) => format!(" - now {s}"),
+                _ => String::new(),
+            };
             println!(
-                "{}: {} <-> {} - last run: {last}, {} pending conflicts",
+                "{}: {} <-> {} - last run: {last}, {} pending conflicts{live}",
                 j.name,
                 j.local_path.display(),
                 j.remote_url,

@@ -18,6 +18,7 @@ use crate::excludes::Excludes;
 use crate::fsmeta;
 use crate::relpath::RelPath;
 use crate::remote::EntryKind;
+use crate::scope::Scope;
 use crate::tree::{BaseTree, Hash, LocalEntry, LocalTree};
 
 #[derive(Debug, Default)]
@@ -55,25 +56,28 @@ pub fn hash_file(path: &Path) -> io::Result<Hash> {
     Ok(*h.finalize().as_bytes())
 }
 
+/// The job's local folder must be there and be a folder.
+fn check_root(root: &Path) -> Result<(), ScanError> {
+    match fs::metadata(root) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(ScanError::RootNotDir(root.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(ScanError::RootMissing(root.to_path_buf()))
+        }
+        Err(source) => Err(ScanError::Root {
+            path: root.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 /// Walks `root`. Blocking: call from a blocking thread.
 pub fn scan_local(
     root: &Path,
     base: &BaseTree,
     excludes: &Excludes,
 ) -> Result<LocalScan, ScanError> {
-    match fs::metadata(root) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => return Err(ScanError::RootNotDir(root.to_path_buf())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(ScanError::RootMissing(root.to_path_buf()))
-        }
-        Err(source) => {
-            return Err(ScanError::Root {
-                path: root.to_path_buf(),
-                source,
-            })
-        }
-    }
+    check_root(root)?;
     let mut scan = LocalScan::default();
     let top = fs::read_dir(root).map_err(|source| ScanError::Root {
         path: root.to_path_buf(),
@@ -124,61 +128,116 @@ fn walk(dir: RelPath, rd: fs::ReadDir, base: &BaseTree, excludes: &Excludes, sca
                 continue;
             }
         };
-        if meta.is_dir() {
-            match fs::read_dir(item.path()) {
-                Ok(sub) => {
-                    scan.tree.insert(path.clone(), dir_entry(&path, &meta));
-                    walk(path, sub, base, excludes, scan);
-                }
-                Err(e) => scan
-                    .unreadable
-                    .push((path, format!("cannot open the folder: {e}"))),
+        add_entry(path, &item.path(), &meta, base, excludes, scan);
+    }
+}
+
+/// Adds one file or folder (a folder with everything under it) that the walk reached.
+fn add_entry(
+    path: RelPath,
+    abs: &Path,
+    meta: &fs::Metadata,
+    base: &BaseTree,
+    excludes: &Excludes,
+    scan: &mut LocalScan,
+) {
+    if meta.is_dir() {
+        match fs::read_dir(abs) {
+            Ok(sub) => {
+                scan.tree.insert(path.clone(), dir_entry(&path, meta));
+                walk(path, sub, base, excludes, scan);
             }
+            Err(e) => scan
+                .unreadable
+                .push((path, format!("cannot open the folder: {e}"))),
+        }
+        return;
+    }
+    if !meta.is_file() {
+        return; // sockets, fifos, devices
+    }
+    let size = meta.len();
+    let mtime_ns = fsmeta::mtime_ns(meta);
+    let synced_before = base.get(&path).filter(|b| b.kind == EntryKind::File);
+    let known = synced_before
+        .filter(|b| b.local_meta_same(size, mtime_ns))
+        .and_then(|b| b.hash);
+    let hash = match (known, synced_before) {
+        (Some(h), _) => Some(h),
+        (None, Some(_)) => match hash_file(abs) {
+            Ok(h) => {
+                scan.hashed += 1;
+                Some(h)
+            }
+            Err(e) => {
+                scan.unreadable
+                    .push((path, format!("cannot read the file: {e}")));
+                return;
+            }
+        },
+        // New: only check it can be opened, so an unreadable file is hidden as before.
+        (None, None) => match File::open(abs) {
+            Ok(_) => None,
+            Err(e) => {
+                scan.unreadable
+                    .push((path, format!("cannot read the file: {e}")));
+                return;
+            }
+        },
+    };
+    scan.tree.insert(
+        path.clone(),
+        LocalEntry {
+            path,
+            kind: EntryKind::File,
+            size,
+            mtime_ns,
+            hash,
+        },
+    );
+}
+
+/// Scans only the scope's subtrees (and, as single entries, the folders above them): live
+/// sync's view of the paths that changed. Blocking: call from a blocking thread.
+pub fn scan_local_scope(
+    root: &Path,
+    scope: &Scope,
+    base: &BaseTree,
+    excludes: &Excludes,
+) -> Result<LocalScan, ScanError> {
+    check_root(root)?;
+    let mut scan = LocalScan::default();
+    for dir in scope.ancestors() {
+        if excludes.is_excluded(&dir) {
             continue;
         }
-        if !meta.is_file() {
-            continue; // sockets, fifos, devices
+        match fs::symlink_metadata(dir.to_local(root)) {
+            Ok(m) if m.is_dir() => {
+                scan.tree.insert(dir.clone(), dir_entry(&dir, &m));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => scan.unreadable.push((dir, e.to_string())),
         }
-        let size = meta.len();
-        let mtime_ns = fsmeta::mtime_ns(&meta);
-        let synced_before = base.get(&path).filter(|b| b.kind == EntryKind::File);
-        let known = synced_before
-            .filter(|b| b.local_meta_same(size, mtime_ns))
-            .and_then(|b| b.hash);
-        let hash = match (known, synced_before) {
-            (Some(h), _) => Some(h),
-            (None, Some(_)) => match hash_file(&item.path()) {
-                Ok(h) => {
-                    scan.hashed += 1;
-                    Some(h)
-                }
-                Err(e) => {
-                    scan.unreadable
-                        .push((path, format!("cannot read the file: {e}")));
-                    continue;
-                }
-            },
-            // New: only check it can be opened, so an unreadable file is hidden as before.
-            (None, None) => match File::open(item.path()) {
-                Ok(_) => None,
-                Err(e) => {
-                    scan.unreadable
-                        .push((path, format!("cannot read the file: {e}")));
-                    continue;
-                }
-            },
-        };
-        scan.tree.insert(
-            path.clone(),
-            LocalEntry {
-                path,
-                kind: EntryKind::File,
-                size,
-                mtime_ns,
-                hash,
-            },
-        );
     }
+    for path in scope.roots() {
+        if path.is_root() {
+            // The whole folder: the same as a full scan.
+            let full = scan_local(root, base, excludes)?;
+            return Ok(full);
+        }
+        if excludes.is_excluded(path) {
+            continue;
+        }
+        let abs = path.to_local(root);
+        match fs::symlink_metadata(&abs) {
+            Ok(m) if m.file_type().is_symlink() => {}
+            Ok(m) => add_entry(path.clone(), &abs, &m, base, excludes, &mut scan),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => scan.unreadable.push((path.clone(), e.to_string())),
+        }
+    }
+    Ok(scan)
 }
 
 fn dir_entry(path: &RelPath, meta: &fs::Metadata) -> LocalEntry {

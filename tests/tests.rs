@@ -2,6 +2,7 @@
 //! lazily started Samba server (`support::samba::SambaServer::shared()`).
 
 mod engine_api;
+mod live_sync;
 mod reconcile_props;
 mod smb_remote;
 mod support;

@@ -18,6 +18,11 @@ pub enum RunStatus {
     Failed,
     /// A safety guard stopped the run before anything was touched.
     Aborted,
+    /// Stopped before the end on purpose (pause, quit, shutdown); the rest is done next run.
+    Interrupted,
+    /// Not a run: a span of time the server could not be reached (live sync), "offline from ..
+    /// to ..", one entry per outage instead of a failed run per retry.
+    Offline,
 }
 
 impl RunStatus {
@@ -28,6 +33,8 @@ impl RunStatus {
             RunStatus::Partial => "partial",
             RunStatus::Failed => "failed",
             RunStatus::Aborted => "aborted",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Offline => "offline",
         }
     }
 
@@ -37,6 +44,8 @@ impl RunStatus {
             "partial" => RunStatus::Partial,
             "failed" => RunStatus::Failed,
             "aborted" => RunStatus::Aborted,
+            "interrupted" => RunStatus::Interrupted,
+            "offline" => RunStatus::Offline,
             _ => RunStatus::Running,
         }
     }
@@ -232,6 +241,51 @@ impl Db {
             .map_err(Into::into)
     }
 
+    /// Removes a run that turned out to do nothing (a live-sync check that found everything in
+    /// sync), so history lists what happened, not every look.
+    pub async fn delete_run(&self, run_id: i64) -> DbResult<()> {
+        sqlx::query("DELETE FROM runs WHERE id = ?")
+            .bind(run_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Opens the history entry of an outage: "offline since ..", with why.
+    pub async fn begin_offline(&self, job_id: i64, since_ms: i64, why: &str) -> DbResult<i64> {
+        Ok(sqlx::query(
+            "INSERT INTO runs (job_id, started_at_ms, status, message) VALUES (?, ?, 'offline', ?)",
+        )
+        .bind(job_id)
+        .bind(since_ms)
+        .bind(format!("offline since {}: {why}", local_time(since_ms)))
+        .execute(&self.pool)
+        .await?
+        .last_insert_rowid())
+    }
+
+    /// Closes an outage's entry: "offline from .. to ..".
+    pub async fn end_offline(&self, entry_id: i64, why: &str) -> DbResult<()> {
+        let row = sqlx::query("SELECT started_at_ms FROM runs WHERE id = ?")
+            .bind(entry_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(()) };
+        let since: i64 = row.try_get("started_at_ms")?;
+        let now = now_ms();
+        sqlx::query("UPDATE runs SET ended_at_ms = ?, message = ? WHERE id = ?")
+            .bind(now)
+            .bind(format!(
+                "offline from {} to {}: {why}",
+                local_time(since),
+                local_time(now)
+            ))
+            .bind(entry_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Marks runs left `running` by a crashed process as failed, so history stays honest.
     pub async fn close_stale_runs(&self, job_id: i64) -> DbResult<()> {
         sqlx::query(
@@ -244,4 +298,14 @@ impl Db {
         .await?;
         Ok(())
     }
+}
+
+/// A moment for people: local time, to the second.
+pub fn local_time(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| ms.to_string())
 }

@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::{Db, DbError, DbResult};
 use crate::reconcile::{ConflictPolicy, Mode};
+use crate::trigger::{LiveSettings, Schedule};
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Job {
@@ -22,6 +23,8 @@ pub struct Job {
     pub enabled: bool,
     pub parallel: u32,
     pub trash_retention_days: u32,
+    /// When it syncs by itself (trigger, rescan, quiet period, remote notification).
+    pub live: LiveSettings,
 }
 
 /// A job to create (or the new settings of one).
@@ -36,6 +39,7 @@ pub struct NewJob {
     pub max_delete_percent: u32,
     pub parallel: u32,
     pub trash_retention_days: u32,
+    pub live: LiveSettings,
 }
 
 impl NewJob {
@@ -50,6 +54,7 @@ impl NewJob {
             max_delete_percent: 50,
             parallel: 4,
             trash_retention_days: 30,
+            live: LiveSettings::default(),
         }
     }
 }
@@ -67,6 +72,13 @@ fn bind_settings<'q>(q: SqliteQuery<'q>, j: &'q NewJob) -> SqliteQuery<'q> {
         .bind(j.max_delete_percent as i64)
         .bind(j.parallel as i64)
         .bind(j.trash_retention_days as i64)
+        .bind(j.live.trigger.as_str())
+        .bind(j.live.interval_minutes as i64)
+        .bind(serde_json::to_string(&j.live.schedule).unwrap_or_else(|_| "{}".into()))
+        .bind(j.live.rescan_minutes as i64)
+        .bind(j.live.quiet_ms as i64)
+        .bind(j.live.remote_notify as i64)
+        .bind(j.live.poll_secs as i64)
 }
 
 fn row_to_job(row: &sqlx::sqlite::SqliteRow) -> DbResult<Job> {
@@ -85,6 +97,19 @@ fn row_to_job(row: &sqlx::sqlite::SqliteRow) -> DbResult<Job> {
         enabled: row.try_get::<i64, _>("enabled")? != 0,
         parallel: row.try_get::<i64, _>("parallel")?.max(1) as u32,
         trash_retention_days: row.try_get::<i64, _>("trash_retention_days")? as u32,
+        live: LiveSettings {
+            trigger: row
+                .try_get::<String, _>("sync_trigger")?
+                .parse()
+                .map_err(DbError::Invalid)?,
+            interval_minutes: row.try_get::<i64, _>("interval_minutes")?.max(1) as u32,
+            schedule: serde_json::from_str::<Schedule>(&row.try_get::<String, _>("schedule")?)
+                .unwrap_or_default(),
+            rescan_minutes: row.try_get::<i64, _>("rescan_minutes")?.max(0) as u32,
+            quiet_ms: row.try_get::<i64, _>("quiet_ms")?.max(0) as u32,
+            remote_notify: row.try_get::<i64, _>("remote_notify")? != 0,
+            poll_secs: row.try_get::<i64, _>("poll_secs")?.max(1) as u32,
+        },
     })
 }
 
@@ -99,8 +124,10 @@ impl Db {
         let id = bind_settings(
             sqlx::query(
                 "INSERT INTO jobs (name, local_path, remote_url, mode, conflict_policy, excludes,
-                 max_delete_percent, parallel, trash_retention_days, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 max_delete_percent, parallel, trash_retention_days, sync_trigger,
+                 interval_minutes, schedule, rescan_minutes, quiet_ms, remote_notify, poll_secs,
+                 created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ),
             j,
         )
@@ -126,7 +153,9 @@ impl Db {
         bind_settings(
             sqlx::query(
                 "UPDATE jobs SET name = ?, local_path = ?, remote_url = ?, mode = ?, conflict_policy = ?,
-                 excludes = ?, max_delete_percent = ?, parallel = ?, trash_retention_days = ? WHERE id = ?",
+                 excludes = ?, max_delete_percent = ?, parallel = ?, trash_retention_days = ?,
+                 sync_trigger = ?, interval_minutes = ?, schedule = ?, rescan_minutes = ?,
+                 quiet_ms = ?, remote_notify = ?, poll_secs = ? WHERE id = ?",
             ),
             j,
         )

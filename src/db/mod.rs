@@ -7,6 +7,7 @@
 pub mod conflicts;
 pub mod history;
 pub mod jobs;
+pub mod live;
 pub mod state;
 
 use std::path::Path;

@@ -6,6 +6,7 @@ use sqlx::Row;
 use super::{Db, DbResult};
 use crate::relpath::RelPath;
 use crate::remote::EntryKind;
+use crate::scope::Scope;
 use crate::tree::{BaseEntry, BaseTree, Hash};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,32 +41,69 @@ impl Db {
             .await?;
         let mut tree = BaseTree::new();
         for row in rows {
-            let path: String = row.try_get("path")?;
-            let Ok(path) = RelPath::new(&path) else {
-                continue;
-            };
-            let kind: String = row.try_get("kind")?;
-            let hash: Option<Vec<u8>> = row.try_get("hash")?;
-            let e = BaseEntry {
-                path: path.clone(),
-                kind: if kind == "dir" {
-                    EntryKind::Dir
-                } else {
-                    EntryKind::File
-                },
-                hash: hash.and_then(|h| <Hash>::try_from(h.as_slice()).ok()),
-                local_size: row.try_get::<i64, _>("local_size")? as u64,
-                local_mtime_ns: row.try_get("local_mtime_ns")?,
-                remote_size: row.try_get::<i64, _>("remote_size")? as u64,
-                remote_mtime_ns: row.try_get("remote_mtime_ns")?,
-                remote_ctime_ns: row.try_get("remote_ctime_ns")?,
-                remote_file_id: row
-                    .try_get::<Option<i64>, _>("remote_file_id")?
-                    .map(|v| v as u64),
-            };
-            tree.insert(path, e);
+            if let Some(e) = row_to_base(&row)? {
+                tree.insert(e.path.clone(), e);
+            }
         }
         Ok(tree)
+    }
+
+    /// The base entries a scope covers: each root and everything below it (a key range on the
+    /// primary key: `root/` up to `root0`, '0' being the character after '/'), and the folders
+    /// above the roots. The same as [`Scope::restrict_base`] on the whole tree.
+    pub async fn load_base_scope(&self, job_id: i64, scope: &Scope) -> DbResult<BaseTree> {
+        if scope.is_everything() {
+            return self.load_base(job_id).await;
+        }
+        let mut tree = BaseTree::new();
+        let singles: Vec<RelPath> = scope
+            .ancestors()
+            .into_iter()
+            .chain(scope.roots().cloned())
+            .collect();
+        for p in &singles {
+            if let Some(e) = self.base_entry(job_id, p).await? {
+                tree.insert(e.path.clone(), e);
+            }
+        }
+        for r in scope.roots() {
+            let rows =
+                sqlx::query("SELECT * FROM entries WHERE job_id = ? AND path >= ? AND path < ?")
+                    .bind(job_id)
+                    .bind(format!("{}/", r.as_str()))
+                    .bind(format!("{}0", r.as_str()))
+                    .fetch_all(&self.pool)
+                    .await?;
+            for row in rows {
+                if let Some(e) = row_to_base(&row)? {
+                    tree.insert(e.path.clone(), e);
+                }
+            }
+        }
+        Ok(tree)
+    }
+
+    /// How many files the job has synced.
+    pub async fn base_file_count(&self, job_id: i64) -> DbResult<usize> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE job_id = ? AND kind = 'file'")
+                .bind(job_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n as usize)
+    }
+
+    /// One path's base entry (live sync checks single paths without loading the whole tree).
+    pub async fn base_entry(&self, job_id: i64, path: &RelPath) -> DbResult<Option<BaseEntry>> {
+        let row = sqlx::query("SELECT * FROM entries WHERE job_id = ? AND path = ?")
+            .bind(job_id)
+            .bind(path.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => row_to_base(&r),
+            None => Ok(None),
+        }
     }
 
     pub async fn put_base(&self, job_id: i64, e: &BaseEntry) -> DbResult<()> {
@@ -161,5 +199,99 @@ impl Db {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+fn row_to_base(row: &sqlx::sqlite::SqliteRow) -> DbResult<Option<BaseEntry>> {
+    let path: String = row.try_get("path")?;
+    let Ok(path) = RelPath::new(&path) else {
+        return Ok(None);
+    };
+    let kind: String = row.try_get("kind")?;
+    let hash: Option<Vec<u8>> = row.try_get("hash")?;
+    Ok(Some(BaseEntry {
+        path,
+        kind: if kind == "dir" {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        },
+        hash: hash.and_then(|h| <Hash>::try_from(h.as_slice()).ok()),
+        local_size: row.try_get::<i64, _>("local_size")? as u64,
+        local_mtime_ns: row.try_get("local_mtime_ns")?,
+        remote_size: row.try_get::<i64, _>("remote_size")? as u64,
+        remote_mtime_ns: row.try_get("remote_mtime_ns")?,
+        remote_ctime_ns: row.try_get("remote_ctime_ns")?,
+        remote_file_id: row
+            .try_get::<Option<i64>, _>("remote_file_id")?
+            .map(|v| v as u64),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str, kind: EntryKind) -> BaseEntry {
+        BaseEntry {
+            path: RelPath::new(path).unwrap(),
+            kind,
+            hash: None,
+            local_size: 1,
+            local_mtime_ns: 1,
+            remote_size: 1,
+            remote_mtime_ns: 1,
+            remote_ctime_ns: None,
+            remote_file_id: None,
+        }
+    }
+
+    /// The key-range query must cover exactly what the in-memory rule covers, whatever sorts
+    /// next to a root ("a/b-2", "a/b 2", "a/b0", "a/bc" are siblings, not children).
+    #[tokio::test]
+    async fn scoped_base_is_the_scope_of_the_whole_base() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = Db::open(tmp.path()).await.unwrap();
+        let job = db
+            .add_job(&crate::db::jobs::NewJob::new(
+                "j",
+                tmp.path().into(),
+                "file:///x",
+            ))
+            .await
+            .unwrap();
+        let dirs = ["a", "a/b", "a/b/c", "a/b-2", "a/b 2", "z"];
+        let files = [
+            "a/b/c/f.txt",
+            "a/b/f",
+            "a/b-2/f",
+            "a/b 2/f",
+            "a/b0",
+            "a/bc",
+            "a/f",
+            "z/f",
+            "top",
+        ];
+        for d in dirs {
+            db.put_base(job.id, &entry(d, EntryKind::Dir))
+                .await
+                .unwrap();
+        }
+        for f in files {
+            db.put_base(job.id, &entry(f, EntryKind::File))
+                .await
+                .unwrap();
+        }
+        let whole = db.load_base(job.id).await.unwrap();
+        let mut scope = Scope::new();
+        scope.add(RelPath::new("a/b").unwrap());
+        scope.add(RelPath::new("top").unwrap());
+        scope.add(RelPath::new("gone/x").unwrap());
+        let got = db.load_base_scope(job.id, &scope).await.unwrap();
+        assert_eq!(got, scope.restrict_base(&whole));
+        let mut keys: Vec<&str> = got.keys().map(|k| k.as_str()).collect();
+        keys.sort();
+        assert_eq!(keys, ["a", "a/b", "a/b/c", "a/b/c/f.txt", "a/b/f", "top"]);
+        assert_eq!(db.base_file_count(job.id).await.unwrap(), files.len());
     }
 }

@@ -9,6 +9,7 @@
 //! changed meanwhile is left for the next run. What is deleted or overwritten goes to the
 //! side's trash. The base tree is updated as each file finishes.
 
+pub mod control;
 pub mod dirs;
 pub mod retry;
 pub mod transfer;
@@ -33,6 +34,7 @@ use crate::relpath::RelPath;
 use crate::remote::{EntryKind, Remote, RemoteEntry, RemoteError, RemoteErrorKind};
 use crate::tree::{BaseEntry, LocalEntry};
 
+pub use control::RunControl;
 use dirs::DirCache;
 use retry::ReconnectGate;
 use transfer::{CopyError, CopyRequest, Snapshot};
@@ -92,6 +94,10 @@ pub struct Executor {
     pub failed: Mutex<BTreeSet<RelPath>>,
     /// Paths left as pending conflicts this run.
     pub pending: Mutex<BTreeSet<RelPath>>,
+    /// Pause and shutdown: stop starting actions, or abandon those in flight.
+    pub control: RunControl,
+    /// Actions not started or abandoned because the run was stopped.
+    left_by_stop: std::sync::atomic::AtomicU64,
 }
 
 pub struct ExecResult {
@@ -99,6 +105,8 @@ pub struct ExecResult {
     pub errors: Vec<FileError>,
     /// The connection was lost for good: the run failed.
     pub connection_lost: Option<String>,
+    /// How many actions a stop (pause, shutdown) left for the next run.
+    pub left_by_stop: u64,
 }
 
 impl Executor {
@@ -133,7 +141,14 @@ impl Executor {
             errors: Mutex::new(Vec::new()),
             failed: Mutex::new(BTreeSet::new()),
             pending: Mutex::new(BTreeSet::new()),
+            control: RunControl::new(),
+            left_by_stop: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Counts an action a stop kept from running.
+    fn left(&self, n: usize) {
+        self.left_by_stop.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     pub fn side(&self, s: Side) -> &Arc<dyn Remote> {
@@ -196,13 +211,23 @@ impl Executor {
         self.progress.bytes_total.store(bytes, Ordering::Relaxed);
 
         creates.sort_by(|a, b| a.path().cmp(b.path()));
-        for a in creates {
+        let n = creates.len();
+        for (i, a) in creates.into_iter().enumerate() {
+            if self.control.is_stopped() {
+                self.left(n - i);
+                break;
+            }
             self.run_one(a).await;
         }
         self.run_parallel(middle).await;
         self.run_parallel(file_deletes).await;
         dir_deletes.sort_by_key(|a| std::cmp::Reverse(a.path().depth()));
-        for a in dir_deletes {
+        let n = dir_deletes.len();
+        for (i, a) in dir_deletes.into_iter().enumerate() {
+            if self.control.is_stopped() {
+                self.left(n - i);
+                break;
+            }
             self.run_one(a).await;
         }
 
@@ -216,6 +241,7 @@ impl Executor {
             counts: self.counts.lock().unwrap().clone(),
             errors: self.errors.lock().unwrap().clone(),
             connection_lost,
+            left_by_stop: self.left_by_stop.load(Ordering::Relaxed),
         }
     }
 
@@ -235,6 +261,7 @@ impl Executor {
             counts: self.counts.lock().unwrap().clone(),
             errors: self.errors.lock().unwrap().clone(),
             connection_lost: None,
+            left_by_stop: 0,
         }
     }
 
@@ -245,8 +272,13 @@ impl Executor {
         let slots = self.job.parallel.max(1) * SMALL_PER_LARGE;
         let sem = Arc::new(Semaphore::new(slots as usize));
         let mut set = tokio::task::JoinSet::new();
-        for a in actions {
+        let n = actions.len();
+        for (i, a) in actions.into_iter().enumerate() {
             if self.gate.is_dead() {
+                break;
+            }
+            if self.control.is_stopped() {
+                self.left(n - i);
                 break;
             }
             let size = match &a {
@@ -265,10 +297,24 @@ impl Executor {
                 .acquire_many_owned(weight)
                 .await
                 .expect("semaphore open");
+            if self.control.is_stopped() {
+                // Stopped while waiting for a slot.
+                self.left(n - i);
+                break;
+            }
             let me = self.clone();
             set.spawn(
                 async move {
-                    me.run_one(a).await;
+                    let path = a.path().clone();
+                    tokio::select! {
+                        biased;
+                        _ = me.control.cut_requested() => {
+                            // Abandoned mid-way: its temp stays for the next run to resume.
+                            me.failed.lock().unwrap().insert(path);
+                            me.left(1);
+                        }
+                        _ = me.run_one(a) => {}
+                    }
                     drop(permit);
                 }
                 .in_current_span(),

@@ -292,6 +292,16 @@ impl Remote for DirRemote {
     async fn reconnect(&self) -> RemoteResult<()> {
         Ok(())
     }
+
+    async fn watch(
+        &self,
+        tx: crate::watch::ChangeSender,
+    ) -> RemoteResult<Option<crate::watch::WatchGuard>> {
+        let defaults = crate::excludes::Excludes::new(&[]).expect("default excludes");
+        crate::watch::watch_local(&self.root, defaults, tx)
+            .map(Some)
+            .map_err(|why| RemoteError::new(RemoteErrorKind::Other, why))
+    }
 }
 
 struct DirFile {

@@ -198,6 +198,16 @@ pub trait Remote: Send + Sync {
 
     /// Drops the current connection and makes a new one (after `Connection` errors).
     async fn reconnect(&self) -> RemoteResult<()>;
+
+    /// Starts a feed of the changes anyone makes under the root (live sync). `Ok(None)`: this
+    /// remote cannot tell, so the service polls it. Dropping the guard stops the feed.
+    async fn watch(
+        &self,
+        tx: crate::watch::ChangeSender,
+    ) -> RemoteResult<Option<crate::watch::WatchGuard>> {
+        let _ = tx;
+        Ok(None)
+    }
 }
 
 impl fmt::Display for EntryKind {

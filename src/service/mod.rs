@@ -1,8 +1,9 @@
 //! The sync service: keeps every enabled job in sync over time, in-process. The desktop app and
-//! `anemone-sync watch` both run one. It decides *when* a job runs (manual requests, and — as
-//! issue 4 lands — file-system watchers, remote change notification, intervals, schedules and
-//! the periodic full rescan) and tracks each job's live state (idle, syncing, paused, offline,
-//! error, conflict), which it publishes as [`Event::JobState`] on the engine's event channel.
+//! `anemone-sync watch` both run one. It decides *when* a job runs (manual requests,
+//! file-system watchers, remote change notification or polling, intervals, schedules and the
+//! periodic full rescan; see [`worker`]) and tracks each job's live state (idle, syncing,
+//! paused, offline, error, conflict), which it publishes as [`Event::JobState`] on the engine's
+//! event channel and in the `job_live` table (so `status` in another process shows it).
 //!
 //! One worker task per job: a job never runs twice at once; requests that arrive during a run
 //! are folded into one follow-up run.
@@ -10,19 +11,23 @@
 //! This is the contract the desktop shell (`src-tauri/`) codes against: `start`, `statuses`,
 //! `sync_now`, `pause`, `resume`, `reload`, `shutdown`.
 
+mod network;
+mod pending;
+mod worker;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::db::history::RunStatus;
 use crate::db::jobs::Job;
-use crate::db::now_ms;
-use crate::engine::{Engine, SyncOptions};
+use crate::engine::Engine;
+#[allow(unused_imports)]
 use crate::progress::Event;
+use worker::{Ctl, Worker};
 
 /// What a job is doing, as the tray and `status --json` show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -34,6 +39,19 @@ pub enum JobState {
     Offline,
     Error,
     Conflict,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Idle => "idle",
+            JobState::Syncing => "syncing",
+            JobState::Paused => "paused",
+            JobState::Offline => "offline",
+            JobState::Error => "error",
+            JobState::Conflict => "conflict",
+        }
+    }
 }
 
 /// One job's live status.
@@ -56,28 +74,48 @@ pub struct JobStatus {
 pub struct ServiceOptions {
     /// How long `shutdown` lets running transfers finish before cutting them.
     pub grace: Duration,
+    /// The longest wait between two attempts of an offline or failing job
+    /// (`ANEMONE_SYNC_RETRY_MAX_SECS`, default 5 minutes).
+    pub retry_max: Duration,
+    /// Run only these jobs (by id); `None`: every enabled job.
+    pub jobs: Option<Vec<i64>>,
 }
 
 impl Default for ServiceOptions {
     fn default() -> Self {
+        let retry_max = std::env::var("ANEMONE_SYNC_RETRY_MAX_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(300);
         ServiceOptions {
             grace: Duration::from_secs(10),
+            retry_max: Duration::from_secs(retry_max),
+            jobs: None,
         }
     }
 }
 
-struct Worker {
-    /// The settings it runs with: a worker whose job changed is replaced.
+struct WorkerHandle {
     job: Job,
     status: Arc<Mutex<JobStatus>>,
-    wake: Arc<Notify>,
-    paused: Arc<std::sync::atomic::AtomicBool>,
+    ctl: mpsc::UnboundedSender<Ctl>,
     task: JoinHandle<()>,
 }
 
 struct Inner {
     engine: Arc<Engine>,
-    workers: Mutex<BTreeMap<i64, Worker>>,
+    workers: Mutex<BTreeMap<i64, WorkerHandle>>,
+    net: watch::Receiver<u64>,
+    net_task: JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.net_task.abort();
+        for w in self.workers.get_mut().unwrap().values() {
+            w.task.abort();
+        }
+    }
 }
 
 /// Handle to a running service; cheap to clone.
@@ -88,12 +126,16 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts a worker for every enabled job. Each runs one sync at start.
+    /// Starts a worker for every enabled job (or those in `opts.jobs`). Each runs one sync at
+    /// start, then syncs as its trigger says.
     pub async fn start(engine: Arc<Engine>, opts: ServiceOptions) -> Service {
+        let (net, net_task) = network::monitor();
         let s = Service {
             inner: Arc::new(Inner {
                 engine,
                 workers: Mutex::new(BTreeMap::new()),
+                net,
+                net_task,
             }),
             opts,
         };
@@ -115,21 +157,29 @@ impl Service {
         v
     }
 
-    /// Asks for a run of one job (by id) or of all (`None`) as soon as possible.
+    /// Asks for a full run of one job (by id) or of all (`None`) as soon as possible; an
+    /// offline job tries to reconnect at once.
     pub fn sync_now(&self, job_id: Option<i64>) {
-        for (_, w) in self.selected(job_id) {
-            w.wake.notify_one();
+        self.send(job_id, || Ctl::SyncNow);
+    }
+
+    /// No new runs or transfers start for these jobs until `resume`; transfers in flight
+    /// finish. Changes keep being recorded.
+    pub fn pause(&self, job_id: Option<i64>) {
+        self.send(job_id, || Ctl::Pause);
+        for w in self.selected_status(job_id) {
+            self.set_shown_state(&w, JobState::Paused);
         }
     }
 
-    /// No new runs or transfers start for these jobs until `resume`.
-    pub fn pause(&self, job_id: Option<i64>) {
-        self.set_paused(job_id, true);
-    }
-
+    /// Lets paused jobs run again; what changed meanwhile syncs at once.
     pub fn resume(&self, job_id: Option<i64>) {
-        self.set_paused(job_id, false);
-        self.sync_now(job_id);
+        self.send(job_id, || Ctl::Resume);
+        for w in self.selected_status(job_id) {
+            if w.lock().unwrap().state == JobState::Paused {
+                self.set_shown_state(&w, JobState::Idle);
+            }
+        }
     }
 
     /// Re-reads the jobs table: starts workers for new or re-enabled jobs, stops those of
@@ -142,34 +192,40 @@ impl Service {
                 return;
             }
         };
-        let mut workers = self.inner.workers.lock().unwrap();
         let wanted: BTreeMap<i64, Job> = jobs
             .into_iter()
             .filter(|j| j.enabled)
+            .filter(|j| {
+                self.opts
+                    .jobs
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(&j.id))
+            })
             .map(|j| (j.id, j))
             .collect();
-        let mut was_paused = Vec::new();
-        workers.retain(|id, w| {
-            let keep = wanted.get(id) == Some(&w.job);
-            if !keep {
-                w.task.abort();
-                if w.paused.load(std::sync::atomic::Ordering::SeqCst) {
-                    was_paused.push(*id);
-                }
-            }
-            keep
-        });
+        let stale: Vec<WorkerHandle> = {
+            let mut workers = self.inner.workers.lock().unwrap();
+            let ids: Vec<i64> = workers
+                .iter()
+                .filter(|(id, w)| wanted.get(id) != Some(&w.job))
+                .map(|(id, _)| *id)
+                .collect();
+            ids.into_iter()
+                .filter_map(|id| workers.remove(&id))
+                .collect()
+        };
+        // A job edited while paused stays paused.
+        let was_paused: Vec<i64> = stale
+            .iter()
+            .filter(|w| w.status.lock().unwrap().state == JobState::Paused)
+            .map(|w| w.job.id)
+            .collect();
+        self.stop_workers(stale, self.opts.grace).await;
+        let mut workers = self.inner.workers.lock().unwrap();
         for (id, job) in wanted {
-            if workers.contains_key(&id) {
-                continue;
-            }
-            let w = self.spawn_worker(job);
-            if was_paused.contains(&id) {
-                // Edited while paused: stays paused.
-                w.paused.store(true, std::sync::atomic::Ordering::SeqCst);
-                w.status.lock().unwrap().state = JobState::Paused;
-            }
-            workers.insert(id, w);
+            workers
+                .entry(id)
+                .or_insert_with(|| self.spawn_worker(job, was_paused.contains(&id)));
         }
     }
 
@@ -182,129 +238,95 @@ impl Service {
     /// cleanly (a temp the next run resumes, never a partial file under a real name). A zero
     /// `grace` is "stop now" (the tray's Quit > Stop).
     pub async fn shutdown_within(&self, grace: Duration) {
-        let tasks: Vec<JoinHandle<()>> = {
+        let all: Vec<WorkerHandle> = {
             let mut w = self.inner.workers.lock().unwrap();
-            std::mem::take(&mut *w)
-                .into_values()
-                .map(|w| w.task)
-                .collect()
+            std::mem::take(&mut *w).into_values().collect()
         };
-        for t in tasks {
-            t.abort();
-            let _ = tokio::time::timeout(grace, t).await;
+        self.stop_workers(all, grace).await;
+        self.inner.net_task.abort();
+    }
+
+    async fn stop_workers(&self, workers: Vec<WorkerHandle>, grace: Duration) {
+        for w in &workers {
+            let _ = w.ctl.send(Ctl::Shutdown { grace });
+        }
+        for w in workers {
+            // After the grace period transfers are cut; recording what finished takes a moment.
+            let mut task = w.task;
+            if tokio::time::timeout(grace + Duration::from_secs(10), &mut task)
+                .await
+                .is_err()
+            {
+                tracing::warn!(job = %w.job.name, "worker did not stop in time; aborting it");
+                task.abort();
+            }
         }
     }
 
-    fn selected(&self, job_id: Option<i64>) -> Vec<(i64, WorkerHandle)> {
+    fn send(&self, job_id: Option<i64>, msg: impl Fn() -> Ctl) {
+        for w in self.inner.workers.lock().unwrap().values() {
+            if job_id.is_none_or(|id| id == w.job.id) {
+                let _ = w.ctl.send(msg());
+            }
+        }
+    }
+
+    fn selected_status(&self, job_id: Option<i64>) -> Vec<Arc<Mutex<JobStatus>>> {
         self.inner
             .workers
             .lock()
             .unwrap()
-            .iter()
-            .filter(|(id, _)| job_id.is_none_or(|j| j == **id))
-            .map(|(id, w)| {
-                (
-                    *id,
-                    WorkerHandle {
-                        wake: w.wake.clone(),
-                        paused: w.paused.clone(),
-                        status: w.status.clone(),
-                    },
-                )
-            })
+            .values()
+            .filter(|w| job_id.is_none_or(|id| id == w.job.id))
+            .map(|w| w.status.clone())
             .collect()
     }
 
-    fn set_paused(&self, job_id: Option<i64>, paused: bool) {
-        for (_, w) in self.selected(job_id) {
-            w.paused.store(paused, std::sync::atomic::Ordering::SeqCst);
-            let mut s = w.status.lock().unwrap();
-            if paused {
-                s.state = JobState::Paused;
-            } else if s.state == JobState::Paused {
-                s.state = JobState::Idle;
-            }
-            let _ = self.inner.engine.events.send(Event::JobState {
-                job: s.job.clone(),
-                state: s.state,
-                message: s.message.clone(),
-            });
+    /// Shows a state at once (the worker confirms it when it next publishes).
+    fn set_shown_state(&self, st: &Mutex<JobStatus>, state: JobState) {
+        let mut s = st.lock().unwrap();
+        if s.state == state {
+            return;
         }
+        s.state = state;
+        let _ = self.inner.engine.events.send(Event::JobState {
+            job: s.job.clone(),
+            state,
+            message: s.message.clone(),
+        });
     }
 
-    fn spawn_worker(&self, job: Job) -> Worker {
+    fn spawn_worker(&self, job: Job, paused: bool) -> WorkerHandle {
         let status = Arc::new(Mutex::new(JobStatus {
             job_id: job.id,
             job: job.name.clone(),
-            state: JobState::Idle,
+            state: if paused {
+                JobState::Paused
+            } else {
+                JobState::Idle
+            },
             message: None,
             last_sync_ms: None,
             next_sync_ms: None,
             pending_conflicts: 0,
         }));
-        let wake = Arc::new(Notify::new());
-        let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        wake.notify_one(); // the initial sync
-        let engine = self.inner.engine.clone();
-        let job_settings = job.clone();
-        let (st, wk, pz) = (status.clone(), wake.clone(), paused.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                wk.notified().await;
-                if pz.load(std::sync::atomic::Ordering::SeqCst) {
-                    continue;
-                }
-                set_state(&engine, &st, JobState::Syncing, None);
-                let report = engine.sync_job(&job, SyncOptions::default()).await;
-                let conflicts = engine
-                    .db
-                    .pending_conflicts(Some(job.id))
-                    .await
-                    .map(|c| c.len() as u64)
-                    .unwrap_or(0);
-                let (state, message) = match report.status {
-                    RunStatus::Failed | RunStatus::Aborted => (JobState::Error, report.message),
-                    _ if conflicts > 0 => (JobState::Conflict, None),
-                    _ => (JobState::Idle, None),
-                };
-                {
-                    let mut s = st.lock().unwrap();
-                    s.pending_conflicts = conflicts;
-                    if state != JobState::Error {
-                        s.last_sync_ms = Some(now_ms());
-                    }
-                }
-                let state = if pz.load(std::sync::atomic::Ordering::SeqCst) {
-                    JobState::Paused
-                } else {
-                    state
-                };
-                set_state(&engine, &st, state, message);
-            }
-        });
-        Worker {
-            job: job_settings,
-            status,
-            wake,
+        let (ctl, rx) = mpsc::unbounded_channel();
+        let worker = Worker::new(
+            self.inner.engine.clone(),
+            job.clone(),
+            status.clone(),
+            rx,
+            self.inner.net.clone(),
+            self.opts.clone(),
             paused,
+        );
+        let span = tracing::info_span!("job", job = %job.name);
+        let task = tokio::spawn(tracing::Instrument::instrument(worker.run(), span));
+        WorkerHandle {
+            job,
+            status,
+            ctl,
             task,
         }
     }
-}
-
-struct WorkerHandle {
-    wake: Arc<Notify>,
-    paused: Arc<std::sync::atomic::AtomicBool>,
-    status: Arc<Mutex<JobStatus>>,
-}
-
-fn set_state(engine: &Engine, st: &Mutex<JobStatus>, state: JobState, message: Option<String>) {
-    let mut s = st.lock().unwrap();
-    s.state = state;
-    s.message = message;
-    let _ = engine.events.send(Event::JobState {
-        job: s.job.clone(),
-        state,
-        message: s.message.clone(),
-    });
 }

@@ -5,5 +5,6 @@
 
 #![allow(dead_code)]
 
+pub mod live;
 pub mod samba;
 pub mod sync;

@@ -89,6 +89,42 @@ impl Lister {
     }
 }
 
+/// Opens a folder for listing (and change notification), with a deadline. `NotFound` when it
+/// is a file.
+pub(crate) async fn open_folder(
+    conn: &SmbConn,
+    place: &Place,
+    smb_path: &str,
+    shown: &str,
+    timeout: Duration,
+) -> RemoteResult<Arc<Directory>> {
+    let args = FileCreateArgs {
+        disposition: CreateDisposition::Open,
+        attributes: FileAttributes::new(),
+        options: CreateOptions::new().with_directory_file(true),
+        desired_access: FileAccessMask::new()
+            .with_file_read_data(true)
+            .with_file_read_attributes(true)
+            .with_synchronize(true),
+    };
+    let res = deadline(place, timeout, "open folder", shown, async {
+        conn.tree()
+            .create(smb_path, &args)
+            .await
+            .map_err(|e| place.error("open folder", shown, &e))
+    })
+    .await?;
+    match res {
+        Resource::Directory(d) => Ok(Arc::new(d)),
+        _ => Err(place.make(
+            RemoteErrorKind::NotFound,
+            "list folder",
+            shown,
+            "it is a file, not a folder",
+        )),
+    }
+}
+
 /// One directory entry as the server reported it.
 pub(crate) struct Item {
     pub name: String,
@@ -108,33 +144,7 @@ pub(crate) async fn list_dir(
     shown: &str,
     timeout: Duration,
 ) -> RemoteResult<Vec<Item>> {
-    let args = FileCreateArgs {
-        disposition: CreateDisposition::Open,
-        attributes: FileAttributes::new(),
-        options: CreateOptions::new().with_directory_file(true),
-        desired_access: FileAccessMask::new()
-            .with_file_read_data(true)
-            .with_file_read_attributes(true)
-            .with_synchronize(true),
-    };
-    let res = deadline(place, timeout, "open folder", shown, async {
-        conn.tree()
-            .create(smb_path, &args)
-            .await
-            .map_err(|e| place.error("open folder", shown, &e))
-    })
-    .await?;
-    let dir = match res {
-        Resource::Directory(d) => Arc::new(d),
-        _ => {
-            return Err(place.make(
-                RemoteErrorKind::NotFound,
-                "list folder",
-                shown,
-                "it is a file, not a folder",
-            ))
-        }
-    };
+    let dir = open_folder(conn, place, smb_path, shown, timeout).await?;
     let result = query_all(&dir, place, shown).await;
     let closed = dir.close().await;
     let items = result?;

@@ -3,6 +3,7 @@
 //! Modules:
 //! - [`transport`]: our TCP transport (TCP_NODELAY, one write per message);
 //! - [`session`]: connect, log in, connect to the share; one [`session::SmbConn`] per connection;
+//! - [`notify`]: SMB2 CHANGE_NOTIFY on the job's folder, on a connection and thread of its own;
 //! - [`listing`]: directory queries on a dedicated current-thread runtime (the crate's query
 //!   stream deadlocks on multi-thread runtimes) and the recursive walk;
 //! - [`file`]: readers and writers (at most `MAX_CHUNK` per request, concurrent-safe);
@@ -17,6 +18,7 @@ mod convert;
 mod errors;
 mod file;
 mod listing;
+mod notify;
 mod session;
 mod transport;
 
@@ -534,5 +536,20 @@ impl Remote for SmbRemote {
         // Open readers/writers keep the old connection alive until they are dropped.
         old.close().await;
         Ok(())
+    }
+
+    async fn watch(
+        &self,
+        tx: crate::watch::ChangeSender,
+    ) -> RemoteResult<Option<crate::watch::WatchGuard>> {
+        notify::start(
+            self.url.clone(),
+            self.password.clone(),
+            self.opts.clone(),
+            self.place.clone(),
+            tx,
+        )
+        .await
+        .map(Some)
     }
 }

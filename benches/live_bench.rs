@@ -1,0 +1,145 @@
+//! Live sync against one loopback Samba, through `anemone-sync watch`:
+//! - propagation latency local -> remote (a local edit until its bytes are in the share) and
+//!   remote -> local (an `smbclient put` until the bytes are in the local folder), p50/p95 over
+//!   50 edits each, with the job's default quiet period (2 s) unless `BENCH_QUIET_MS` says;
+//! - idle CPU and memory of `watch` with 100,000 watched files (`BENCH_IDLE_FILES`) in 1,000
+//!   folders, over 60 s (`BENCH_IDLE_SECS`) after the first sync.
+//!
+//! Prints tables; asserts nothing about speed.
+//!
+//! Run: `scripts/bench-live` (or `cargo bench --bench live_bench`).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use support::live::{history, holds, smbclient, wait_for, Watch};
+use support::samba::SambaServer;
+use support::sync::{write, Fixture};
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// utime + stime of a process, in seconds (from /proc).
+fn cpu_of(pid: i32) -> f64 {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (ticks(11) + ticks(12)) / hz
+}
+
+/// VmRSS and VmHWM in MiB.
+fn memory_of(pid: i32) -> (f64, f64) {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+}
+
+fn latency(smb: &SambaServer, quiet_ms: u64) -> (Vec<f64>, Vec<f64>) {
+    let quiet = quiet_ms.to_string();
+    let f = Fixture::on(smb, "latency", &["--quiet-ms", &quiet]);
+    let mut w = Watch::start(&f, &[]);
+    wait_for(Duration::from_secs(60), "first sync", &w, || {
+        history(&f).iter().any(|r| r["status"] != "running")
+    });
+    let limit = Duration::from_secs(60);
+    let mut up = Vec::new();
+    for i in 0..50 {
+        let body = format!("local edit {i}");
+        let t = Instant::now();
+        write(&f.l("up.txt"), &body);
+        wait_for(limit, "local edit on the share", &w, || {
+            holds(&f.r("up.txt"), body.as_bytes())
+        });
+        up.push(t.elapsed().as_secs_f64());
+    }
+    let src = tempfile::NamedTempFile::new().unwrap();
+    let mut down = Vec::new();
+    for i in 0..50 {
+        let body = format!("remote edit {i}");
+        fs::write(src.path(), &body).unwrap();
+        smbclient(smb, &f, &format!("put {} down.txt", src.path().display()));
+        let t = Instant::now();
+        wait_for(limit, "remote edit in the folder", &w, || {
+            holds(&f.l("down.txt"), body.as_bytes())
+        });
+        down.push(t.elapsed().as_secs_f64());
+    }
+    assert_eq!(w.terminate(limit), 0);
+    up.sort_by(f64::total_cmp);
+    down.sort_by(f64::total_cmp);
+    (up, down)
+}
+
+fn main() {
+    let quiet_ms = env_num("BENCH_QUIET_MS", 2000);
+    let idle_files = env_num("BENCH_IDLE_FILES", 100_000) as usize;
+    let idle_secs = env_num("BENCH_IDLE_SECS", 60);
+    let smb = SambaServer::start();
+
+    println!("live sync latency, quiet period {quiet_ms} ms, 50 edits each way (seconds)");
+    let (up, down) = latency(&smb, quiet_ms);
+    println!("| direction | p50 | p95 | max |");
+    println!("|---|---|---|---|");
+    for (name, v) in [("local -> remote", &up), ("remote -> local", &down)] {
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} |",
+            percentile(v, 0.5),
+            percentile(v, 0.95),
+            v[v.len() - 1]
+        );
+    }
+
+    let f = Fixture::on(&smb, "idle", &[]);
+    let dirs = 1000;
+    for i in 0..idle_files {
+        write(
+            &f.l(&format!("d{:04}/f{i:06}.txt", i % dirs)),
+            format!("idle file {i}"),
+        );
+    }
+    let t = Instant::now();
+    let mut w = Watch::start(&f, &[]);
+    wait_for(
+        Duration::from_secs(3600),
+        "first sync of the idle tree",
+        &w,
+        || history(&f).iter().any(|r| r["status"] != "running"),
+    );
+    let first = t.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_secs(5));
+    let pid = w.pid();
+    let cpu0 = cpu_of(pid);
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs(idle_secs));
+    let cpu = cpu_of(pid) - cpu0;
+    let wall = t0.elapsed().as_secs_f64();
+    let (rss, hwm) = memory_of(pid);
+    assert_eq!(w.terminate(Duration::from_secs(60)), 0);
+    println!();
+    println!("`watch` idle with {idle_files} files in {dirs} folders (first sync {first:.1} s)");
+    println!("| idle CPU (% of one core, {idle_secs} s) | RSS (MiB) | peak RSS (MiB) |");
+    println!("|---|---|---|");
+    println!("| {:.2} | {rss:.1} | {hwm:.1} |", cpu / wall * 100.0);
+}

@@ -1,0 +1,706 @@
+//! One job's worker: decides when the job runs and what each run looks at, runs it, and keeps
+//! the job's live state.
+//!
+//! What starts a run:
+//! - the first run when the service starts, "Sync now", a resume with changes waiting;
+//! - `realtime`: local file-system events and remote change notifications, coalesced per
+//!   path until quiet ([`Pending`]), each run scoped to the paths that changed; remote polling
+//!   (a listing compared with the base) when notification is off, refused or lost;
+//! - `interval` / `schedule`: a full run when due;
+//! - every live trigger: a full rescan every `rescan_minutes`, and whenever a change feed
+//!   overflowed or failed (never silence).
+//!
+//! Offline: a run that cannot reach the server puts the job `offline`, opens one "offline
+//! from .. to .." history entry, and retries with a growing delay (capped) or at once when
+//! the network changes; changes keep being recorded meanwhile, and the first run that gets
+//! through is a full one that catches up. Other failures (login refused, the safety guard)
+//! put the job in `error` and back off the same way; a failure repeated with the same message
+//! leaves no new history entry.
+//!
+//! Pause: no new run or transfer starts; a run in progress finishes its transfers in flight.
+//! Shutdown: like pause, then after the grace period transfers in flight are cut (their temps
+//! stay for the next run to resume).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use super::pending::Pending;
+use super::{JobState, JobStatus, ServiceOptions};
+use crate::db::history::{Counts, RunStatus};
+use crate::db::jobs::Job;
+use crate::db::now_ms;
+use crate::engine::{plural, Engine, RunReport, SyncOptions};
+use crate::excludes::Excludes;
+use crate::execute::{RunControl, Side};
+use crate::progress::Event;
+use crate::relpath::RelPath;
+use crate::remote::EntryKind;
+use crate::scope::Scope;
+use crate::trigger::Trigger;
+use crate::watch::{watch_local, Change, ChangeSender, WatchGuard};
+
+/// A scope with more roots than this is run as a full sync (one walk beats many lookups).
+const MAX_SCOPE_ROOTS: usize = 5000;
+/// A path whose sync failed is retried this many times in a row by live sync.
+const RETRIES: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_secs(2);
+
+#[derive(Debug)]
+pub(super) enum Ctl {
+    SyncNow,
+    Pause,
+    Resume,
+    Shutdown { grace: Duration },
+}
+
+/// Why a full run happens (for the log, and whether an idle run is worth a history entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FullWhy {
+    Start,
+    Asked,
+    Timed,
+    Rescan,
+    FeedLost,
+    Retry,
+}
+
+enum RunKind {
+    Full(FullWhy),
+    Scoped,
+    Poll,
+}
+
+/// An outage in progress: its history entry.
+struct Outage {
+    entry: Option<i64>,
+}
+
+pub(super) struct Worker {
+    engine: Arc<Engine>,
+    job: Job,
+    excludes: Excludes,
+    status: Arc<Mutex<JobStatus>>,
+    ctl: mpsc::UnboundedReceiver<Ctl>,
+    net: watch::Receiver<u64>,
+    opts: ServiceOptions,
+
+    local_tx: ChangeSender,
+    local_rx: mpsc::UnboundedReceiver<Change>,
+    remote_tx: ChangeSender,
+    remote_rx: mpsc::UnboundedReceiver<Change>,
+    local_watch: Option<WatchGuard>,
+    remote_watch: Option<WatchGuard>,
+    local_pending: Pending,
+    remote_pending: Pending,
+
+    paused: bool,
+    shutting_down: bool,
+    want_full: Option<FullWhy>,
+    rescan_at: Option<Instant>,
+    timed_at: Option<Instant>,
+    poll_at: Option<Instant>,
+    /// Offline or failing: nothing runs before this (then a full run).
+    blocked_until: Option<Instant>,
+    backoff: Duration,
+    outage: Option<Outage>,
+    /// The message of the last failed run, so a repeat leaves no new history entry.
+    failure: Option<String>,
+    heartbeat_at: Instant,
+    last_start: Option<chrono::DateTime<chrono::Local>>,
+}
+
+impl Worker {
+    pub(super) fn new(
+        engine: Arc<Engine>,
+        job: Job,
+        status: Arc<Mutex<JobStatus>>,
+        ctl: mpsc::UnboundedReceiver<Ctl>,
+        net: watch::Receiver<u64>,
+        opts: ServiceOptions,
+        paused: bool,
+    ) -> Worker {
+        let (local_tx, local_rx) = mpsc::unbounded_channel();
+        let (remote_tx, remote_rx) = mpsc::unbounded_channel();
+        let quiet = Duration::from_millis(job.live.quiet_ms as u64);
+        let excludes = Excludes::new(&job.excludes)
+            .unwrap_or_else(|_| Excludes::new(&[]).expect("default excludes"));
+        Worker {
+            engine,
+            excludes,
+            status,
+            ctl,
+            net,
+            opts,
+            local_tx,
+            local_rx,
+            remote_tx,
+            remote_rx,
+            local_watch: None,
+            remote_watch: None,
+            local_pending: Pending::new(quiet),
+            remote_pending: Pending::new(quiet),
+            paused,
+            shutting_down: false,
+            want_full: Some(FullWhy::Start),
+            rescan_at: None,
+            timed_at: None,
+            poll_at: None,
+            blocked_until: None,
+            backoff: FIRST_BACKOFF,
+            outage: None,
+            failure: None,
+            heartbeat_at: Instant::now(),
+            last_start: None,
+            job,
+        }
+    }
+
+    fn realtime(&self) -> bool {
+        self.job.live.trigger == Trigger::Realtime
+    }
+
+    pub(super) async fn run(mut self) {
+        let first = if self.paused {
+            JobState::Paused
+        } else {
+            JobState::Idle
+        };
+        self.publish(first, None).await;
+        if self.realtime() {
+            self.start_local_watch();
+        }
+        loop {
+            if self.shutting_down {
+                break;
+            }
+            let now = Instant::now();
+            if now >= self.heartbeat_at {
+                let _ = self.engine.db.live_heartbeat(&[self.job.id]).await;
+                self.heartbeat_at =
+                    now + Duration::from_millis(crate::db::live::HEARTBEAT_MS as u64);
+            }
+            if !self.paused {
+                if let Some(kind) = self.due(now) {
+                    self.run_kind(kind).await;
+                    continue;
+                }
+            }
+            let wake = self.next_wake();
+            tracing::trace!(in_ms = wake.saturating_duration_since(now).as_millis() as u64, poll = ?self.poll_at.map(|t| t.saturating_duration_since(now)), "sleeping");
+            tokio::select! {
+                c = self.ctl.recv() => {
+                    let was_paused = self.paused;
+                    self.on_ctl(c);
+                    if was_paused != self.paused {
+                        let state = if self.paused { JobState::Paused } else { JobState::Idle };
+                        self.publish(state, None).await;
+                    }
+                }
+                Some(c) = self.local_rx.recv() => self.on_local(c),
+                Some(c) = self.remote_rx.recv() => self.on_remote(c),
+                Ok(()) = self.net.changed() => self.on_network_change(),
+                _ = tokio::time::sleep_until(wake.into()) => {}
+            }
+        }
+        self.local_watch = None;
+        self.remote_watch = None;
+        let _ = self.engine.db.clear_live(self.job.id).await;
+    }
+
+    /// The run to do now, if any.
+    fn due(&mut self, now: Instant) -> Option<RunKind> {
+        if let Some(t) = self.blocked_until {
+            if now < t {
+                return None;
+            }
+            self.blocked_until = None;
+            return Some(RunKind::Full(FullWhy::Retry));
+        }
+        if let Some(why) = self.want_full {
+            return Some(RunKind::Full(why));
+        }
+        if self.timed_at.is_some_and(|t| t <= now) {
+            return Some(RunKind::Full(FullWhy::Timed));
+        }
+        if self.rescan_at.is_some_and(|t| t <= now) {
+            return Some(RunKind::Full(FullWhy::Rescan));
+        }
+        if self.poll_at.is_some_and(|t| t <= now) {
+            return Some(RunKind::Poll);
+        }
+        let ready = |p: &Pending| p.next_ready().is_some_and(|t| t <= now);
+        if ready(&self.local_pending) || ready(&self.remote_pending) {
+            return Some(RunKind::Scoped);
+        }
+        None
+    }
+
+    fn next_wake(&self) -> Instant {
+        let mut wake = self.heartbeat_at;
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                wake = wake.min(t);
+            }
+        };
+        consider(self.blocked_until);
+        if self.blocked_until.is_none() && !self.paused {
+            consider(self.timed_at);
+            consider(self.rescan_at);
+            consider(self.poll_at);
+            consider(self.local_pending.next_ready());
+            consider(self.remote_pending.next_ready());
+        }
+        wake
+    }
+
+    fn on_ctl(&mut self, c: Option<Ctl>) {
+        match c {
+            Some(Ctl::SyncNow) => {
+                self.want_full = Some(FullWhy::Asked);
+                // An offline job tries at once.
+                if self.blocked_until.is_some() {
+                    self.blocked_until = Some(Instant::now());
+                }
+            }
+            Some(Ctl::Pause) => self.paused = true,
+            Some(Ctl::Resume) => self.paused = false,
+            Some(Ctl::Shutdown { .. }) | None => self.shutting_down = true,
+        }
+    }
+
+    fn on_network_change(&mut self) {
+        if self.blocked_until.is_some() {
+            tracing::info!(job = %self.job.name, "network changed: retrying now");
+            self.blocked_until = Some(Instant::now());
+        }
+    }
+
+    fn on_local(&mut self, c: Change) {
+        self.on_change(Side::Local, c);
+    }
+
+    fn on_remote(&mut self, c: Change) {
+        self.on_change(Side::Remote, c);
+    }
+
+    /// Records what a change feed reported.
+    fn on_change(&mut self, side: Side, c: Change) {
+        let now = Instant::now();
+        match c {
+            Change::Paths(paths) => {
+                for p in paths {
+                    if p.is_root() {
+                        self.want_full.get_or_insert(FullWhy::Rescan);
+                    } else if !self.excludes.is_excluded(&p) {
+                        match side {
+                            Side::Local => self.local_pending.touch(p, now),
+                            Side::Remote => self.remote_pending.touch(p, now),
+                        }
+                    }
+                }
+            }
+            Change::Rescan(why) => {
+                tracing::info!(job = %self.job.name, %side, reason = %why, "full rescan");
+                self.want_full.get_or_insert(FullWhy::Rescan);
+            }
+            Change::Ended(why) => match side {
+                Side::Local => {
+                    tracing::warn!(job = %self.job.name, reason = %why, "local watcher stopped");
+                    self.local_watch = None;
+                    self.want_full.get_or_insert(FullWhy::FeedLost);
+                }
+                Side::Remote => {
+                    tracing::info!(job = %self.job.name, reason = %why, "remote change notification stopped; polling");
+                    self.remote_watch = None;
+                    self.poll_at = Some(now + self.poll_period());
+                }
+            },
+        }
+    }
+
+    fn poll_period(&self) -> Duration {
+        Duration::from_secs(self.job.live.poll_secs.max(1) as u64)
+    }
+
+    fn start_local_watch(&mut self) {
+        if self.local_watch.is_some() {
+            return;
+        }
+        match watch_local(
+            &self.job.local_path,
+            self.excludes.clone(),
+            self.local_tx.clone(),
+        ) {
+            Ok(g) => self.local_watch = Some(g),
+            Err(why) => {
+                // No watcher (folder missing, watch limit): full runs every poll period keep
+                // the job in sync anyway.
+                tracing::warn!(job = %self.job.name, reason = %why, "cannot watch the local folder; scanning it every poll period");
+            }
+        }
+    }
+
+    /// Starts remote change notification if wanted and possible, else schedules polling.
+    async fn start_remote_watch(&mut self) {
+        if !self.realtime() || self.remote_watch.is_some() {
+            return;
+        }
+        if !self.job.live.remote_notify {
+            self.poll_at
+                .get_or_insert(Instant::now() + self.poll_period());
+            return;
+        }
+        let remote = match self.engine.open_remote(&self.job).await {
+            Ok(r) => r,
+            Err(_) => {
+                // The run that follows reports why.
+                self.poll_at
+                    .get_or_insert(Instant::now() + self.poll_period());
+                return;
+            }
+        };
+        match remote.watch(self.remote_tx.clone()).await {
+            Ok(Some(g)) => {
+                self.remote_watch = Some(g);
+                self.poll_at = None;
+            }
+            Ok(None) => {
+                self.poll_at
+                    .get_or_insert(Instant::now() + self.poll_period());
+            }
+            Err(e) => {
+                tracing::info!(job = %self.job.name, reason = %e, "the server refused change notification; polling");
+                self.poll_at
+                    .get_or_insert(Instant::now() + self.poll_period());
+            }
+        }
+    }
+
+    async fn run_kind(&mut self, kind: RunKind) {
+        match kind {
+            RunKind::Full(why) => self.full_run(why).await,
+            RunKind::Scoped => self.scoped_run().await,
+            RunKind::Poll => self.poll().await,
+        }
+    }
+
+    async fn full_run(&mut self, why: FullWhy) {
+        self.want_full = None;
+        if self.realtime() {
+            self.start_local_watch();
+            self.start_remote_watch().await;
+        }
+        let started = Instant::now();
+        self.last_start = Some(chrono::Local::now());
+        let opts = SyncOptions {
+            // A look that found nothing is not history, unless the user asked for it.
+            forget_if_idle: !matches!(why, FullWhy::Asked | FullWhy::Start),
+            ..SyncOptions::default()
+        };
+        let Some(report) = self.sync(opts).await else {
+            return;
+        };
+        let complete = report.status != RunStatus::Interrupted;
+        if self.after_run(&report).await && complete {
+            self.local_pending.done_all(started);
+            self.remote_pending.done_all(started);
+        } else if !complete {
+            self.want_full.get_or_insert(why);
+        }
+        self.schedule_after_full();
+    }
+
+    fn schedule_after_full(&mut self) {
+        let now = Instant::now();
+        let live = &self.job.live;
+        self.rescan_at = (live.is_live() && live.rescan_minutes > 0)
+            .then(|| now + Duration::from_secs(live.rescan_minutes as u64 * 60));
+        if self.realtime() && self.local_watch.is_none() {
+            // No local watcher: scan every poll period instead.
+            let soon = now + self.poll_period();
+            self.rescan_at = Some(self.rescan_at.map_or(soon, |t| t.min(soon)));
+        }
+        let cnow = chrono::Local::now();
+        self.timed_at = live.next_timed_run(cnow, self.last_start).map(|t| {
+            let wait = (t - cnow).to_std().unwrap_or_default();
+            now + wait
+        });
+        self.status.lock().unwrap().next_sync_ms = live
+            .next_timed_run(cnow, self.last_start)
+            .map(|t| t.timestamp_millis());
+    }
+
+    async fn scoped_run(&mut self) {
+        let now = Instant::now();
+        let quiet = Duration::from_millis(self.job.live.quiet_ms as u64);
+        let mut scope = Scope::new();
+        let mut taken_local = Vec::new();
+        for p in self.local_pending.ready(now) {
+            let check = self.local_check(&p, quiet).await;
+            tracing::debug!(path = %p, ?check, "local change");
+            match check {
+                LocalCheck::Unchanged => self.local_pending.drop_path(&p),
+                LocalCheck::Moving => self.local_pending.still_moving(&p, now),
+                LocalCheck::Sync => {
+                    scope.add(p.clone());
+                    taken_local.push(p);
+                }
+            }
+        }
+        let taken_remote = self.remote_pending.ready(now);
+        for p in &taken_remote {
+            scope.add(p.clone());
+        }
+        if scope.is_empty() {
+            return;
+        }
+        tracing::debug!(
+            roots = scope.len(),
+            first = ?scope.roots().take(8).map(|r| r.as_str()).collect::<Vec<_>>(),
+            "scoped run"
+        );
+        if scope.len() > MAX_SCOPE_ROOTS {
+            return self.full_run(FullWhy::Rescan).await;
+        }
+        let opts = SyncOptions {
+            scope: Some(scope),
+            forget_if_idle: true,
+            ..SyncOptions::default()
+        };
+        let Some(report) = self.sync(opts).await else {
+            return;
+        };
+        if self.after_run(&report).await && report.status != RunStatus::Interrupted {
+            self.local_pending.done(&taken_local, now);
+            self.remote_pending.done(&taken_remote, now);
+        }
+    }
+
+    /// Whether a locally reported path needs a run: not when it is exactly as last synced
+    /// (our own download echoing back, or a touch that changed nothing we track), not yet when
+    /// it is still being written.
+    async fn local_check(&self, p: &RelPath, quiet: Duration) -> LocalCheck {
+        let abs = p.to_local(&self.job.local_path);
+        let meta = match tokio::fs::symlink_metadata(&abs).await {
+            Ok(m) => m,
+            Err(_) => return LocalCheck::Sync, // gone: maybe a delete to propagate
+        };
+        if meta.is_file() {
+            let age = meta
+                .modified()
+                .ok()
+                .and_then(|m| std::time::SystemTime::now().duration_since(m).ok());
+            if age.is_some_and(|a| a < quiet) {
+                return LocalCheck::Moving;
+            }
+            let size = meta.len();
+            let mtime = crate::fsmeta::mtime_ns(&meta);
+            if let Ok(Some(b)) = self.engine.db.base_entry(self.job.id, p).await {
+                if b.kind == EntryKind::File && b.local_meta_same(size, mtime) {
+                    return LocalCheck::Unchanged;
+                }
+            }
+        }
+        LocalCheck::Sync
+    }
+
+    async fn poll(&mut self) {
+        self.poll_at = None;
+        tracing::debug!("polling the remote");
+        match self.engine.remote_changes(&self.job).await {
+            Ok(paths) => {
+                let now = Instant::now();
+                for p in paths {
+                    self.remote_pending.add_found(p, now);
+                }
+                // The server answers again: try notification again.
+                self.start_remote_watch().await;
+                if self.remote_watch.is_none() {
+                    self.poll_at = Some(Instant::now() + self.poll_period());
+                }
+            }
+            Err(e) => {
+                tracing::info!(job = %self.job.name, error = %e, "polling the remote failed");
+                // A full run tells offline from other trouble and records it.
+                self.want_full.get_or_insert(FullWhy::Retry);
+            }
+        }
+    }
+
+    /// Runs one sync while still listening to control messages and change feeds. `None` when
+    /// the run was not started (paused meanwhile).
+    async fn sync(&mut self, mut opts: SyncOptions) -> Option<RunReport> {
+        if self.paused || self.shutting_down {
+            return None;
+        }
+        let control = RunControl::new();
+        opts.control = Some(control.clone());
+        self.publish(JobState::Syncing, None).await;
+        let (engine, job) = (self.engine.clone(), self.job.clone());
+        let run = async move { engine.sync_job(&job, opts).await };
+        tokio::pin!(run);
+        let mut cut_at: Option<Instant> = None;
+        let report = loop {
+            let cut_wait = cut_at.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            tokio::select! {
+                r = &mut run => break r,
+                c = self.ctl.recv(), if !self.shutting_down => {
+                    match c {
+                        Some(Ctl::Pause) => {
+                            self.paused = true;
+                            control.stop();
+                            self.publish(JobState::Paused, None).await;
+                        }
+                        Some(Ctl::Resume) => self.paused = false,
+                        Some(Ctl::SyncNow) => self.want_full = Some(FullWhy::Asked),
+                        Some(Ctl::Shutdown { grace }) => {
+                            self.shutting_down = true;
+                            control.stop();
+                            cut_at = Some(Instant::now() + grace);
+                        }
+                        None => {
+                            self.shutting_down = true;
+                            control.stop();
+                            cut_at = Some(Instant::now() + self.opts.grace);
+                        }
+                    }
+                }
+                Some(c) = self.local_rx.recv() => self.on_local(c),
+                Some(c) = self.remote_rx.recv() => self.on_remote(c),
+                _ = tokio::time::sleep_until(cut_wait.into()), if cut_at.is_some() => {
+                    tracing::info!(job = %self.job.name, "grace period over: cutting transfers in flight");
+                    control.cut();
+                    cut_at = None;
+                }
+            }
+        };
+        Some(report)
+    }
+
+    /// Updates state, history and retry timers after a run. Returns whether the run got
+    /// through (the paths it took count as dealt with).
+    async fn after_run(&mut self, report: &RunReport) -> bool {
+        let now = Instant::now();
+        let conflicts = self
+            .engine
+            .db
+            .pending_conflicts(Some(self.job.id))
+            .await
+            .map(|c| c.len() as u64)
+            .unwrap_or(0);
+        self.status.lock().unwrap().pending_conflicts = conflicts;
+        let did_nothing = report.counts == Counts::default();
+        if report.unreachable {
+            let msg = report
+                .message
+                .clone()
+                .unwrap_or_else(|| "the server cannot be reached".into());
+            if self.outage.is_none() {
+                tracing::warn!(job = %self.job.name, reason = %msg, "offline");
+                let entry = self
+                    .engine
+                    .db
+                    .begin_offline(self.job.id, now_ms(), &msg)
+                    .await
+                    .ok();
+                self.outage = Some(Outage { entry });
+            }
+            // One history entry per outage, not a failed run per retry.
+            if let (true, Some(id)) = (did_nothing, report.run_id) {
+                let _ = self.engine.db.delete_run(id).await;
+            }
+            self.remote_watch = None;
+            self.block(now);
+            self.publish(JobState::Offline, Some(msg)).await;
+            return false;
+        }
+        if matches!(report.status, RunStatus::Failed | RunStatus::Aborted) {
+            let msg = report.message.clone().unwrap_or_default();
+            if let (true, true, Some(id)) = (
+                did_nothing,
+                self.failure.as_deref() == Some(msg.as_str()),
+                report.run_id,
+            ) {
+                let _ = self.engine.db.delete_run(id).await;
+            }
+            tracing::warn!(job = %self.job.name, reason = %msg, "run failed");
+            self.failure = Some(msg.clone());
+            self.block(now);
+            self.publish(JobState::Error, Some(msg)).await;
+            return false;
+        }
+        if let Some(o) = self.outage.take() {
+            tracing::info!(job = %self.job.name, "back online");
+            if let Some(id) = o.entry {
+                let _ = self.engine.db.end_offline(id, "back online").await;
+            }
+        }
+        self.failure = None;
+        self.backoff = FIRST_BACKOFF;
+        self.blocked_until = None;
+        for e in &report.errors {
+            if let Ok(p) = RelPath::new(&e.path) {
+                self.local_pending.failed(p, now, RETRIES);
+            }
+        }
+        self.status.lock().unwrap().last_sync_ms = Some(now_ms());
+        let (state, message) = if self.paused {
+            (JobState::Paused, None)
+        } else if !report.errors.is_empty() {
+            (
+                JobState::Error,
+                Some(format!(
+                    "{} could not be synced; see history",
+                    plural(report.errors.len() as u64, "file")
+                )),
+            )
+        } else if conflicts > 0 {
+            (JobState::Conflict, None)
+        } else {
+            (JobState::Idle, None)
+        };
+        self.publish(state, message).await;
+        true
+    }
+
+    /// Nothing runs for a while (offline or failing); each failure waits longer, up to the cap.
+    fn block(&mut self, now: Instant) {
+        self.blocked_until = Some(now + self.backoff);
+        self.backoff = (self.backoff * 2).min(self.opts.retry_max.max(FIRST_BACKOFF));
+    }
+}
+
+#[derive(Debug)]
+enum LocalCheck {
+    Unchanged,
+    Moving,
+    Sync,
+}
+
+impl Worker {
+    /// Publishes the job's state: in memory, as an event, and in the database for `status`.
+    async fn publish(&self, state: JobState, message: Option<String>) {
+        let (changed, since) = {
+            let mut s = self.status.lock().unwrap();
+            let changed = s.state != state || s.message != message;
+            s.state = state;
+            s.message = message.clone();
+            (changed, now_ms())
+        };
+        if changed {
+            let _ = self.engine.events.send(Event::JobState {
+                job: self.job.name.clone(),
+                state,
+                message: message.clone(),
+            });
+        }
+        let next = self.status.lock().unwrap().next_sync_ms;
+        let _ = self
+            .engine
+            .db
+            .put_live(self.job.id, state.as_str(), message.as_deref(), since, next)
+            .await;
+    }
+}

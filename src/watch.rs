@@ -1,0 +1,133 @@
+//! Change feeds for live sync: what changed, on which side, as paths relative to the job root.
+//!
+//! - The local folder is watched with `notify` (inotify, FSEvents, ReadDirectoryChangesW),
+//!   recursively: [`watch_local`].
+//! - The remote folder is watched by the remote itself ([`crate::remote::Remote::watch`]):
+//!   SMB2 CHANGE_NOTIFY on an SMB share, `notify` on a plain folder.
+//!
+//! A feed never goes silent on trouble: a queue overflow or a watcher error is a
+//! [`Change::Rescan`] (look at everything), and a feed that stops is a [`Change::Ended`] (the
+//! service falls back to polling and tries again). Dropping the [`WatchGuard`] stops a feed.
+
+use std::path::{Path, PathBuf};
+
+use notify::{EventKind, RecursiveMode, Watcher};
+
+use crate::excludes::Excludes;
+use crate::relpath::RelPath;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// These paths (relative to the job root; the root itself is `RelPath::root()`) changed.
+    Paths(Vec<RelPath>),
+    /// Changes may have been lost (overflow, watcher error): look at everything.
+    Rescan(String),
+    /// The feed stopped (connection lost, folder gone, notification refused).
+    Ended(String),
+}
+
+pub type ChangeSender = tokio::sync::mpsc::UnboundedSender<Change>;
+
+/// Stops its feed when dropped.
+pub struct WatchGuard {
+    // In a mutex so a guard can sit in a `Sync` owner (the worker's futures are shared).
+    stop: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl WatchGuard {
+    pub fn new(stop: impl FnOnce() + Send + 'static) -> WatchGuard {
+        WatchGuard {
+            stop: std::sync::Mutex::new(Some(Box::new(stop))),
+        }
+    }
+}
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        let stop = self
+            .stop
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(stop) = stop {
+            stop();
+        }
+    }
+}
+
+impl std::fmt::Debug for WatchGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WatchGuard")
+    }
+}
+
+/// Watches `root` recursively. Paths the excludes cover (our temps, the trash, the job's
+/// patterns) are dropped here, so our own temp files never wake a run.
+pub fn watch_local(
+    root: &Path,
+    excludes: Excludes,
+    tx: ChangeSender,
+) -> Result<WatchGuard, String> {
+    let base: PathBuf = root.to_path_buf();
+    let feed = tx.clone();
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let event = match res {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = feed.send(Change::Rescan(format!("file watcher error: {e}")));
+                return;
+            }
+        };
+        if event.need_rescan() {
+            let _ = feed.send(Change::Rescan("the file watcher's queue overflowed".into()));
+            return;
+        }
+        if !is_content_event(&event.kind) {
+            return;
+        }
+        let paths: Vec<RelPath> = event
+            .paths
+            .iter()
+            .filter_map(|p| relative(&base, p))
+            .filter(|p| p.is_root() || !excludes.is_excluded(p))
+            .collect();
+        if !paths.is_empty() {
+            let _ = feed.send(Change::Paths(paths));
+        }
+    })
+    .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    watcher
+        .watch(root, RecursiveMode::Recursive)
+        .map_err(|e| watch_error(root, &e))?;
+    Ok(WatchGuard::new(move || drop(watcher)))
+}
+
+fn watch_error(root: &Path, e: &notify::Error) -> String {
+    let limit = matches!(&e.kind, notify::ErrorKind::MaxFilesWatch);
+    if limit {
+        format!(
+            "cannot watch {}: the system's limit of watched folders is reached; raise fs.inotify.max_user_watches (sysctl) or use the interval trigger",
+            root.display()
+        )
+    } else {
+        format!("cannot watch {}: {e}", root.display())
+    }
+}
+
+/// Events that may mean content, names or existence changed. Reads (open, access) are not.
+fn is_content_event(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(notify::event::AccessKind::Close(notify::event::AccessMode::Write)) => {
+            true
+        }
+        EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
+fn relative(root: &Path, p: &Path) -> Option<RelPath> {
+    if p == root {
+        return Some(RelPath::root());
+    }
+    RelPath::from_local(root, p)
+}
