@@ -47,7 +47,8 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 /// Creates a job the way the app would have (password in the credential file), before the app
-/// starts.
+/// starts. Its trigger is `manual`: only the app's own Sync now / Sync all (and the first sync
+/// at start) run it, so a test can tell what a button did from what the watchers did.
 fn seed_job(data: &Path, smb: &SambaServer, name: &str, folder: &str, local: &Path, policy: ConflictPolicy) {
     rt().block_on(async {
         let engine = Engine::open(data).await.unwrap();
@@ -55,6 +56,7 @@ fn seed_job(data: &Path, smb: &SambaServer, name: &str, folder: &str, local: &Pa
         engine.credentials.set(&url, smb.password()).unwrap();
         let mut job = NewJob::new(name, local.to_path_buf(), &RemoteUrl::Smb(url).canonical());
         job.conflict_policy = policy;
+        job.live.trigger = anemone_sync::trigger::Trigger::Manual;
         engine.db.add_job(&job).await.unwrap();
     });
 }
