@@ -181,6 +181,12 @@ fn add_a_job_in_the_window_sync_and_see_the_run_in_history() {
          return r ? r.textContent : null;",
     );
     assert!(row.as_str().unwrap().contains("2 up"), "the run lists the 2 uploads: {row}");
+    // Saving started one sync, not a second empty one after it.
+    let runs = app.js(
+        "return document.querySelectorAll('[data-testid=run-row]').length",
+        json!([]),
+    );
+    assert_eq!(runs, 1, "one run in History after adding a job");
     app.wait_for(
         "the uploads in the activity list",
         LONG,
