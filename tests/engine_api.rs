@@ -118,3 +118,45 @@ fn many_parallel_transfers_with_logging_all_arrive() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["uploaded"], 2000);
 }
+
+/// Regression: `Service::reload` kept a worker running with the job's old settings after the
+/// job was edited (the desktop app's Edit job), so the edit took effect only at the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_applies_an_edited_job() {
+    use anemone_sync::service::{Service, ServiceOptions};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let local = tmp.path().join("local");
+    let (old_remote, new_remote) = (tmp.path().join("old"), tmp.path().join("new"));
+    for d in [&local, &old_remote, &new_remote] {
+        fs::create_dir_all(d).unwrap();
+    }
+    fs::write(local.join("a.txt"), b"hello").unwrap();
+    let engine = Arc::new(Engine::open(&tmp.path().join("data")).await.unwrap());
+    let mut job = NewJob::new("edit", local.clone(), &format!("file://{}", old_remote.display()));
+    let id = engine.db.add_job(&job).await.unwrap().id;
+    let service = Service::start(engine.clone(), ServiceOptions::default()).await;
+    let arrived = |p: std::path::PathBuf| async move {
+        for _ in 0..100 {
+            if fs::read(&p).ok().as_deref() == Some(b"hello".as_slice()) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    };
+    assert!(arrived(old_remote.join("a.txt")).await, "first sync");
+
+    job.remote_url = format!("file://{}", new_remote.display());
+    engine.db.update_job(id, &job).await.unwrap();
+    service.reload().await;
+    // A restarted worker runs at once; an old one would sync to the old folder again.
+    service.sync_now(Some(id));
+    assert!(
+        arrived(new_remote.join("a.txt")).await,
+        "the edited remote folder got no file: the worker kept the old settings"
+    );
+    service.shutdown().await;
+}

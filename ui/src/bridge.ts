@@ -10,209 +10,28 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
-// ---- Engine types (mirrors of src/db/*.rs, src/progress.rs, src/reconcile.rs) ----
+// ---- Types: generated from the shell's Rust types (src-tauri/src/types.rs) into
+// ./bindings.ts; a test in src-tauri fails when that file is stale. ----
 
-/** reconcile::Mode (serde kebab-case). */
-export type Mode = 'two-way' | 'upload' | 'download';
-/** reconcile::ConflictPolicy (serde kebab-case). */
-export type ConflictPolicy = 'keep-both' | 'newest' | 'local' | 'remote' | 'ask';
-/** db::history::RunStatus (serde lowercase). */
-export type RunStatus = 'running' | 'success' | 'partial' | 'failed' | 'aborted';
-/** progress::Phase (serde lowercase). */
-export type Phase = 'connecting' | 'scanning' | 'planning' | 'transferring' | 'finishing';
-/** progress::Direction (serde lowercase). */
-export type Direction = 'up' | 'down';
+import type {
+  Activity,
+  AppState,
+  BridgeError,
+  BridgeErrorKind,
+  Conflict,
+  ConflictPreview,
+  EngineEvent,
+  JobInput,
+  JobView,
+  Keep,
+  Navigate,
+  ResolveResult,
+  Run,
+  ServerInput,
+  Settings,
+} from './bindings';
 
-/** db::jobs::Job. */
-export interface Job {
-  id: number;
-  name: string;
-  local_path: string;
-  /** Canonical remote URL, never with a password. */
-  remote_url: string;
-  mode: Mode;
-  conflict_policy: ConflictPolicy;
-  excludes: string[];
-  max_delete_percent: number;
-  enabled: boolean;
-  parallel: number;
-  trash_retention_days: number;
-}
-
-/** db::history::Counts. */
-export interface Counts {
-  uploaded: number;
-  downloaded: number;
-  deleted_local: number;
-  deleted_remote: number;
-  conflicts: number;
-  skipped: number;
-  bytes_up: number;
-  bytes_down: number;
-}
-
-/** db::history::FileError. */
-export interface FileError {
-  path: string;
-  message: string;
-}
-
-/** db::history::Run (Counts is flattened into it by serde). */
-export interface Run extends Counts {
-  id: number;
-  job: string;
-  started_at_ms: number;
-  ended_at_ms: number | null;
-  status: RunStatus;
-  dry_run: boolean;
-  message: string | null;
-  errors: FileError[];
-}
-
-/** db::history::Activity: one line of the recent-activity list. */
-export interface Activity {
-  run_id: number;
-  job: string;
-  at_ms: number;
-  path: string;
-  /** As in history: uploaded, downloaded, deleted_local, deleted_remote, ... */
-  action: string;
-  bytes: number;
-}
-
-/** db::conflicts::Conflict. */
-export interface Conflict {
-  id: number;
-  job: string;
-  job_id: number;
-  path: string;
-  local_size: number;
-  local_mtime_ns: number;
-  remote_size: number;
-  remote_mtime_ns: number;
-  detected_at_ms: number;
-}
-
-/** progress::Transfer. */
-export interface Transfer {
-  path: string;
-  direction: Direction;
-  bytes_done: number;
-  bytes_total: number;
-}
-
-/** progress::Event (serde tag "type", snake_case variants). Payload of `engine-event`. */
-export type EngineEvent =
-  | { type: 'run_started'; job: string; run_id: number }
-  | { type: 'phase'; job: string; phase: Phase }
-  | {
-      type: 'progress';
-      job: string;
-      files_done: number;
-      files_total: number;
-      bytes_done: number;
-      bytes_total: number;
-      /** Bytes per second over the run so far. */
-      rate: number;
-      /** Seconds left at the current rate, when it can be told. */
-      eta_secs: number | null;
-      current: Transfer[];
-    }
-  | { type: 'file_done'; job: string; path: string; action: string; bytes: number }
-  | { type: 'file_failed'; job: string; path: string; message: string }
-  | { type: 'run_finished'; job: string; run_id: number; status: RunStatus; counts: Counts };
-
-// ---- Shell types ----
-
-export type JobState = 'idle' | 'syncing' | 'paused' | 'offline' | 'error' | 'conflict';
-
-/** A job as the shell reports it: the Job row plus live state. */
-export interface JobView extends Job {
-  state: JobState;
-  last_run: Run | null;
-  /** When the next scheduled sync starts (ms since the epoch), if one is scheduled. */
-  next_sync_ms: number | null;
-  pending_conflicts: number;
-}
-
-export interface ServerInput {
-  host: string;
-  /** null: the default SMB port (445). */
-  port: number | null;
-  share: string;
-  user: string;
-  domain: string | null;
-  /** null: keep the stored password (edit) or none. */
-  password: string | null;
-}
-
-export interface JobInput {
-  name: string;
-  local_path: string;
-  server: ServerInput;
-  /** Folder inside the share, '' or '/'-separated, e.g. "Projects/2026". */
-  remote_path: string;
-  mode: Mode;
-  conflict_policy: ConflictPolicy;
-  excludes: string[];
-  max_delete_percent: number;
-  parallel: number;
-}
-
-export interface Preview {
-  size: number;
-  mtime_ns: number;
-  /** Start of the file when it is text. */
-  text: string | null;
-  /** A small data: URL when the file is an image. */
-  image_data_url: string | null;
-}
-
-export interface ConflictPreview {
-  local: Preview;
-  remote: Preview;
-}
-
-export type Keep = 'local' | 'remote' | 'both';
-
-export interface ResolveResult {
-  id: number;
-  ok: boolean;
-  message: string | null;
-}
-
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-
-export interface Settings {
-  start_at_login: boolean;
-  notifications: boolean;
-  parallel_transfers: number;
-  log_level: LogLevel;
-}
-
-/** Payload of `app-state`: the overall state shown in the header. */
-export interface AppState {
-  state: JobState;
-  summary: string;
-}
-
-export type BridgeErrorKind =
-  | 'auth'
-  | 'unreachable'
-  | 'no_share'
-  | 'not_found'
-  | 'invalid_input'
-  | 'config'
-  | 'other';
-
-/** What every command rejects with. */
-export interface BridgeError {
-  kind: BridgeErrorKind;
-  /** Written for people by the engine: shown as is. */
-  message: string;
-  /** The input field the error is about, e.g. "host", "share", "local_path". */
-  field?: string;
-}
+export type * from './bindings';
 
 const KINDS: BridgeErrorKind[] = ['auth', 'unreachable', 'no_share', 'not_found', 'invalid_input', 'config', 'other'];
 
@@ -278,6 +97,8 @@ export const setSettings = (settings: Settings) => call<void>('set_settings', { 
 export const openLogFolder = () => call<void>('open_log_folder');
 /** Opens a job's local folder in the file manager. */
 export const openLocalFolder = (jobId: number) => call<void>('open_local_folder', { jobId });
+/** The overall state now (the window may open after the last `app-state` event). */
+export const getAppState = () => call<AppState>('get_app_state');
 
 // ---- Events ----
 
@@ -287,3 +108,6 @@ export const onEngineEvent = (cb: (e: EngineEvent) => void): Promise<UnlistenFn>
 /** Overall state for the header. */
 export const onAppState = (cb: (s: AppState) => void): Promise<UnlistenFn> =>
   listen<AppState>('app-state', (ev) => cb(ev.payload));
+/** The tray asks the window to show a screen (History, Settings, Conflicts...). */
+export const onNavigate = (cb: (n: Navigate) => void): Promise<UnlistenFn> =>
+  listen<Navigate>('navigate', (ev) => cb(ev.payload));

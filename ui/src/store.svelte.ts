@@ -60,9 +60,24 @@ export async function loadConflictCount() {
 }
 
 function onEvent(e: EngineEvent) {
+  // A job's state (paused, error, ...) is shown from the job list: reload it.
+  if (e.type === 'job_state') {
+    refreshJobsSoon();
+    return;
+  }
   applyEvent(raw, e);
   renderThrottle.poke();
   if (e.type === 'run_started' || e.type === 'run_finished') refreshJobsSoon();
+}
+
+async function loadAppState() {
+  try {
+    const s = await bridge.getAppState();
+    // An app-state event that arrived meanwhile is newer.
+    if (!ui.app && s) ui.app = s;
+  } catch {
+    /* shown when the next app-state event arrives */
+  }
 }
 
 let started = false;
@@ -72,6 +87,7 @@ export async function start() {
   await Promise.all([
     bridge.onEngineEvent(onEvent).catch(() => {}),
     bridge.onAppState((s) => (ui.app = s)).catch(() => {}),
+    bridge.onNavigate((n) => (ui.view = n.view)).catch(() => {}),
   ]);
-  await Promise.all([loadJobs(), loadConflictCount()]);
+  await Promise.all([loadJobs(), loadConflictCount(), loadAppState()]);
 }

@@ -1,0 +1,159 @@
+//! What every command rejects with: a typed [`BridgeError`] whose `message` is written for
+//! people (the engine's own words) and whose `kind` and `field` let the UI put it next to the
+//! right control without parsing text. All mapping from engine errors to kinds is here.
+
+use anemone_sync::db::DbError;
+use anemone_sync::engine::SyncError;
+use anemone_sync::remote::{RemoteError, RemoteErrorKind};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BridgeErrorKind {
+    /// Wrong user name or password, or the account may not use the share.
+    Auth,
+    /// The server cannot be reached.
+    Unreachable,
+    /// The share does not exist on the server.
+    NoShare,
+    /// A folder, job or conflict does not exist.
+    NotFound,
+    /// A form field is wrong; `field` names it.
+    InvalidInput,
+    /// Local configuration or state (data folder, database, credential store).
+    Config,
+    Other,
+}
+
+/// What every command rejects with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct BridgeError {
+    pub kind: BridgeErrorKind,
+    /// Written for people by the engine: shown as is.
+    pub message: String,
+    /// The input field the error is about, e.g. "host", "share", "local_path".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
+}
+
+pub type BridgeResult<T> = Result<T, BridgeError>;
+
+impl BridgeError {
+    pub fn new(kind: BridgeErrorKind, message: impl Into<String>) -> Self {
+        BridgeError {
+            kind,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// A form field is wrong.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(BridgeErrorKind::InvalidInput, message).on(field)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(BridgeErrorKind::NotFound, message)
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::new(BridgeErrorKind::Other, message)
+    }
+
+    /// Names the form field the error is about.
+    pub fn on(mut self, field: &str) -> Self {
+        self.field = Some(field.to_string());
+        self
+    }
+
+    /// An error from talking to the share while testing or browsing it. A missing folder is
+    /// about `missing_field` (the remote folder for a test, the browsed path for browsing).
+    pub fn from_remote(e: RemoteError, missing_field: &str) -> Self {
+        let (kind, field) = match e.kind {
+            RemoteErrorKind::Auth => (BridgeErrorKind::Auth, Some("password")),
+            RemoteErrorKind::AccessDenied => (BridgeErrorKind::Auth, Some("user")),
+            RemoteErrorKind::NoSuchShare => (BridgeErrorKind::NoShare, Some("share")),
+            RemoteErrorKind::Connection | RemoteErrorKind::Timeout => {
+                (BridgeErrorKind::Unreachable, Some("host"))
+            }
+            RemoteErrorKind::NotFound => (BridgeErrorKind::NotFound, Some(missing_field)),
+            RemoteErrorKind::InvalidName => (BridgeErrorKind::InvalidInput, Some(missing_field)),
+            _ => (BridgeErrorKind::Other, None),
+        };
+        BridgeError {
+            kind,
+            message: e.message,
+            field: field.map(str::to_string),
+        }
+    }
+}
+
+impl From<SyncError> for BridgeError {
+    fn from(e: SyncError) -> Self {
+        let message = e.to_string();
+        #[allow(unreachable_patterns)] // SyncError::Unreachable (live sync) lands in the last arm
+        let kind = match e {
+            SyncError::Config(_) => BridgeErrorKind::Config,
+            // Refused by the server: login, share or permission.
+            SyncError::Connect(_) => BridgeErrorKind::Auth,
+            SyncError::Guard(_) => BridgeErrorKind::Other,
+            _ => BridgeErrorKind::Unreachable,
+        };
+        BridgeError::new(kind, message)
+    }
+}
+
+impl From<DbError> for BridgeError {
+    fn from(e: DbError) -> Self {
+        BridgeError::new(BridgeErrorKind::Config, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(kind: RemoteErrorKind) -> RemoteError {
+        RemoteError::new(kind, "what the engine said")
+    }
+
+    #[test]
+    fn remote_errors_name_the_field_to_fix() {
+        let cases = [
+            (RemoteErrorKind::Auth, BridgeErrorKind::Auth, Some("password")),
+            (RemoteErrorKind::NoSuchShare, BridgeErrorKind::NoShare, Some("share")),
+            (RemoteErrorKind::Connection, BridgeErrorKind::Unreachable, Some("host")),
+            (RemoteErrorKind::Timeout, BridgeErrorKind::Unreachable, Some("host")),
+            (RemoteErrorKind::NotFound, BridgeErrorKind::NotFound, Some("remote_path")),
+            (RemoteErrorKind::DiskFull, BridgeErrorKind::Other, None),
+        ];
+        for (from, kind, field) in cases {
+            let e = BridgeError::from_remote(remote(from), "remote_path");
+            assert_eq!(e.kind, kind, "{from:?}");
+            assert_eq!(e.field.as_deref(), field, "{from:?}");
+            assert_eq!(e.message, "what the engine said");
+        }
+    }
+
+    #[test]
+    fn sync_errors_keep_the_message() {
+        let e: BridgeError = SyncError::Config("no such job".into()).into();
+        assert_eq!((e.kind, e.message.as_str()), (BridgeErrorKind::Config, "no such job"));
+        let e: BridgeError = SyncError::Connect("bad password for alice".into()).into();
+        assert_eq!(e.kind, BridgeErrorKind::Auth);
+    }
+
+    #[test]
+    fn serializes_as_the_ui_expects() {
+        let v = serde_json::to_value(BridgeError::invalid("host", "Enter the server")).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"kind": "invalid_input", "message": "Enter the server", "field": "host"})
+        );
+        let v = serde_json::to_value(BridgeError::other("x")).unwrap();
+        assert_eq!(v, serde_json::json!({"kind": "other", "message": "x"}));
+    }
+}

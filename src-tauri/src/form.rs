@@ -1,0 +1,325 @@
+//! The job form, checked and turned into what the engine stores: an `smb://` URL built from the
+//! server fields and the remote folder, and a `NewJob`. Every problem comes back as an
+//! `invalid_input` error naming its field, in the words the form shows under it.
+
+use std::path::{Path, PathBuf};
+
+use anemone_sync::db::jobs::NewJob;
+use anemone_sync::excludes::Excludes;
+use anemone_sync::names::smb_path_problem;
+use anemone_sync::relpath::RelPath;
+use anemone_sync::url::{RemoteUrl, SmbUrl};
+
+use crate::errors::{BridgeError, BridgeResult};
+use crate::types::{JobInput, ServerInput};
+
+/// The SMB URL of `remote_path` on the server the form describes (no password in it).
+pub fn smb_url(server: &ServerInput, remote_path: &str) -> BridgeResult<SmbUrl> {
+    let host = server.host.trim();
+    if host.is_empty() {
+        return Err(BridgeError::invalid(
+            "host",
+            "Enter the server's name or IP address.",
+        ));
+    }
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    if host.contains(['/', '\\', '@', ' ', ';']) || host.starts_with("smb:") {
+        return Err(BridgeError::invalid(
+            "host",
+            format!("{host:?} is not a server name: enter only the name or address, such as nas.local or 192.168.1.10."),
+        ));
+    }
+    let port = match server.port {
+        None => None,
+        Some(p @ 1..=65535) => Some(p as u16),
+        Some(p) => {
+            return Err(BridgeError::invalid(
+                "port",
+                format!("{p} is not a port: use a number from 1 to 65535, or leave it empty for 445."),
+            ))
+        }
+    };
+    let share = server.share.trim().trim_matches(['/', '\\']);
+    if share.is_empty() {
+        return Err(BridgeError::invalid(
+            "share",
+            "Enter the share's name (the first folder after the server, as in \\\\nas\\share).",
+        ));
+    }
+    if share.contains(['/', '\\']) {
+        return Err(BridgeError::invalid(
+            "share",
+            format!("{share:?} has a folder in it: put only the share here and the folder under Remote folder."),
+        ));
+    }
+    let user = server.user.trim();
+    if user.contains(['@', ':', ';', '/']) {
+        return Err(BridgeError::invalid(
+            "user",
+            "Enter the user name alone, without @, : or ; (put a Windows domain in Domain).",
+        ));
+    }
+    let domain = server
+        .domain
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    if domain.is_some_and(|d| d.contains(['@', ':', ';', '/'])) {
+        return Err(BridgeError::invalid(
+            "domain",
+            "Enter the domain name alone, such as CORP.",
+        ));
+    }
+    let path = remote_folder(remote_path, "remote_path")?;
+    let url = SmbUrl {
+        domain: domain.map(str::to_string),
+        user: user.to_string(),
+        host: host.to_string(),
+        port,
+        share: share.to_string(),
+        path,
+    };
+    // What is stored must read back as the same place (a '%' sequence could decode into
+    // another name).
+    match RemoteUrl::parse(&url.to_string()) {
+        Ok(RemoteUrl::Smb(back)) if back == url => Ok(url),
+        _ => Err(BridgeError::invalid(
+            "remote_path",
+            "The server, share or folder name has characters that cannot be kept in a job (such as %); rename it or pick another.",
+        )),
+    }
+}
+
+/// A folder inside the share: '' or '/'-separated.
+pub fn remote_folder(path: &str, field: &str) -> BridgeResult<RelPath> {
+    let p = RelPath::new(path.trim().replace('\\', "/").as_str()).map_err(|_| {
+        BridgeError::invalid(
+            field,
+            format!("{path:?} is not a folder path: use names separated by /, such as Projects/2026."),
+        )
+    })?;
+    if let Some(problem) = smb_path_problem(&p) {
+        return Err(BridgeError::invalid(field, problem));
+    }
+    Ok(p)
+}
+
+/// A checked job form: what to store, and the URL (for its password).
+pub struct CheckedJob {
+    pub job: NewJob,
+    pub url: SmbUrl,
+}
+
+/// Checks the whole form, field by field in the form's order.
+pub fn check_job(input: &JobInput) -> BridgeResult<CheckedJob> {
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(BridgeError::invalid("name", "Give the job a name."));
+    }
+    let local = check_local_path(&input.local_path)?;
+    let url = smb_url(&input.server, &input.remote_path)?;
+    Excludes::new(&input.excludes).map_err(|e| BridgeError::invalid("excludes", e.to_string()))?;
+    if input.max_delete_percent > 100 {
+        return Err(BridgeError::invalid(
+            "max_delete_percent",
+            "Use a percentage from 0 to 100.",
+        ));
+    }
+    if !(1..=64).contains(&input.parallel) {
+        return Err(BridgeError::invalid(
+            "parallel",
+            "Use a number of parallel transfers from 1 to 64.",
+        ));
+    }
+    let mut job = NewJob::new(name, local, &RemoteUrl::Smb(url.clone()).canonical());
+    job.mode = input.mode.into();
+    job.conflict_policy = input.conflict_policy.into();
+    job.excludes = input
+        .excludes
+        .iter()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .collect();
+    job.max_delete_percent = input.max_delete_percent;
+    job.parallel = input.parallel;
+    Ok(CheckedJob { job, url })
+}
+
+fn check_local_path(raw: &str) -> BridgeResult<PathBuf> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(BridgeError::invalid(
+            "local_path",
+            "Choose a folder on this computer.",
+        ));
+    }
+    let p = Path::new(raw);
+    if !p.is_absolute() {
+        return Err(BridgeError::invalid(
+            "local_path",
+            format!("{raw} is not a full path: choose the folder with Browse, or type a path starting at the root."),
+        ));
+    }
+    if p.exists() && !p.is_dir() {
+        return Err(BridgeError::invalid(
+            "local_path",
+            format!("{raw} is a file, not a folder: choose a folder."),
+        ));
+    }
+    Ok(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errors::BridgeErrorKind;
+    use crate::types::{ConflictPolicy, Mode};
+
+/// Splits a stored URL back into the server part of the form (password left out).
+    pub fn server_of(url: &SmbUrl, password: Option<String>) -> ServerInput {
+        ServerInput {
+            host: url.host.clone(),
+            port: url.port.map(u32::from),
+            share: url.share.clone(),
+            user: url.user.clone(),
+            domain: url.domain.clone(),
+            password,
+        }
+    }
+
+    fn server() -> ServerInput {
+        ServerInput {
+            host: "nas.local".into(),
+            port: None,
+            share: "home".into(),
+            user: "alice".into(),
+            domain: None,
+            password: Some("pw".into()),
+        }
+    }
+
+    fn field_of(r: BridgeResult<SmbUrl>) -> String {
+        let e = r.expect_err("should be refused");
+        assert_eq!(e.kind, BridgeErrorKind::InvalidInput);
+        e.field.unwrap()
+    }
+
+    #[test]
+    fn builds_the_url_the_cli_would_store() {
+        let u = smb_url(&server(), "Projects/2026").unwrap();
+        assert_eq!(u.to_string(), "smb://alice@nas.local/home/Projects/2026");
+        let mut s = server();
+        s.port = Some(4455);
+        s.domain = Some("CORP".into());
+        s.share = " /home/ ".into();
+        let u = smb_url(&s, "/Pictures/").unwrap();
+        assert_eq!(u.to_string(), "smb://CORP;alice@nas.local:4455/home/Pictures");
+        let u = smb_url(&server(), "").unwrap();
+        assert_eq!(u.to_string(), "smb://alice@nas.local/home");
+        // The password never goes into the URL.
+        assert!(!u.to_string().contains("pw"));
+    }
+
+    #[test]
+    fn guest_login_and_ipv6() {
+        let mut s = server();
+        s.user = String::new();
+        s.host = "[fe80::1]".into();
+        let u = smb_url(&s, "").unwrap();
+        assert_eq!(u.to_string(), "smb://[fe80::1]/home");
+        assert_eq!(u.host, "fe80::1");
+    }
+
+    #[test]
+    fn names_the_wrong_field() {
+        let mut s = server();
+        s.host = " ".into();
+        assert_eq!(field_of(smb_url(&s, "")), "host");
+        s.host = "smb://nas/home".into();
+        assert_eq!(field_of(smb_url(&s, "")), "host");
+        let mut s = server();
+        s.port = Some(0);
+        assert_eq!(field_of(smb_url(&s, "")), "port");
+        s.port = Some(70000);
+        assert_eq!(field_of(smb_url(&s, "")), "port");
+        let mut s = server();
+        s.share = "".into();
+        assert_eq!(field_of(smb_url(&s, "")), "share");
+        s.share = "home/Pictures".into();
+        assert_eq!(field_of(smb_url(&s, "")), "share");
+        let mut s = server();
+        s.user = "alice:secret".into();
+        assert_eq!(field_of(smb_url(&s, "")), "user");
+        assert_eq!(field_of(smb_url(&server(), "a/../b")), "remote_path");
+        assert_eq!(field_of(smb_url(&server(), "bad:name")), "remote_path");
+        assert_eq!(field_of(smb_url(&server(), "100%41")), "remote_path");
+    }
+
+    fn input(local: &str) -> JobInput {
+        JobInput {
+            name: "photos".into(),
+            local_path: local.into(),
+            server: server(),
+            remote_path: "Pictures".into(),
+            mode: Mode::Upload,
+            conflict_policy: ConflictPolicy::Ask,
+            excludes: vec!["*.bak".into(), " ".into()],
+            max_delete_percent: 30,
+            parallel: 2,
+        }
+    }
+
+    #[test]
+    fn checked_job_carries_every_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = check_job(&input(dir.path().to_str().unwrap())).unwrap();
+        assert_eq!(c.job.name, "photos");
+        assert_eq!(c.job.remote_url, "smb://alice@nas.local/home/Pictures");
+        assert_eq!(c.job.local_path, std::fs::canonicalize(dir.path()).unwrap());
+        assert_eq!(c.job.mode, anemone_sync::reconcile::Mode::Upload);
+        assert_eq!(
+            c.job.conflict_policy,
+            anemone_sync::reconcile::ConflictPolicy::Ask
+        );
+        assert_eq!(c.job.excludes, vec!["*.bak".to_string()]);
+        assert_eq!((c.job.max_delete_percent, c.job.parallel), (30, 2));
+    }
+
+    #[test]
+    fn job_form_errors_name_their_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = dir.path().to_str().unwrap().to_string();
+        let field = |i: JobInput| check_job(&i).err().expect("refused").field.unwrap();
+        let mut i = input(&ok);
+        i.name = "  ".into();
+        assert_eq!(field(i), "name");
+        assert_eq!(field(input("")), "local_path");
+        assert_eq!(field(input("relative/dir")), "local_path");
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"x").unwrap();
+        assert_eq!(field(input(file.to_str().unwrap())), "local_path");
+        let mut i = input(&ok);
+        i.excludes = vec!["[".into()];
+        assert_eq!(field(i), "excludes");
+        let mut i = input(&ok);
+        i.max_delete_percent = 101;
+        assert_eq!(field(i), "max_delete_percent");
+        let mut i = input(&ok);
+        i.parallel = 0;
+        assert_eq!(field(i), "parallel");
+        // A missing local folder is fine: the first sync creates it.
+        assert!(check_job(&input(dir.path().join("new").to_str().unwrap())).is_ok());
+    }
+
+    #[test]
+    fn server_round_trips_through_the_url() {
+        let mut s = server();
+        s.port = Some(1445);
+        s.domain = Some("CORP".into());
+        let u = smb_url(&s, "x").unwrap();
+        let mut back = server_of(&u, Some("pw".into()));
+        assert_eq!(back, s);
+        back.password = None;
+        assert_eq!(server_of(&u, None), back);
+    }
+}

@@ -1,0 +1,100 @@
+//! AnemoneSync desktop app: a tray icon and one window over the sync engine, which runs
+//! in-process on Tauri's tokio runtime. Thin by design: commands in `commands`, engine events
+//! to front-end events in `events`, the tray in `tray`, quitting in `quit`.
+//!
+//! `--show` opens the window at start (it opens anyway on first run, when there is no job).
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod context;
+mod errors;
+mod events;
+mod form;
+mod preview;
+mod quit;
+mod settings;
+mod summary;
+mod tray;
+mod types;
+mod window;
+
+use std::sync::{Arc, Mutex};
+
+use anemone_sync::engine::{self, Engine};
+use anemone_sync::service::{Service, ServiceOptions};
+use tauri::{Manager, RunEvent, WindowEvent};
+
+use crate::context::AppContext;
+
+fn main() {
+    let show = std::env::args().any(|a| a == "--show");
+    let data_dir = engine::data_dir(None);
+    let settings = settings::load(&data_dir);
+    if std::env::var_os("RUST_LOG").is_none() {
+        // Before any thread starts (the log level is read once, at start).
+        std::env::set_var("RUST_LOG", settings.log_level.filter());
+    }
+    let _log = anemone_sync::logging::init(&data_dir);
+
+    let app = tauri::Builder::default()
+        // First: a second launch must find the first one before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            window::show(app, None);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(command_handler!())
+        .on_window_event(|w, e| {
+            // Closing the window hides it: the app lives on in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = e {
+                api.prevent_close();
+                let _ = w.hide();
+            }
+        })
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let (ctx, rx, no_jobs) = tauri::async_runtime::block_on(async {
+                let engine = Arc::new(Engine::open(&data_dir).await?);
+                // Subscribed before the service starts, so the first run's events are seen.
+                let rx = engine.events.subscribe();
+                let no_jobs = engine.db.jobs().await?.is_empty();
+                let service = Service::start(engine.clone(), ServiceOptions::default()).await;
+                let ctx = Arc::new(AppContext {
+                    engine,
+                    service,
+                    data_dir: data_dir.clone(),
+                    settings: Mutex::new(settings),
+                    app_state: Mutex::new(None),
+                    quitting: Default::default(),
+                });
+                Ok::<_, anemone_sync::engine::SyncError>((ctx, rx, no_jobs))
+            })?;
+            app.manage(ctx.clone());
+            let first = tauri::async_runtime::block_on(events::current_view(&ctx, &Default::default()));
+            app.manage(tray::Tray::create(&handle, first)?);
+            events::spawn(handle.clone(), ctx, rx);
+            if show || no_jobs {
+                window::show(&handle, None);
+            }
+            tracing::info!(data_dir = %data_dir.display(), "AnemoneSync app started");
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("AnemoneSync cannot start: {e}");
+            std::process::exit(1);
+        });
+    app.run(|_app, event| {
+        // The last window closing is not a reason to quit: only the tray's Quit is.
+        if let RunEvent::ExitRequested { code: None, api, .. } = event {
+            api.prevent_exit();
+        }
+    });
+}

@@ -1,0 +1,6 @@
+//! Helpers of the end-to-end tests.
+
+pub mod procs;
+pub mod tray_host;
+pub mod trees;
+pub mod webdriver;

@@ -1,0 +1,180 @@
+// Generated from src-tauri/src/types.rs by `cargo test -p anemone-sync-app bindings`
+// (UPDATE_BINDINGS=1 rewrites it). Do not edit by hand.
+
+/**
+ * Sync direction of a job (reconcile::Mode).
+ */
+export type Mode = "two-way" | "upload" | "download";
+
+/**
+ * What to do when a file changed on both sides (reconcile::ConflictPolicy).
+ */
+export type ConflictPolicy = "keep-both" | "newest" | "local" | "remote" | "ask";
+
+/**
+ * How a run ended (db::history::RunStatus).
+ */
+export type RunStatus = "running" | "success" | "partial" | "failed" | "aborted" | "interrupted" | "offline";
+
+export type Phase = "connecting" | "scanning" | "planning" | "transferring" | "finishing";
+
+export type Direction = "up" | "down";
+
+/**
+ * What a job is doing (service::JobState).
+ */
+export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict";
+
+/**
+ * A sync job (db::jobs::Job).
+ */
+export type Job = { id: number, name: string, local_path: string, 
+/**
+ * Canonical remote URL, never with a password.
+ */
+remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, };
+
+/**
+ * What a run did (db::history::Counts).
+ */
+export type Counts = { uploaded: number, downloaded: number, deleted_local: number, deleted_remote: number, conflicts: number, skipped: number, bytes_up: number, bytes_down: number, };
+
+/**
+ * One file a run could not sync, and why (db::history::FileError).
+ */
+export type FileError = { path: string, message: string, };
+
+/**
+ * One run of a job (db::history::Run); the counts are flattened into it.
+ */
+export type Run = { id: number, job: string, started_at_ms: number, ended_at_ms: number | null, status: RunStatus, dry_run: boolean, message: string | null, errors: Array<FileError>, uploaded: number, downloaded: number, deleted_local: number, deleted_remote: number, conflicts: number, skipped: number, bytes_up: number, bytes_down: number, };
+
+/**
+ * One line of the recent-activity list (db::history::Activity).
+ */
+export type Activity = { run_id: number, job: string, at_ms: number, path: string, 
+/**
+ * As in history: uploaded, downloaded, deleted_local, deleted_remote, ...
+ */
+action: string, bytes: number, };
+
+/**
+ * A conflict waiting for the user (db::conflicts::Conflict).
+ */
+export type Conflict = { id: number, job: string, job_id: number, path: string, local_size: number, local_mtime_ns: number, remote_size: number, remote_mtime_ns: number, detected_at_ms: number, };
+
+/**
+ * A file being transferred (progress::Transfer).
+ */
+export type Transfer = { path: string, direction: Direction, bytes_done: number, bytes_total: number, };
+
+/**
+ * An engine progress event (progress::Event); the payload of `engine-event`.
+ */
+export type EngineEvent = { "type": "run_started", job: string, run_id: number, } | { "type": "phase", job: string, phase: Phase, } | { "type": "progress", job: string, files_done: number, files_total: number, bytes_done: number, bytes_total: number, 
+/**
+ * Bytes per second over the run so far.
+ */
+rate: number, 
+/**
+ * Seconds left at the current rate, when it can be told.
+ */
+eta_secs: number | null, current: Array<Transfer>, } | { "type": "file_done", job: string, path: string, action: string, bytes: number, } | { "type": "file_failed", job: string, path: string, message: string, } | { "type": "run_finished", job: string, run_id: number, status: RunStatus, counts: Counts, } | { "type": "job_state", job: string, state: JobState, message: string | null, };
+
+/**
+ * A job as the shell reports it: the Job row plus live state.
+ */
+export type JobView = { state: JobState, 
+/**
+ * Why the job is in `error` or `offline`, written for people.
+ */
+message: string | null, last_run: Run | null, 
+/**
+ * When the next scheduled sync starts (ms since the epoch), if one is scheduled.
+ */
+next_sync_ms: number | null, pending_conflicts: number, id: number, name: string, local_path: string, 
+/**
+ * Canonical remote URL, never with a password.
+ */
+remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, };
+
+/**
+ * The server part of the job form.
+ */
+export type ServerInput = { host: string, 
+/**
+ * null: the default SMB port (445).
+ */
+port: number | null, share: string, user: string, domain: string | null, 
+/**
+ * null: keep the stored password (edit) or none.
+ */
+password: string | null, };
+
+/**
+ * The job form.
+ */
+export type JobInput = { name: string, local_path: string, server: ServerInput, 
+/**
+ * Folder inside the share, '' or '/'-separated, e.g. "Projects/2026".
+ */
+remote_path: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, parallel: number, };
+
+/**
+ * One side of a conflicted file.
+ */
+export type Preview = { size: number, mtime_ns: number, 
+/**
+ * Start of the file when it is text.
+ */
+text: string | null, 
+/**
+ * A small data: URL when the file is an image.
+ */
+image_data_url: string | null, };
+
+export type ConflictPreview = { local: Preview, remote: Preview, };
+
+/**
+ * Which version of a conflicted file to keep.
+ */
+export type Keep = "local" | "remote" | "both";
+
+export type ResolveResult = { id: number, ok: boolean, message: string | null, };
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+
+/**
+ * App settings (kept by the shell in `DATA_DIR/app-settings.json`).
+ */
+export type Settings = { start_at_login: boolean, notifications: boolean, parallel_transfers: number, log_level: LogLevel, };
+
+/**
+ * Payload of `app-state`: the overall state shown in the header and the tray.
+ */
+export type AppState = { state: JobState, summary: string, };
+
+/**
+ * A screen of the window.
+ */
+export type View = "jobs" | "progress" | "history" | "conflicts" | "settings";
+
+/**
+ * Payload of `navigate`: the tray asks the window to show a screen.
+ */
+export type Navigate = { view: View, };
+
+export type BridgeErrorKind = "auth" | "unreachable" | "no_share" | "not_found" | "invalid_input" | "config" | "other";
+
+/**
+ * What every command rejects with.
+ */
+export type BridgeError = { kind: BridgeErrorKind, 
+/**
+ * Written for people by the engine: shown as is.
+ */
+message: string, 
+/**
+ * The input field the error is about, e.g. "host", "share", "local_path".
+ */
+field?: string, };
