@@ -130,12 +130,9 @@ fn main() {
         let runs_before = history(&f).len();
         let t = Instant::now();
         let mut w = Watch::start(&f, &[]);
-        wait_for(
-            Duration::from_secs(3600),
-            "the start's sync",
-            &w,
-            || history(&f).len() > runs_before && history(&f).iter().all(|r| r["status"] != "running"),
-        );
+        wait_for(Duration::from_secs(3600), "the start's sync", &w, || {
+            history(&f).len() > runs_before && history(&f).iter().all(|r| r["status"] != "running")
+        });
         // Settled: no run started (or is running) for 20 s; notifications of our own uploads
         // may cause a follow-up run first.
         let mut seen = history(&f).len();

@@ -135,7 +135,11 @@ async fn reload_applies_an_edited_job() {
     }
     fs::write(local.join("a.txt"), b"hello").unwrap();
     let engine = Arc::new(Engine::open(&tmp.path().join("data")).await.unwrap());
-    let mut job = NewJob::new("edit", local.clone(), &format!("file://{}", old_remote.display()));
+    let mut job = NewJob::new(
+        "edit",
+        local.clone(),
+        &format!("file://{}", old_remote.display()),
+    );
     let id = engine.db.add_job(&job).await.unwrap().id;
     let service = Service::start(engine.clone(), ServiceOptions::default()).await;
     let arrived = |p: std::path::PathBuf| async move {

@@ -16,8 +16,8 @@ use crate::context::AppContext;
 use crate::errors::{BridgeError, BridgeErrorKind, BridgeResult};
 use crate::form;
 use crate::types::{
-    Activity, AppState, Conflict, ConflictPreview, Job, JobInput, JobState, JobView, Keep, ResolveResult,
-    Run, ServerInput, Settings,
+    Activity, AppState, Conflict, ConflictPreview, Job, JobInput, JobState, JobView, Keep,
+    ResolveResult, Run, ServerInput, Settings,
 };
 
 type Ctx<'a> = State<'a, Arc<AppContext>>;
@@ -157,7 +157,10 @@ async fn check_name_free(ctx: &AppContext, name: &str, own_id: Option<i64>) -> B
         if Some(other.id) != own_id {
             return Err(BridgeError::invalid(
                 "name",
-                format!("A job named “{}” already exists: pick another name.", other.name),
+                format!(
+                    "A job named “{}” already exists: pick another name.",
+                    other.name
+                ),
             ));
         }
     }
@@ -466,7 +469,9 @@ pub async fn get_app_state(ctx: Ctx<'_>) -> BridgeResult<AppState> {
     if let Some(s) = ctx.app_state.lock().unwrap().clone() {
         return Ok(s);
     }
-    Ok(crate::events::current_view(&ctx, &Default::default()).await.app)
+    Ok(crate::events::current_view(&ctx, &Default::default())
+        .await
+        .app)
 }
 
 #[cfg(test)]
@@ -475,7 +480,10 @@ mod tests {
     fn build_rs_grants_every_command() {
         let build = include_str!("../build.rs");
         for name in super::NAMES {
-            assert!(build.contains(&format!("\"{name}\"")), "{name} missing in build.rs");
+            assert!(
+                build.contains(&format!("\"{name}\"")),
+                "{name} missing in build.rs"
+            );
         }
         let bridge = include_str!("../../ui/src/bridge.ts");
         for name in super::NAMES {

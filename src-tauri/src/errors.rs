@@ -123,11 +123,31 @@ mod tests {
     #[test]
     fn remote_errors_name_the_field_to_fix() {
         let cases = [
-            (RemoteErrorKind::Auth, BridgeErrorKind::Auth, Some("password")),
-            (RemoteErrorKind::NoSuchShare, BridgeErrorKind::NoShare, Some("share")),
-            (RemoteErrorKind::Connection, BridgeErrorKind::Unreachable, Some("host")),
-            (RemoteErrorKind::Timeout, BridgeErrorKind::Unreachable, Some("host")),
-            (RemoteErrorKind::NotFound, BridgeErrorKind::NotFound, Some("remote_path")),
+            (
+                RemoteErrorKind::Auth,
+                BridgeErrorKind::Auth,
+                Some("password"),
+            ),
+            (
+                RemoteErrorKind::NoSuchShare,
+                BridgeErrorKind::NoShare,
+                Some("share"),
+            ),
+            (
+                RemoteErrorKind::Connection,
+                BridgeErrorKind::Unreachable,
+                Some("host"),
+            ),
+            (
+                RemoteErrorKind::Timeout,
+                BridgeErrorKind::Unreachable,
+                Some("host"),
+            ),
+            (
+                RemoteErrorKind::NotFound,
+                BridgeErrorKind::NotFound,
+                Some("remote_path"),
+            ),
             (RemoteErrorKind::DiskFull, BridgeErrorKind::Other, None),
         ];
         for (from, kind, field) in cases {
@@ -141,7 +161,10 @@ mod tests {
     #[test]
     fn sync_errors_keep_the_message() {
         let e: BridgeError = SyncError::Config("no such job".into()).into();
-        assert_eq!((e.kind, e.message.as_str()), (BridgeErrorKind::Config, "no such job"));
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (BridgeErrorKind::Config, "no such job")
+        );
         let e: BridgeError = SyncError::Connect("bad password for alice".into()).into();
         assert_eq!(e.kind, BridgeErrorKind::Auth);
     }

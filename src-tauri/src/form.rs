@@ -22,23 +22,27 @@ pub fn smb_url(server: &ServerInput, remote_path: &str) -> BridgeResult<SmbUrl> 
             "Enter the server's name or IP address.",
         ));
     }
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     if host.contains(['/', '\\', '@', ' ', ';']) || host.starts_with("smb:") {
         return Err(BridgeError::invalid(
             "host",
             format!("{host:?} is not a server name: enter only the name or address, such as nas.local or 192.168.1.10."),
         ));
     }
-    let port = match server.port {
-        None => None,
-        Some(p @ 1..=65535) => Some(p as u16),
-        Some(p) => {
-            return Err(BridgeError::invalid(
+    let port =
+        match server.port {
+            None => None,
+            Some(p @ 1..=65535) => Some(p as u16),
+            Some(p) => return Err(BridgeError::invalid(
                 "port",
-                format!("{p} is not a port: use a number from 1 to 65535, or leave it empty for 445."),
-            ))
-        }
-    };
+                format!(
+                    "{p} is not a port: use a number from 1 to 65535, or leave it empty for 445."
+                ),
+            )),
+        };
     let share = server.share.trim().trim_matches(['/', '\\']);
     if share.is_empty() {
         return Err(BridgeError::invalid(
@@ -95,7 +99,9 @@ pub fn remote_folder(path: &str, field: &str) -> BridgeResult<RelPath> {
     let p = RelPath::new(path.trim().replace('\\', "/").as_str()).map_err(|_| {
         BridgeError::invalid(
             field,
-            format!("{path:?} is not a folder path: use names separated by /, such as Projects/2026."),
+            format!(
+                "{path:?} is not a folder path: use names separated by /, such as Projects/2026."
+            ),
         )
     })?;
     if let Some(problem) = smb_path_problem(&p) {
@@ -175,7 +181,7 @@ mod tests {
     use crate::errors::BridgeErrorKind;
     use crate::types::{ConflictPolicy, Mode};
 
-/// Splits a stored URL back into the server part of the form (password left out).
+    /// Splits a stored URL back into the server part of the form (password left out).
     pub fn server_of(url: &SmbUrl, password: Option<String>) -> ServerInput {
         ServerInput {
             host: url.host.clone(),
@@ -213,7 +219,10 @@ mod tests {
         s.domain = Some("CORP".into());
         s.share = " /home/ ".into();
         let u = smb_url(&s, "/Pictures/").unwrap();
-        assert_eq!(u.to_string(), "smb://CORP;alice@nas.local:4455/home/Pictures");
+        assert_eq!(
+            u.to_string(),
+            "smb://CORP;alice@nas.local:4455/home/Pictures"
+        );
         let u = smb_url(&server(), "").unwrap();
         assert_eq!(u.to_string(), "smb://alice@nas.local/home");
         // The password never goes into the URL.

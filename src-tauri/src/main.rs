@@ -77,7 +77,8 @@ fn main() {
                 Ok::<_, anemone_sync::engine::SyncError>((ctx, rx, no_jobs))
             })?;
             app.manage(ctx.clone());
-            let first = tauri::async_runtime::block_on(events::current_view(&ctx, &Default::default()));
+            let first =
+                tauri::async_runtime::block_on(events::current_view(&ctx, &Default::default()));
             app.manage(tray::Tray::create(&handle, first)?);
             events::spawn(handle.clone(), ctx, rx);
             if show || no_jobs {
@@ -93,7 +94,10 @@ fn main() {
         });
     app.run(|_app, event| {
         // The last window closing is not a reason to quit: only the tray's Quit is.
-        if let RunEvent::ExitRequested { code: None, api, .. } = event {
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
             api.prevent_exit();
         }
     });

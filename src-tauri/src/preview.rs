@@ -37,9 +37,8 @@ pub async fn conflict_preview(engine: &Engine, id: i64) -> BridgeResult<Conflict
 }
 
 fn local_preview(file: &Path, image: Option<&str>) -> BridgeResult<Preview> {
-    let meta = std::fs::metadata(file).map_err(|e| {
-        BridgeError::not_found(format!("cannot read {}: {e}", file.display()))
-    })?;
+    let meta = std::fs::metadata(file)
+        .map_err(|e| BridgeError::not_found(format!("cannot read {}: {e}", file.display())))?;
     let size = meta.len();
     let mtime_ns = meta.modified().map(system_time_ns).unwrap_or(0);
     let want = wanted_bytes(size, image);
@@ -156,7 +155,10 @@ mod tests {
     #[test]
     fn small_images_become_data_urls() {
         let p = make_preview(3, 1, b"PNG", image_mime("x/photo.PNG"));
-        assert_eq!(p.image_data_url.as_deref(), Some("data:image/png;base64,UE5H"));
+        assert_eq!(
+            p.image_data_url.as_deref(),
+            Some("data:image/png;base64,UE5H")
+        );
         assert_eq!(p.text, None);
         assert_eq!(wanted_bytes(IMAGE_BYTES + 1, Some("image/png")), 0);
         assert_eq!(wanted_bytes(1 << 20, None), TEXT_BYTES);

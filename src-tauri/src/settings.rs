@@ -45,7 +45,10 @@ pub fn load(data_dir: &Path) -> Settings {
         Ok(bytes) => match serde_json::from_slice(&bytes) {
             Ok(s) => s,
             Err(e) => {
-                tracing::warn!("{} is not valid ({e}); using the default settings", p.display());
+                tracing::warn!(
+                    "{} is not valid ({e}); using the default settings",
+                    p.display()
+                );
                 let _ = std::fs::rename(&p, p.with_extension("json.bad"));
                 Settings::default()
             }
@@ -107,8 +110,13 @@ mod tests {
 
     #[test]
     fn parallel_must_be_sane() {
-        let mut s = Settings::default();
-        s.parallel_transfers = 0;
-        assert_eq!(check(&s).unwrap_err().field.as_deref(), Some("parallel_transfers"));
+        let s = Settings {
+            parallel_transfers: 0,
+            ..Settings::default()
+        };
+        assert_eq!(
+            check(&s).unwrap_err().field.as_deref(),
+            Some("parallel_transfers")
+        );
     }
 }

@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn syncing_counts_files_left_and_the_rate() {
-        let jobs = [job("a", JobState::Syncing, None), job("b", JobState::Idle, Some(1))];
+        let jobs = [
+            job("a", JobState::Syncing, None),
+            job("b", JobState::Idle, Some(1)),
+        ];
         let live = [
             LiveRun {
                 files_done: 8,
@@ -217,14 +220,20 @@ mod tests {
 
     #[test]
     fn conflicts_need_the_user() {
-        let jobs = [job("a", JobState::Idle, Some(1)), job("b", JobState::Conflict, Some(1))];
+        let jobs = [
+            job("a", JobState::Idle, Some(1)),
+            job("b", JobState::Conflict, Some(1)),
+        ];
         assert_eq!(
             summary(&jobs, &[], 3),
             (JobState::Conflict, "3 conflicts need you".into())
         );
         // Counted from the database even when the job's state has not caught up yet.
         let jobs = [job("a", JobState::Idle, Some(1))];
-        assert_eq!(summary(&jobs, &[], 1), (JobState::Conflict, "1 conflict needs you".into()));
+        assert_eq!(
+            summary(&jobs, &[], 1),
+            (JobState::Conflict, "1 conflict needs you".into())
+        );
     }
 
     #[test]
@@ -243,12 +252,21 @@ mod tests {
 
     #[test]
     fn paused_only_when_every_job_is() {
-        let jobs = [job("a", JobState::Paused, Some(1)), job("b", JobState::Paused, None)];
+        let jobs = [
+            job("a", JobState::Paused, Some(1)),
+            job("b", JobState::Paused, None),
+        ];
         assert_eq!(summary(&jobs, &[], 0), (JobState::Paused, "Paused".into()));
-        let jobs = [job("a", JobState::Paused, Some(1)), job("b", JobState::Idle, Some(3))];
+        let jobs = [
+            job("a", JobState::Paused, Some(1)),
+            job("b", JobState::Idle, Some(3)),
+        ];
         assert_eq!(
             summary(&jobs, &[], 0),
-            (JobState::Idle, "Up to date, synced 1 min ago (1 paused)".into())
+            (
+                JobState::Idle,
+                "Up to date, synced 1 min ago (1 paused)".into()
+            )
         );
     }
 

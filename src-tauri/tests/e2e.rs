@@ -49,7 +49,14 @@ fn rt() -> tokio::runtime::Runtime {
 /// Creates a job the way the app would have (password in the credential file), before the app
 /// starts. Its trigger is `manual`: only the app's own Sync now / Sync all (and the first sync
 /// at start) run it, so a test can tell what a button did from what the watchers did.
-fn seed_job(data: &Path, smb: &SambaServer, name: &str, folder: &str, local: &Path, policy: ConflictPolicy) {
+fn seed_job(
+    data: &Path,
+    smb: &SambaServer,
+    name: &str,
+    folder: &str,
+    local: &Path,
+    policy: ConflictPolicy,
+) {
     rt().block_on(async {
         let engine = Engine::open(data).await.unwrap();
         let url = smb.url(folder);
@@ -77,7 +84,10 @@ fn finished_runs(data: &Path) -> usize {
 fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !f() {
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
 }
@@ -150,7 +160,10 @@ fn add_a_job_in_the_window_sync_and_see_the_run_in_history() {
         "const p = document.querySelector('[data-testid=browse-path]'); return p && p.textContent.trim() === '/Backup';",
     );
     app.click_button("Use this folder");
-    let chosen = app.js("return document.querySelector('#f-remote_path').value", json!([]));
+    let chosen = app.js(
+        "return document.querySelector('#f-remote_path').value",
+        json!([]),
+    );
     assert_eq!(chosen, "Backup");
     app.type_into("#f-local_path", local.to_str().unwrap());
     app.screenshot("add-job-form");
@@ -180,7 +193,10 @@ fn add_a_job_in_the_window_sync_and_see_the_run_in_history() {
          const r = rows.find(r => r.textContent.includes('success') && r.textContent.includes('Documents')); \
          return r ? r.textContent : null;",
     );
-    assert!(row.as_str().unwrap().contains("2 up"), "the run lists the 2 uploads: {row}");
+    assert!(
+        row.as_str().unwrap().contains("2 up"),
+        "the run lists the 2 uploads: {row}"
+    );
     // Saving started one sync, not a second empty one after it.
     let runs = app.js(
         "return document.querySelectorAll('[data-testid=run-row]').length",
@@ -234,8 +250,14 @@ fn resolve_a_two_sided_edit_in_the_conflict_dialog() {
         "const b = document.querySelector('#tab-conflicts .badge'); return b && b.textContent.trim() === '2';",
     );
     // With policy `ask`, nothing was touched on either side.
-    assert_eq!(std::fs::read(local.join("report.txt")).unwrap(), b"edited on this computer\n");
-    assert_eq!(std::fs::read(remote.join("report.txt")).unwrap(), b"edited on the server, longer\n");
+    assert_eq!(
+        std::fs::read(local.join("report.txt")).unwrap(),
+        b"edited on this computer\n"
+    );
+    assert_eq!(
+        std::fs::read(remote.join("report.txt")).unwrap(),
+        b"edited on the server, longer\n"
+    );
 
     app.click("#tab-conflicts");
     app.wait_for(
@@ -267,10 +289,22 @@ fn resolve_a_two_sided_edit_in_the_conflict_dialog() {
         LONG,
         "return [...document.querySelectorAll('[data-testid=result]')].some(r => r.textContent.includes('server’s version'));",
     );
-    assert_eq!(std::fs::read(local.join("report.txt")).unwrap(), b"edited on this computer\n");
-    assert_eq!(std::fs::read(remote.join("report.txt")).unwrap(), b"edited on this computer\n");
-    assert_eq!(std::fs::read(local.join("notes.txt")).unwrap(), b"server notes, the keeper\n");
-    assert_eq!(std::fs::read(remote.join("notes.txt")).unwrap(), b"server notes, the keeper\n");
+    assert_eq!(
+        std::fs::read(local.join("report.txt")).unwrap(),
+        b"edited on this computer\n"
+    );
+    assert_eq!(
+        std::fs::read(remote.join("report.txt")).unwrap(),
+        b"edited on this computer\n"
+    );
+    assert_eq!(
+        std::fs::read(local.join("notes.txt")).unwrap(),
+        b"server notes, the keeper\n"
+    );
+    assert_eq!(
+        std::fs::read(remote.join("notes.txt")).unwrap(),
+        b"server notes, the keeper\n"
+    );
     app.wait_for(
         "the conflict badge to go",
         LONG,
@@ -293,11 +327,20 @@ fn tray_menu_sync_now_and_pause() {
     std::fs::write(local.join("p1.txt"), "one\n").unwrap();
     let remote = smb.share_dir().join("Photos");
     std::fs::create_dir_all(&remote).unwrap();
-    seed_job(&data, &smb, "Photos", "Photos", &local, ConflictPolicy::KeepBoth);
+    seed_job(
+        &data,
+        &smb,
+        "Photos",
+        "Photos",
+        &local,
+        ConflictPolicy::KeepBoth,
+    );
 
     let app = App::start(&data);
     wait_for_file(&remote.join("p1.txt"), b"one\n", LONG);
-    wait_until("the first run to be recorded", LONG, || finished_runs(&data) >= 1);
+    wait_until("the first run to be recorded", LONG, || {
+        finished_runs(&data) >= 1
+    });
     app.wait_for(
         "the job to be idle",
         LONG,
@@ -311,7 +354,9 @@ fn tray_menu_sync_now_and_pause() {
     tray.screenshot("tray-menu");
     tray.choose('s'); // Sync now
     wait_for_file(&remote.join("p2.txt"), b"two\n", LONG);
-    wait_until("a run from Sync now", LONG, || finished_runs(&data) > before);
+    wait_until("a run from Sync now", LONG, || {
+        finished_runs(&data) > before
+    });
 
     // Pause from the tray: the job and the header say paused, and the menu offers Resume.
     tray.open_menu();

@@ -46,9 +46,22 @@ impl TrayHost {
         );
         let trayer = Command::new("trayer")
             .args([
-                "--edge", "bottom", "--align", "right", "--widthtype", "request", "--height", "32",
-                "--SetDockType", "true", "--transparent", "false", "--tint", "0xdddddd",
-                "--expand", "true",
+                "--edge",
+                "bottom",
+                "--align",
+                "right",
+                "--widthtype",
+                "request",
+                "--height",
+                "32",
+                "--SetDockType",
+                "true",
+                "--transparent",
+                "false",
+                "--tint",
+                "0xdddddd",
+                "--expand",
+                "true",
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -72,7 +85,10 @@ impl TrayHost {
                     break g;
                 }
             }
-            assert!(Instant::now() < deadline, "the app's tray icon never docked in trayer");
+            assert!(
+                Instant::now() < deadline,
+                "the app's tray icon never docked in trayer"
+            );
             std::thread::sleep(Duration::from_millis(200));
         };
         let (cx, cy) = (x + w / 2, y + h / 2);

@@ -68,7 +68,12 @@ impl App {
         let native = free_port();
         let log = std::fs::File::create(data_dir.join("tauri-driver.log")).unwrap();
         let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
             .env("ANEMONE_SYNC_HOME", data_dir)
             .env("ANEMONE_SYNC_CREDENTIAL_STORE", "file")
             .env("RUST_LOG", "info,sqlx=warn,smb=warn")
