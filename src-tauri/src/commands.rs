@@ -435,8 +435,17 @@ pub async fn set_settings(app: AppHandle, ctx: Ctx<'_>, settings: Settings) -> B
             .on("start_at_login")
         })?;
     }
+    let before = ctx.settings.lock().unwrap().parallel_transfers;
     crate::settings::save(&ctx.data_dir, &settings)?;
+    let parallel = settings.parallel_transfers;
     *ctx.settings.lock().unwrap() = settings;
+    if parallel != before {
+        // "Parallel transfers (all jobs)": every job takes the new figure (a job's own field
+        // can differ again after), and new jobs start with it. Workers restart with it; a run
+        // in progress finishes first (the service's grace, then a clean cut).
+        ctx.engine.db.set_all_jobs_parallel(parallel).await?;
+        ctx.service.reload().await;
+    }
     Ok(())
 }
 

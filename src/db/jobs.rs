@@ -176,6 +176,15 @@ impl Db {
         Ok(())
     }
 
+    /// Sets every job's parallel transfers (the desktop app's "all jobs" setting).
+    pub async fn set_all_jobs_parallel(&self, parallel: u32) -> DbResult<()> {
+        sqlx::query("UPDATE jobs SET parallel = ?")
+            .bind(parallel.max(1) as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn jobs(&self) -> DbResult<Vec<Job>> {
         let rows = sqlx::query("SELECT * FROM jobs ORDER BY name")
             .fetch_all(&self.pool)

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { calls, jsErrors, job, open, sampleJobs, screenshot, setResponse, setup, type Env } from './helpers';
 
 /** Commands the views call to read state (on load and after events); the tests look past them. */
-const READS = ['list_jobs', 'list_conflicts', 'get_app_state'];
+const READS = ['list_jobs', 'list_conflicts', 'get_app_state', 'get_settings'];
 
 let env: Env;
 beforeAll(async () => {
@@ -91,6 +91,15 @@ describe('jobs view', () => {
     expect(await page.getByLabel('Name', { exact: true }).isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
     await screenshot(page, 'first-run');
+    await page.close();
+  });
+
+  it('starts a new job with the parallel transfers of Settings', async () => {
+    const page = await open(env, {
+      responses: { list_jobs: [], get_settings: { start_at_login: false, notifications: true, parallel_transfers: 7, log_level: 'info' } },
+    });
+    await page.getByRole('heading', { name: 'Set up your first sync' }).waitFor();
+    await expect.poll(() => page.getByLabel('Parallel transfers', { exact: true }).inputValue()).toBe('7');
     await page.close();
   });
 });
