@@ -80,6 +80,22 @@ impl RemoteUrl {
     pub fn canonical(&self) -> String {
         self.to_string()
     }
+
+    /// Whether two URLs name the same folder (the login may differ: another user or domain
+    /// on the same server, share and path is still the same place). Host and share compare
+    /// without case, as SMB does.
+    pub fn same_place(&self, other: &RemoteUrl) -> bool {
+        match (self, other) {
+            (RemoteUrl::Smb(a), RemoteUrl::Smb(b)) => {
+                a.host.eq_ignore_ascii_case(&b.host)
+                    && a.port.unwrap_or(445) == b.port.unwrap_or(445)
+                    && a.share.eq_ignore_ascii_case(&b.share)
+                    && a.path == b.path
+            }
+            (RemoteUrl::Dir(a), RemoteUrl::Dir(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 fn parse_smb(full: &str, rest: &str) -> Result<SmbUrl, UrlError> {
@@ -293,5 +309,16 @@ mod tests {
         assert!(RemoteUrl::parse("smb://alice@nas").is_err());
         assert!(RemoteUrl::parse("smb://alice@nas:99999/s").is_err());
         assert!(RemoteUrl::parse("smb://alice@/s").is_err());
+    }
+
+    #[test]
+    fn same_place_ignores_the_login_not_the_folder() {
+        let p = |s: &str| RemoteUrl::parse(s).unwrap();
+        let a = p("smb://alice@NAS.local/Home/Docs");
+        assert!(a.same_place(&p("smb://WORK;bob@nas.local:445/home/Docs")));
+        assert!(!a.same_place(&p("smb://alice@nas.local/home/Docs/sub")));
+        assert!(!a.same_place(&p("smb://alice@nas.local:1445/home/Docs")));
+        assert!(!a.same_place(&p("smb://alice@other/home/Docs")));
+        assert!(!a.same_place(&p("file:///home/Docs")));
     }
 }

@@ -154,8 +154,10 @@ async fn reload_applies_an_edited_job() {
     assert!(arrived(old_remote.join("a.txt")).await, "first sync");
 
     job.remote_url = format!("file://{}", new_remote.display());
-    engine.db.update_job(id, &job).await.unwrap();
-    service.reload().await;
+    service
+        .change_job(id, engine.db.update_job(id, &job))
+        .await
+        .unwrap();
     // A restarted worker runs at once; an old one would sync to the old folder again.
     service.sync_now(Some(id));
     assert!(
@@ -163,4 +165,47 @@ async fn reload_applies_an_edited_job() {
         "the edited remote folder got no file: the worker kept the old settings"
     );
     service.shutdown().await;
+}
+
+/// Regression: a job pointed at another remote folder kept the synced state of the old one, so
+/// a file missing from the new folder looked deleted there since the last sync and the next run
+/// deleted it locally. Moved, a job starts over as a first sync: nothing is deleted, and what
+/// the new folder lacks is uploaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_moved_to_another_folder_syncs_as_a_first_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let local = tmp.path().join("local");
+    let (old_remote, new_remote) = (tmp.path().join("old"), tmp.path().join("new"));
+    for d in [&local, &old_remote, &new_remote] {
+        fs::create_dir_all(d).unwrap();
+    }
+    fs::write(local.join("a.txt"), b"alpha").unwrap();
+    fs::write(local.join("b.txt"), b"beta").unwrap();
+    let engine = Engine::open(&tmp.path().join("data")).await.unwrap();
+    let mut new = NewJob::new(
+        "moved",
+        local.clone(),
+        &format!("file://{}", old_remote.display()),
+    );
+    let job = engine.db.add_job(&new).await.unwrap();
+    let first = engine.sync_job(&job, SyncOptions::default()).await;
+    assert_eq!(first.counts.uploaded, 2);
+    // The new folder already holds one of the two files.
+    fs::write(new_remote.join("a.txt"), b"alpha").unwrap();
+
+    new.remote_url = format!("file://{}", new_remote.display());
+    let job = engine.db.update_job(job.id, &new).await.unwrap();
+    let report = engine.sync_job(&job, SyncOptions::default()).await;
+    assert_eq!(report.counts.deleted_local, 0, "{report:?}");
+    assert_eq!(fs::read(local.join("b.txt")).unwrap(), b"beta");
+    assert_eq!(fs::read(new_remote.join("b.txt")).unwrap(), b"beta");
+    assert_eq!(fs::read(new_remote.join("a.txt")).unwrap(), b"alpha");
+    assert_eq!(
+        report.counts.uploaded, 1,
+        "a.txt is the same on both sides: adopted"
+    );
+
+    // The new pair's state is recorded: the next run has nothing to do.
+    let again = engine.sync_job(&job, SyncOptions::default()).await;
+    assert_eq!(again.counts, Default::default());
 }

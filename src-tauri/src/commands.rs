@@ -196,8 +196,12 @@ pub async fn update_job(ctx: Ctx<'_>, id: i64, input: JobInput) -> BridgeResult<
     }
     // Settings the form does not show are kept as they were.
     checked.job.trash_retention_days = old.trash_retention_days;
-    ctx.engine.db.update_job(id, &checked.job).await?;
-    ctx.service.reload().await;
+    checked.job.live = old.live.clone();
+    // With the worker stopped: a job moved to other folders starts over as a first sync, and
+    // no run of its old settings may record anything after that.
+    ctx.service
+        .change_job(id, ctx.engine.db.update_job(id, &checked.job))
+        .await?;
     job_view(&ctx, id).await
 }
 
@@ -205,8 +209,10 @@ pub async fn update_job(ctx: Ctx<'_>, id: i64, input: JobInput) -> BridgeResult<
 #[tauri::command]
 pub async fn remove_job(ctx: Ctx<'_>, id: i64) -> BridgeResult<()> {
     job_row(&ctx, id).await?;
-    ctx.engine.db.remove_job(id).await?;
-    ctx.service.reload().await;
+    // With its worker stopped first, so no run of it records anything after it is gone.
+    ctx.service
+        .change_job(id, ctx.engine.db.remove_job(id))
+        .await?;
     Ok(())
 }
 

@@ -32,17 +32,18 @@ pub fn smb_url(server: &ServerInput, remote_path: &str) -> BridgeResult<SmbUrl> 
             format!("{host:?} is not a server name: enter only the name or address, such as nas.local or 192.168.1.10."),
         ));
     }
-    let port =
-        match server.port {
-            None => None,
-            Some(p @ 1..=65535) => Some(p as u16),
-            Some(p) => return Err(BridgeError::invalid(
+    let port = match server.port {
+        None => None,
+        Some(p @ 1..=65535) => Some(p as u16),
+        Some(p) => {
+            return Err(BridgeError::invalid(
                 "port",
                 format!(
                     "{p} is not a port: use a number from 1 to 65535, or leave it empty for 445."
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let share = server.share.trim().trim_matches(['/', '\\']);
     if share.is_empty() {
         return Err(BridgeError::invalid(

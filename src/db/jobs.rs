@@ -150,6 +150,21 @@ impl Db {
                 )));
             }
         }
+        let old = self.job_by_id(id).await?;
+        // A job pointed at another folder (either side) starts over as a first sync: the
+        // synced state, pending conflicts and resume records describe the old pair. Kept, they
+        // would make files missing from the new folder look deleted there since the last sync.
+        let moved = old.as_ref().is_some_and(|o| {
+            let same_remote = match (
+                crate::url::RemoteUrl::parse(&o.remote_url),
+                crate::url::RemoteUrl::parse(&j.remote_url),
+            ) {
+                (Ok(a), Ok(b)) => a.same_place(&b),
+                _ => o.remote_url == j.remote_url,
+            };
+            o.local_path != j.local_path || !same_remote
+        });
+        let mut tx = self.pool.begin().await?;
         bind_settings(
             sqlx::query(
                 "UPDATE jobs SET name = ?, local_path = ?, remote_url = ?, mode = ?, conflict_policy = ?,
@@ -160,8 +175,19 @@ impl Db {
             j,
         )
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if moved {
+            for forget in [
+                "DELETE FROM entries WHERE job_id = ?",
+                "DELETE FROM conflicts WHERE job_id = ?",
+                "DELETE FROM transfers WHERE job_id = ?",
+            ] {
+                sqlx::query(forget).bind(id).execute(&mut *tx).await?;
+            }
+            tracing::info!(job = %j.name, "the job's folders changed: its next sync is a first sync");
+        }
+        tx.commit().await?;
         self.job_by_id(id)
             .await?
             .ok_or_else(|| DbError::Invalid(format!("job {id} does not exist")))
@@ -215,5 +241,35 @@ impl Db {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn set_all_jobs_parallel_changes_every_job_and_nothing_else() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(tmp.path()).await.unwrap();
+        let mut a = NewJob::new("a", tmp.path().join("a"), "file:///a");
+        a.parallel = 2;
+        let a = db.add_job(&a).await.unwrap();
+        let b = db
+            .add_job(&NewJob::new("b", tmp.path().join("b"), "file:///b"))
+            .await
+            .unwrap();
+        db.set_all_jobs_parallel(9).await.unwrap();
+        for before in [a, b] {
+            let after = db.job_by_id(before.id).await.unwrap().unwrap();
+            assert_eq!(after.parallel, 9);
+            assert_eq!(
+                Job {
+                    parallel: before.parallel,
+                    ..after
+                },
+                before
+            );
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! are folded into one follow-up run.
 //!
 //! This is the contract the desktop shell (`src-tauri/`) codes against: `start`, `statuses`,
-//! `sync_now`, `pause`, `resume`, `reload`, `shutdown`.
+//! `sync_now`, `pause`, `resume`, `reload`, `change_job`, `shutdown`.
 
 mod network;
 mod pending;
@@ -107,6 +107,9 @@ struct Inner {
     workers: Mutex<BTreeMap<i64, WorkerHandle>>,
     net: watch::Receiver<u64>,
     net_task: JoinHandle<()>,
+    /// Held by `reload` and `change_job`: one change of the worker set at a time, so no reload
+    /// restarts a job's worker while that job is being changed.
+    changing: tokio::sync::Mutex<()>,
 }
 
 impl Drop for Inner {
@@ -136,6 +139,7 @@ impl Service {
                 workers: Mutex::new(BTreeMap::new()),
                 net,
                 net_task,
+                changing: tokio::sync::Mutex::new(()),
             }),
             opts,
         };
@@ -185,6 +189,34 @@ impl Service {
     /// Re-reads the jobs table: starts workers for new or re-enabled jobs, stops those of
     /// removed or disabled ones, and restarts those whose settings changed.
     pub async fn reload(&self) {
+        let _one = self.inner.changing.lock().await;
+        self.reload_keeping_paused(Vec::new()).await
+    }
+
+    /// Runs `change` (an edit of job `job_id` in the database) with that job's worker stopped,
+    /// then reloads. A run with the old settings cannot record anything after the change: a
+    /// job moved to other folders forgets its old synced state (`Db::update_job`), and a late
+    /// write of the old run would bring it back. A paused job stays paused.
+    pub async fn change_job<T>(
+        &self,
+        job_id: i64,
+        change: impl std::future::Future<Output = T>,
+    ) -> T {
+        let _one = self.inner.changing.lock().await;
+        let old = self.inner.workers.lock().unwrap().remove(&job_id);
+        let mut was_paused = Vec::new();
+        if let Some(w) = old {
+            if w.status.lock().unwrap().state == JobState::Paused {
+                was_paused.push(job_id);
+            }
+            self.stop_workers(vec![w], self.opts.grace).await;
+        }
+        let out = change.await;
+        self.reload_keeping_paused(was_paused).await;
+        out
+    }
+
+    async fn reload_keeping_paused(&self, mut was_paused: Vec<i64>) {
         let jobs = match self.inner.engine.db.jobs().await {
             Ok(j) => j,
             Err(e) => {
@@ -215,11 +247,12 @@ impl Service {
                 .collect()
         };
         // A job edited while paused stays paused.
-        let was_paused: Vec<i64> = stale
-            .iter()
-            .filter(|w| w.status.lock().unwrap().state == JobState::Paused)
-            .map(|w| w.job.id)
-            .collect();
+        was_paused.extend(
+            stale
+                .iter()
+                .filter(|w| w.status.lock().unwrap().state == JobState::Paused)
+                .map(|w| w.job.id),
+        );
         self.stop_workers(stale, self.opts.grace).await;
         let mut workers = self.inner.workers.lock().unwrap();
         for (id, job) in wanted {
