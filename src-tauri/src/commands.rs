@@ -196,7 +196,10 @@ pub async fn update_job(ctx: Ctx<'_>, id: i64, input: JobInput) -> BridgeResult<
     }
     // Settings the form does not show are kept as they were.
     checked.job.trash_retention_days = old.trash_retention_days;
-    checked.job.live = old.live.clone();
+    // The form shows when the job syncs; its other live settings stay as they were.
+    let mut live = old.live.clone();
+    form::apply_when(&input.when, &mut live)?;
+    checked.job.live = live;
     // With the worker stopped: a job moved to other folders starts over as a first sync, and
     // no run of its old settings may record anything after that.
     ctx.service

@@ -11,7 +11,9 @@ use anemone_sync::relpath::RelPath;
 use anemone_sync::url::{RemoteUrl, SmbUrl};
 
 use crate::errors::{BridgeError, BridgeResult};
-use crate::types::{JobInput, ServerInput};
+use anemone_sync::trigger::LiveSettings;
+
+use crate::types::{JobInput, ServerInput, Trigger, When};
 
 /// The SMB URL of `remote_path` on the server the form describes (no password in it).
 pub fn smb_url(server: &ServerInput, remote_path: &str) -> BridgeResult<SmbUrl> {
@@ -149,7 +151,56 @@ pub fn check_job(input: &JobInput) -> BridgeResult<CheckedJob> {
         .collect();
     job.max_delete_percent = input.max_delete_percent;
     job.parallel = input.parallel;
+    apply_when(&input.when, &mut job.live)?;
     Ok(CheckedJob { job, url })
+}
+
+/// Puts the form's "when to sync" into `live`, leaving the settings the form does not show
+/// (rescan period, quiet period, notification, poll period) as they are.
+pub fn apply_when(when: &When, live: &mut LiveSettings) -> BridgeResult<()> {
+    use anemone_sync::trigger::{Day, Schedule, TimeOfDay, Trigger as T};
+    live.trigger = match when.trigger {
+        Trigger::Realtime => T::Realtime,
+        Trigger::Interval => T::Interval,
+        Trigger::Schedule => T::Schedule,
+        Trigger::Manual => T::Manual,
+    };
+    if when.trigger == Trigger::Interval && !(1..=10_080).contains(&when.interval_minutes) {
+        return Err(BridgeError::invalid(
+            "interval_minutes",
+            "Use an interval from 1 minute to 10080 (a week).",
+        ));
+    }
+    if when.interval_minutes > 0 {
+        live.interval_minutes = when.interval_minutes;
+    }
+    let times = when
+        .times
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse::<TimeOfDay>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| BridgeError::invalid("times", e))?;
+    let mut days = when
+        .days
+        .iter()
+        .map(|d| d.trim())
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse::<Day>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| BridgeError::invalid("days", e))?;
+    days.sort();
+    days.dedup();
+    if when.trigger == Trigger::Schedule && times.is_empty() {
+        return Err(BridgeError::invalid(
+            "times",
+            "Give at least one time of day, for example 09:00.",
+        ));
+    }
+    live.schedule = Schedule { times, days };
+    live.validate()
+        .map_err(|e| BridgeError::invalid("trigger", e))
 }
 
 fn check_local_path(raw: &str) -> BridgeResult<PathBuf> {
@@ -276,6 +327,12 @@ mod tests {
             excludes: vec!["*.bak".into(), " ".into()],
             max_delete_percent: 30,
             parallel: 2,
+            when: When {
+                trigger: Trigger::Realtime,
+                interval_minutes: 60,
+                times: vec![],
+                days: vec![],
+            },
         }
     }
 
@@ -293,6 +350,68 @@ mod tests {
         );
         assert_eq!(c.job.excludes, vec!["*.bak".to_string()]);
         assert_eq!((c.job.max_delete_percent, c.job.parallel), (30, 2));
+        assert_eq!(c.job.live, LiveSettings::default());
+    }
+
+    #[test]
+    fn when_to_sync_goes_into_the_live_settings() {
+        use anemone_sync::trigger::{Day, Trigger as T};
+        let dir = tempfile::tempdir().unwrap();
+        let mut i = input(dir.path().to_str().unwrap());
+        i.when = When {
+            trigger: Trigger::Schedule,
+            interval_minutes: 0,
+            times: vec![" 18:30".into(), "08:00".into(), "".into()],
+            days: vec!["fri".into(), "mon".into(), "mon".into()],
+        };
+        let live = check_job(&i).unwrap().job.live;
+        assert_eq!(live.trigger, T::Schedule);
+        let times: Vec<String> = live.schedule.times.iter().map(|t| t.to_string()).collect();
+        assert_eq!(times, ["18:30", "08:00"]);
+        assert_eq!(live.schedule.days, [Day::Mon, Day::Fri]);
+        // And back, as the edit form shows it.
+        let shown = When::from(&live);
+        assert_eq!(shown.days, ["mon", "fri"]);
+
+        // Only the shown settings change.
+        let mut kept = LiveSettings {
+            quiet_ms: 500,
+            poll_secs: 5,
+            remote_notify: false,
+            ..LiveSettings::default()
+        };
+        i.when.trigger = Trigger::Interval;
+        i.when.interval_minutes = 15;
+        apply_when(&i.when, &mut kept).unwrap();
+        assert_eq!((kept.trigger, kept.interval_minutes), (T::Interval, 15));
+        assert_eq!(
+            (kept.quiet_ms, kept.poll_secs, kept.remote_notify),
+            (500, 5, false)
+        );
+    }
+
+    #[test]
+    fn when_to_sync_errors_name_their_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = dir.path().to_str().unwrap().to_string();
+        let field = |w: When| {
+            let mut i = input(&ok);
+            i.when = w;
+            check_job(&i).err().expect("refused").field.unwrap()
+        };
+        let w = |trigger, interval_minutes, times: &[&str], days: &[&str]| When {
+            trigger,
+            interval_minutes,
+            times: times.iter().map(|s| s.to_string()).collect(),
+            days: days.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(field(w(Trigger::Interval, 0, &[], &[])), "interval_minutes");
+        assert_eq!(field(w(Trigger::Schedule, 60, &[], &[])), "times");
+        assert_eq!(field(w(Trigger::Schedule, 60, &["25:00"], &[])), "times");
+        assert_eq!(
+            field(w(Trigger::Schedule, 60, &["09:00"], &["funday"])),
+            "days"
+        );
     }
 
     #[test]

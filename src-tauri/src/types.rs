@@ -32,6 +32,32 @@ pub enum ConflictPolicy {
     Ask,
 }
 
+/// What starts a job's syncs (trigger::Trigger).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// Watchers and the server's change notification: a moment after each change.
+    Realtime,
+    /// Every `interval_minutes`.
+    Interval,
+    /// At the schedule's times of day, on its days.
+    Schedule,
+    /// Only when asked (Sync now).
+    Manual,
+}
+
+/// When a job syncs: the part of its live settings (trigger::LiveSettings) the form shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct When {
+    pub trigger: Trigger,
+    /// `interval`: minutes between syncs.
+    pub interval_minutes: u32,
+    /// `schedule`: times of day, "HH:MM" (24 h).
+    pub times: Vec<String>,
+    /// `schedule`: days of the week, "mon" to "sun"; empty: every day.
+    pub days: Vec<String>,
+}
+
 /// How a run ended (db::history::RunStatus).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -91,6 +117,7 @@ pub struct Job {
     pub enabled: bool,
     pub parallel: u32,
     pub trash_retention_days: u32,
+    pub when: When,
 }
 
 /// What a run did (db::history::Counts).
@@ -254,6 +281,7 @@ pub struct JobInput {
     pub excludes: Vec<String>,
     pub max_delete_percent: u32,
     pub parallel: u32,
+    pub when: When,
 }
 
 /// One side of a conflicted file.
@@ -403,6 +431,24 @@ impl From<&db::jobs::Job> for Job {
             enabled: j.enabled,
             parallel: j.parallel,
             trash_retention_days: j.trash_retention_days,
+            when: When::from(&j.live),
+        }
+    }
+}
+
+impl From<&anemone_sync::trigger::LiveSettings> for When {
+    fn from(l: &anemone_sync::trigger::LiveSettings) -> Self {
+        When {
+            trigger: parse_str_enum(l.trigger.as_str()).unwrap_or(Trigger::Realtime),
+            interval_minutes: l.interval_minutes,
+            times: l.schedule.times.iter().map(|t| t.to_string()).collect(),
+            days: l
+                .schedule
+                .days
+                .iter()
+                .filter_map(|d| serde_json::to_value(d).ok())
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
         }
     }
 }
@@ -602,6 +648,8 @@ pub mod bindings {
         decl!(
             Mode,
             ConflictPolicy,
+            Trigger,
+            When,
             RunStatus,
             Phase,
             Direction,
@@ -738,6 +786,11 @@ mod tests {
             let mine: ConflictPolicy = p.into();
             assert_eq!(serde_json::to_value(mine).unwrap(), p.as_str());
             assert_eq!(P::from(mine), p);
+        }
+        use anemone_sync::trigger::Trigger as T;
+        for t in [T::Realtime, T::Interval, T::Schedule, T::Manual] {
+            let mine: Trigger = parse_str_enum(t.as_str()).expect("mirrored");
+            assert_eq!(serde_json::to_value(mine).unwrap(), t.as_str());
         }
         use anemone_sync::db::history::RunStatus as S;
         for s in [S::Running, S::Success, S::Partial, S::Failed, S::Aborted] {

@@ -12,6 +12,28 @@ export type Mode = "two-way" | "upload" | "download";
 export type ConflictPolicy = "keep-both" | "newest" | "local" | "remote" | "ask";
 
 /**
+ * What starts a job's syncs (trigger::Trigger).
+ */
+export type Trigger = "realtime" | "interval" | "schedule" | "manual";
+
+/**
+ * When a job syncs: the part of its live settings (trigger::LiveSettings) the form shows.
+ */
+export type When = { trigger: Trigger, 
+/**
+ * `interval`: minutes between syncs.
+ */
+interval_minutes: number, 
+/**
+ * `schedule`: times of day, "HH:MM" (24 h).
+ */
+times: Array<string>, 
+/**
+ * `schedule`: days of the week, "mon" to "sun"; empty: every day.
+ */
+days: Array<string>, };
+
+/**
  * How a run ended (db::history::RunStatus).
  */
 export type RunStatus = "running" | "success" | "partial" | "failed" | "aborted" | "interrupted" | "offline";
@@ -32,7 +54,7 @@ export type Job = { id: number, name: string, local_path: string,
 /**
  * Canonical remote URL, never with a password.
  */
-remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, };
+remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, when: When, };
 
 /**
  * What a run did (db::history::Counts).
@@ -96,7 +118,7 @@ next_sync_ms: number | null, pending_conflicts: number, id: number, name: string
 /**
  * Canonical remote URL, never with a password.
  */
-remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, };
+remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, when: When, };
 
 /**
  * The server part of the job form.
@@ -118,7 +140,7 @@ export type JobInput = { name: string, local_path: string, server: ServerInput,
 /**
  * Folder inside the share, '' or '/'-separated, e.g. "Projects/2026".
  */
-remote_path: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, parallel: number, };
+remote_path: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, parallel: number, when: When, };
 
 /**
  * One side of a conflicted file.

@@ -1,5 +1,5 @@
 // Client-side validation of the job form, run before any command is invoked.
-import type { ConflictPolicy, Job, JobInput, Mode } from '../bridge';
+import type { ConflictPolicy, Job, JobInput, Mode, Trigger } from '../bridge';
 
 /** The form as typed: every field a string, as bound to the inputs. */
 export interface JobForm {
@@ -17,6 +17,13 @@ export interface JobForm {
   excludes: string;
   max_delete_percent: string;
   parallel: string;
+  /** When to sync: a moment after each change, every N minutes, at set times, or only when asked. */
+  trigger: Trigger;
+  interval_minutes: string;
+  /** Times of day, "HH:MM", separated by commas or spaces. */
+  times: string;
+  /** Days of the week ("mon-fri", "sat, sun"); empty: every day. */
+  days: string;
 }
 
 export type FormErrors = Partial<Record<keyof JobForm, string>>;
@@ -37,7 +44,45 @@ export function emptyForm(): JobForm {
     excludes: '',
     max_delete_percent: '50',
     parallel: '4',
+    trigger: 'realtime',
+    interval_minutes: '60',
+    times: '',
+    days: '',
   };
+}
+
+const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/** "08:00, 18:30" -> ["08:00", "18:30"]. */
+export function parseTimes(s: string): string[] {
+  return s.split(/[\s,;]+/).filter((t) => t !== '');
+}
+
+/** "mon-fri, sun" -> ["mon", "tue", "wed", "thu", "fri", "sun"]; null when a day is not one. */
+export function parseDays(s: string): string[] | null {
+  const out: string[] = [];
+  for (const part of s.toLowerCase().split(/[\s,;]+/).filter((p) => p !== '')) {
+    const [a, b] = part.split('-');
+    const ia = DAY_NAMES.indexOf(a.slice(0, 3));
+    const ib = b === undefined ? ia : DAY_NAMES.indexOf(b.slice(0, 3));
+    if (ia < 0 || ib < 0 || ib < ia) return null;
+    for (let i = ia; i <= ib; i++) if (!out.includes(DAY_NAMES[i])) out.push(DAY_NAMES[i]);
+  }
+  return out;
+}
+
+/** Days as the form shows them: a run of three or more as a range ("mon-fri"). */
+export function formatDays(days: string[]): string {
+  const idx = days.map((d) => DAY_NAMES.indexOf(d)).filter((i) => i >= 0).sort((x, y) => x - y);
+  const parts: string[] = [];
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && idx[j + 1] === idx[j] + 1) j++;
+    if (j - i >= 2) parts.push(`${DAY_NAMES[idx[i]]}-${DAY_NAMES[idx[j]]}`);
+    else for (let k = i; k <= j; k++) parts.push(DAY_NAMES[idx[k]]);
+    i = j + 1;
+  }
+  return parts.join(', ');
 }
 
 /** Port text -> number; '' -> null (default port); NaN when not a whole number. */
@@ -138,6 +183,18 @@ export function validateJobForm(f: JobForm, opts: { editing?: boolean } = {}): F
     errs.max_delete_percent = 'Enter a percentage from 0 to 100.';
   const par = Number(f.parallel);
   if (!/^\d+$/.test(f.parallel.trim()) || par < 1 || par > 64) errs.parallel = 'Enter a number from 1 to 64.';
+  if (f.trigger === 'interval') {
+    const n = Number(f.interval_minutes);
+    if (!/^\d+$/.test(f.interval_minutes.trim()) || n < 1 || n > 10080)
+      errs.interval_minutes = 'Enter a number of minutes from 1 to 10080 (a week).';
+  }
+  if (f.trigger === 'schedule') {
+    const times = parseTimes(f.times);
+    const bad = times.find((t) => !/^([01]?\d|2[0-3]):[0-5]\d$/.test(t));
+    if (times.length === 0) errs.times = 'Enter at least one time of day, for example 09:00.';
+    else if (bad) errs.times = `"${bad}" is not a time of day; use HH:MM, for example 18:30.`;
+    if (parseDays(f.days) === null) errs.days = 'Use day names (mon, tue, ... sun) or ranges like mon-fri.';
+  }
   void opts;
   return errs;
 }
@@ -182,6 +239,12 @@ export function formToInput(f: JobForm): JobInput {
     excludes: parseExcludes(f.excludes),
     max_delete_percent: Number(f.max_delete_percent),
     parallel: Number(f.parallel),
+    when: {
+      trigger: f.trigger,
+      interval_minutes: /^\d+$/.test(f.interval_minutes.trim()) ? Number(f.interval_minutes) : 60,
+      times: f.trigger === 'schedule' ? parseTimes(f.times) : [],
+      days: f.trigger === 'schedule' ? (parseDays(f.days) ?? []) : [],
+    },
   };
 }
 
@@ -197,7 +260,8 @@ export function formFromJob(
     | 'excludes'
     | 'max_delete_percent'
     | 'parallel'
-  >,
+  > &
+    Partial<Pick<Job, 'when'>>,
 ): JobForm {
   const f = emptyForm();
   f.name = j.name;
@@ -207,6 +271,12 @@ export function formFromJob(
   f.excludes = j.excludes.join('\n');
   f.max_delete_percent = String(j.max_delete_percent);
   f.parallel = String(j.parallel);
+  if (j.when) {
+    f.trigger = j.when.trigger;
+    f.interval_minutes = String(j.when.interval_minutes);
+    f.times = j.when.times.join(', ');
+    f.days = formatDays(j.when.days);
+  }
   const m = /^smb:\/\/(?:([^@/]*)@)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/([^/]+)\/?(.*)$/i.exec(j.remote_url);
   if (m) {
     const userPart = m[1] ? decodeURIComponent(m[1]) : '';

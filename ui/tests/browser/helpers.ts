@@ -145,6 +145,7 @@ export function job(id: number, name: string, extra: Record<string, unknown> = {
     enabled: true,
     parallel: 4,
     trash_retention_days: 30,
+    when: { trigger: 'realtime', interval_minutes: 60, times: [], days: [] },
     state: 'idle',
     last_run: run(1, name),
     next_sync_ms: Date.now() + 5 * 60_000,

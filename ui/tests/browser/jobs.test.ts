@@ -223,11 +223,48 @@ describe('add-job form', () => {
         excludes: ['*.tmp', 'node_modules/'],
         max_delete_percent: 50,
         parallel: 4,
+        when: { trigger: 'realtime', interval_minutes: 60, times: [], days: [] },
       },
     });
     // The app starts the first sync itself: no second run is asked for.
     expect(await calls(page, 'sync_now')).toEqual([]);
     expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('sets when a job syncs: checks the schedule, sends it, shows it again on edit', async () => {
+    const scheduled = job(5, 'Nightly', { when: { trigger: 'schedule', interval_minutes: 60, times: ['02:30'], days: ['mon', 'tue', 'wed', 'thu', 'fri'] } });
+    const page = await open(env, { responses: { list_jobs: [...sampleJobs(), scheduled], add_job: job(9, 'Docs') } });
+    await page.getByRole('button', { name: 'Edit Nightly' }).click();
+    expect(await page.getByLabel('When to sync', { exact: true }).inputValue()).toBe('schedule');
+    expect(await page.getByLabel(/^At \(times of day/).inputValue()).toBe('02:30');
+    expect(await page.getByLabel(/^On \(days/).inputValue()).toBe('mon-fri');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    await openAddForm(page);
+    await fillValid(page);
+    await page.getByLabel('When to sync', { exact: true }).selectOption('schedule');
+    await page.getByLabel(/^At \(times of day/).fill('8:00, 25:61');
+    await page.getByLabel(/^On \(days/).fill('mon-funday');
+    await page.getByRole('button', { name: 'Add and sync' }).click();
+    await page.getByTestId('error-times').waitFor();
+    expect(await page.getByTestId('error-times').textContent()).toBe('"25:61" is not a time of day; use HH:MM, for example 18:30.');
+    expect(await page.getByTestId('error-days').textContent()).toMatch(/day names/);
+    expect(await calls(page, 'add_job')).toEqual([]);
+    await page.getByLabel(/^At \(times of day/).fill('08:00 18:30');
+    await page.getByLabel(/^On \(days/).fill('sat, sun');
+    await page.getByRole('button', { name: 'Add and sync' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    const add = await calls(page, 'add_job');
+    expect((add[0].args.input as any).when).toEqual({ trigger: 'schedule', interval_minutes: 60, times: ['08:00', '18:30'], days: ['sat', 'sun'] });
+
+    // Every few minutes: the interval is checked too.
+    await openAddForm(page);
+    await fillValid(page);
+    await page.getByLabel('When to sync', { exact: true }).selectOption('interval');
+    await page.getByLabel('Every (minutes)', { exact: true }).fill('0');
+    await page.getByRole('button', { name: 'Add and sync' }).click();
+    await page.getByTestId('error-interval_minutes').waitFor();
     await page.close();
   });
 

@@ -4,6 +4,9 @@ import {
   excludesError,
   formFromJob,
   formToInput,
+  formatDays,
+  parseDays,
+  parseTimes,
   globError,
   hostError,
   normalizeRemotePath,
@@ -97,9 +100,25 @@ describe('conversion', () => {
       excludes: ['*.tmp', 'build/'],
       max_delete_percent: 50,
       parallel: 4,
+      when: { trigger: 'realtime', interval_minutes: 60, times: [], days: [] },
     });
     expect(formToInput({ ...good(), password: '' }).server.password).toBeNull();
     expect(formToInput(good()).server.port).toBeNull();
+  });
+  it('parses and shows days and times of a schedule', () => {
+    expect(parseDays('mon-fri, sun')).toEqual(['mon', 'tue', 'wed', 'thu', 'fri', 'sun']);
+    expect(parseDays('Saturday')).toEqual(['sat']);
+    expect(parseDays('')).toEqual([]);
+    expect(parseDays('fri-mon')).toBeNull();
+    expect(parseDays('someday')).toBeNull();
+    expect(formatDays(['mon', 'tue', 'wed', 'thu', 'fri', 'sun'])).toBe('mon-fri, sun');
+    expect(formatDays(['sat', 'sun'])).toBe('sat, sun');
+    expect(parseTimes(' 08:00, 18:30;21:00 ')).toEqual(['08:00', '18:30', '21:00']);
+    const i = formToInput({ ...good(), trigger: 'schedule', times: '7:15', days: 'mon-wed' });
+    expect(i.when).toEqual({ trigger: 'schedule', interval_minutes: 60, times: ['7:15'], days: ['mon', 'tue', 'wed'] });
+    expect(validateJobForm({ ...good(), trigger: 'schedule', times: '' }).times).toMatch(/at least one time/);
+    expect(validateJobForm({ ...good(), trigger: 'interval', interval_minutes: '0' }).interval_minutes).toMatch(/minutes/);
+    expect(validateJobForm({ ...good(), trigger: 'manual', interval_minutes: 'x' })).toEqual({});
   });
   it('normalizes remote paths', () => {
     expect(normalizeRemotePath('\\a\\b\\')).toBe('a/b');
