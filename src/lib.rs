@@ -15,6 +15,7 @@ pub mod fsmeta;
 pub mod guard;
 pub mod localio;
 pub mod logging;
+pub mod memory;
 pub mod names;
 pub mod progress;
 pub mod reconcile;

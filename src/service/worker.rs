@@ -576,6 +576,8 @@ impl Worker {
                 }
             }
         };
+        // The run's trees and plan are freed now; hand the pages back while the job idles.
+        tokio::task::spawn_blocking(crate::memory::give_back);
         Some(report)
     }
 
