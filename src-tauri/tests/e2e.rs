@@ -315,7 +315,7 @@ fn resolve_a_two_sided_edit_in_the_conflict_dialog() {
 }
 
 #[test]
-fn tray_menu_sync_now_and_pause() {
+fn tray_menu_sync_now_and_pause_then_a_second_launch_hands_over() {
     let _one = one_app();
     let tray = TrayHost::start();
     let smb = SambaServer::start();
@@ -380,5 +380,43 @@ fn tray_menu_sync_now_and_pause() {
     std::thread::sleep(Duration::from_secs(3));
     assert!(!remote.join("p3.txt").exists(), "a paused job synced");
     assert_eq!(finished_runs(&data), runs_paused, "a paused job ran");
+
+    // A second launch hands over to the running app (single-instance) and exits. Had it
+    // started its own engine, that one would have synced p3.txt at once (pause is not stored).
+    let mut second = std::process::Command::new(support::webdriver::app_binary())
+        .env("ANEMONE_SYNC_HOME", &data)
+        .env("ANEMONE_SYNC_CREDENTIAL_STORE", "file")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start a second app");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = second.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second launch kept running beside the first");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(status.success(), "the second launch ended with {status}");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !remote.join("p3.txt").exists(),
+        "a second engine synced the paused job"
+    );
+    assert_eq!(
+        finished_runs(&data),
+        runs_paused,
+        "a second engine ran the job"
+    );
+    // The first app still answers, still paused.
+    app.wait_for(
+        "the first app, still paused",
+        LONG,
+        "const s = document.querySelector('[data-testid=job-state]'); return s && s.textContent.trim() === 'paused';",
+    );
     drop(app);
 }
