@@ -11,6 +11,8 @@
 #[path = "../../tests/support/samba.rs"]
 #[allow(dead_code)]
 mod samba;
+// Helpers for more tests than these use.
+#[allow(dead_code)]
 mod support;
 
 use std::path::Path;
@@ -91,10 +93,6 @@ fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(250));
     }
 }
-
-/// The first job card's state as the window shows it.
-const JOB_STATE: &str =
-    "const s = document.querySelector('[data-testid=job-state]'); return s ? s.textContent.trim() : null;";
 
 #[test]
 fn add_a_job_in_the_window_sync_and_see_the_run_in_history() {
