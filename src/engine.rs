@@ -174,6 +174,13 @@ impl Engine {
         {
             smb_options.timeout = Duration::from_secs(t);
         }
+        // How many SMB connections a job uses side by side (default 4); 1 for measurements.
+        if let Some(n) = std::env::var("ANEMONE_SYNC_SMB_CONNECTIONS")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+        {
+            smb_options.connections = n.clamp(1, 16);
+        }
         Ok(Engine {
             client_id: install_id(data_dir)?,
             db,
@@ -304,37 +311,47 @@ impl Engine {
         let excludes =
             Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
         self.phase(job, Phase::Connecting);
-        let remote = self.open_remote(job).await?;
         let scope = opts.scope.clone().filter(|s| !s.is_everything());
-        // What the run sees of the base: all of it, or what the scope covers (read by key
-        // ranges, so a live run in a 100,000-file job does not load 100,000 rows). And how many
-        // files the job has synced, the guards' yardstick.
-        let (base, synced_files) = match &scope {
-            Some(s) => (
-                self.db.load_base_scope(job.id, s).await?,
-                self.db.base_file_count(job.id).await?,
-            ),
-            None => {
-                let b = self.db.load_base(job.id).await?;
-                let n = b.values().filter(|e| e.kind == EntryKind::File).count();
-                (b, n)
-            }
-        };
-
-        self.phase(job, Phase::Scanning);
-        let root = job.local_path.clone();
-        let (base_for_scan, ex, sc) = (base.clone(), excludes.clone(), scope.clone());
-        let scan = tokio::task::spawn_blocking(move || match &sc {
-            Some(s) => scan_local_scope(&root, s, &base_for_scan, &ex),
-            None => scan_local(&root, &base_for_scan, &ex),
-        });
-        let listing = async {
-            match &scope {
+        // The remote side (connect, then list) and the local side (load the base, then scan)
+        // run at the same time: neither needs the other until reconciling.
+        let remote_side = async {
+            let remote = self.open_remote(job).await?;
+            self.phase(job, Phase::Scanning);
+            let listing = match &scope {
                 Some(s) => list_remote_scope(remote.as_ref(), s, TRASH_DIR).await,
                 None => remote.list(TRASH_DIR).await,
-            }
+            };
+            Ok::<_, SyncError>((remote, listing))
         };
-        let (scan, listing) = tokio::join!(scan, listing);
+        let local_side = async {
+            // What the run sees of the base: all of it, or what the scope covers (read by key
+            // ranges, so a live run in a 100,000-file job does not load 100,000 rows). And how
+            // many files the job has synced, the guards' yardstick.
+            let (base, synced_files) = match &scope {
+                Some(s) => (
+                    self.db.load_base_scope(job.id, s).await?,
+                    self.db.base_file_count(job.id).await?,
+                ),
+                None => {
+                    let b = self.db.load_base(job.id).await?;
+                    let n = b.values().filter(|e| e.kind == EntryKind::File).count();
+                    (b, n)
+                }
+            };
+            let base = Arc::new(base);
+            let root = job.local_path.clone();
+            let (base_for_scan, ex, sc) = (base.clone(), excludes.clone(), scope.clone());
+            let scan = tokio::task::spawn_blocking(move || match &sc {
+                Some(s) => scan_local_scope(&root, s, &base_for_scan, &ex),
+                None => scan_local(&root, &base_for_scan, &ex),
+            })
+            .await;
+            Ok::<_, SyncError>((base, synced_files, scan))
+        };
+        let (remote_side, local_side) = tokio::join!(remote_side, local_side);
+        // A connection problem is reported first, as before the two sides overlapped.
+        let (remote, listing) = remote_side?;
+        let (base, synced_files, scan) = local_side?;
         let scan = match scan.map_err(|e| SyncError::Config(format!("local scan failed: {e}")))? {
             Ok(s) => s,
             Err(ScanError::RootMissing(p)) => {
@@ -368,7 +385,7 @@ impl Engine {
             .filter(|e| visible(&e.path))
             .map(|e| (e.path.clone(), e))
             .collect();
-        let mut base_tree = base.clone();
+        let mut base_tree = Arc::unwrap_or_clone(base);
         base_tree.retain(|p, _| visible(p));
         let local_tree = scan.tree;
 

@@ -560,3 +560,53 @@ async fn windows_reserved_names_are_stored_as_is_by_samba() {
         assert_eq!(std::fs::read(dir.join(n)).unwrap(), b"r", "{n:?}");
     }
 }
+
+/// Files in flight at once go over several connections (Samba serves each with its own smbd
+/// process, so more than one core works on many small files), and every byte arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_files_spread_over_several_connections() {
+    let srv = SambaServer::start();
+    let (dir, url) = srv.folder("spread");
+    let remote = std::sync::Arc::new(
+        SmbRemote::connect(&url, srv.password(), opts())
+            .await
+            .unwrap(),
+    );
+    let before = srv.pids().len();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..32 {
+        let remote = remote.clone();
+        set.spawn(async move {
+            let name = format!("f{i:02}");
+            put(&remote, &name, name.repeat(100).as_bytes()).await;
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
+    }
+    let after = srv.pids().len();
+    assert!(
+        after >= before + 3,
+        "32 files in flight used {} new smbd processes (expected 3 more connections)",
+        after - before
+    );
+    for i in 0..32 {
+        let name = format!("f{i:02}");
+        assert_eq!(
+            std::fs::read(dir.join(&name)).unwrap(),
+            name.repeat(100).as_bytes()
+        );
+    }
+    let mut listed: Vec<String> = remote
+        .list("")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.path.as_str().to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        (0..32).map(|i| format!("f{i:02}")).collect::<Vec<_>>()
+    );
+}

@@ -2,7 +2,7 @@
 //! happened to each file.
 
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::{now_ms, Db, DbResult};
 
@@ -92,6 +92,58 @@ pub struct Activity {
     pub path: String,
     pub action: String,
     pub bytes: u64,
+}
+
+/// What a run did to one file, waiting to be written with others ([`Db::commit_batch`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunFileRow {
+    pub run_id: i64,
+    pub path: String,
+    pub action: String,
+    pub bytes: u64,
+}
+
+/// A per-file error of a run, waiting to be written with others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunErrorRow {
+    pub run_id: i64,
+    pub path: String,
+    pub message: String,
+}
+
+/// Rows per multi-row statement (4 values each, far below SQLite's limit on bound values).
+const ROWS_PER_STATEMENT: usize = 1000;
+
+pub(crate) async fn insert_files(conn: &mut SqliteConnection, rows: &[RunFileRow]) -> DbResult<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO run_files (run_id, path, action, bytes) ");
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(r.run_id)
+                .push_bind(r.path.clone())
+                .push_bind(r.action.clone())
+                .push_bind(r.bytes as i64);
+        });
+        q.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_errors(
+    conn: &mut SqliteConnection,
+    rows: &[RunErrorRow],
+) -> DbResult<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO run_errors (run_id, path, message) ");
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(r.run_id)
+                .push_bind(r.path.clone())
+                .push_bind(r.message.clone());
+        });
+        q.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 impl Db {

@@ -1,8 +1,13 @@
 //! The base tree (what both sides held at the last sync of each path) and the records of
 //! transfers in progress. Updated per finished file, so a crash loses at most in-flight work.
+//!
+//! Many files finish at once during a sync, so their base changes are also written in groups
+//! ([`Db::commit_batch`]): one transaction with multi-row statements instead of one transaction
+//! per file (each costs a round trip to sqlx's SQLite thread and a WAL commit).
 
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+use super::history::{RunErrorRow, RunFileRow};
 use super::{Db, DbResult};
 use crate::relpath::RelPath;
 use crate::remote::EntryKind;
@@ -33,7 +38,95 @@ pub struct TransferRecord {
     pub committed: u64,
 }
 
+/// One change to the base tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BaseChange {
+    Put(BaseEntry),
+    Forget(RelPath),
+}
+
+impl BaseChange {
+    pub fn path(&self) -> &RelPath {
+        match self {
+            BaseChange::Put(e) => &e.path,
+            BaseChange::Forget(p) => p,
+        }
+    }
+}
+
+/// Rows per multi-row statement: 10 values each stays far below SQLite's limit of 32766 bound
+/// values per statement.
+const ROWS_PER_STATEMENT: usize = 500;
+
+fn kind_str(k: EntryKind) -> &'static str {
+    match k {
+        EntryKind::File => "file",
+        EntryKind::Dir => "dir",
+    }
+}
+
+async fn put_many(
+    conn: &mut SqliteConnection,
+    job_id: i64,
+    entries: &[&BaseEntry],
+) -> DbResult<()> {
+    for rows in entries.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT OR REPLACE INTO entries (job_id, path, kind, hash, local_size, local_mtime_ns,
+             remote_size, remote_mtime_ns, remote_ctime_ns, remote_file_id) ",
+        );
+        q.push_values(rows, |mut b, e| {
+            b.push_bind(job_id)
+                .push_bind(e.path.as_str().to_string())
+                .push_bind(kind_str(e.kind))
+                .push_bind(e.hash.map(|h| h.to_vec()))
+                .push_bind(e.local_size as i64)
+                .push_bind(e.local_mtime_ns)
+                .push_bind(e.remote_size as i64)
+                .push_bind(e.remote_mtime_ns)
+                .push_bind(e.remote_ctime_ns)
+                .push_bind(e.remote_file_id.map(|v| v as i64));
+        });
+        // Row counts vary from batch to batch: not worth a slot in the statement cache.
+        q.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 impl Db {
+    /// Applies `changes` in order and appends the history rows, all in one transaction: either
+    /// everything is recorded or nothing is.
+    pub async fn commit_batch(
+        &self,
+        job_id: i64,
+        changes: &[BaseChange],
+        files: &[RunFileRow],
+        errors: &[RunErrorRow],
+    ) -> DbResult<()> {
+        let mut tx = self.pool.begin().await?;
+        // Consecutive puts go in one statement; a forget in between keeps the order.
+        let mut puts: Vec<&BaseEntry> = Vec::new();
+        for c in changes {
+            match c {
+                BaseChange::Put(e) => puts.push(e),
+                BaseChange::Forget(p) => {
+                    put_many(&mut tx, job_id, &puts).await?;
+                    puts.clear();
+                    sqlx::query("DELETE FROM entries WHERE job_id = ? AND path = ?")
+                        .bind(job_id)
+                        .bind(p.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        put_many(&mut tx, job_id, &puts).await?;
+        super::history::insert_files(&mut tx, files).await?;
+        super::history::insert_errors(&mut tx, errors).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn load_base(&self, job_id: i64) -> DbResult<BaseTree> {
         let rows = sqlx::query("SELECT * FROM entries WHERE job_id = ?")
             .bind(job_id)
@@ -114,10 +207,7 @@ impl Db {
         )
         .bind(job_id)
         .bind(e.path.as_str())
-        .bind(match e.kind {
-            EntryKind::File => "file",
-            EntryKind::Dir => "dir",
-        })
+        .bind(kind_str(e.kind))
         .bind(e.hash.map(|h| h.to_vec()))
         .bind(e.local_size as i64)
         .bind(e.local_mtime_ns)

@@ -11,6 +11,7 @@
 
 pub mod control;
 pub mod dirs;
+pub mod record;
 pub mod retry;
 mod tasks;
 pub mod transfer;
@@ -25,8 +26,9 @@ use tracing::Instrument;
 
 pub use crate::reconcile::Side;
 
-use crate::db::history::{Counts, FileError};
+use crate::db::history::{Counts, FileError, RunErrorRow, RunFileRow};
 use crate::db::jobs::Job;
+use crate::db::state::BaseChange;
 use crate::db::Db;
 use crate::names::conflict_name;
 use crate::progress::{Event, EventSender, RunProgress};
@@ -37,6 +39,7 @@ use crate::tree::{BaseEntry, LocalEntry};
 
 pub use control::RunControl;
 use dirs::DirCache;
+use record::Recorder;
 use retry::ReconnectGate;
 use transfer::{CopyError, CopyRequest, Snapshot};
 
@@ -89,6 +92,8 @@ pub struct Executor {
     /// This install's id, in our temp names (see `names::temp_name`).
     pub client_id: String,
     pub pipeline_depth: usize,
+    /// Base changes and history rows, committed in groups (see `record`).
+    recorder: Recorder,
     counts: Mutex<Counts>,
     errors: Mutex<Vec<FileError>>,
     /// Paths whose transfer failed this run (their temps are kept for resuming).
@@ -126,6 +131,7 @@ impl Executor {
         let now = chrono::Local::now();
         Executor {
             gate: ReconnectGate::new(remote.clone(), reconnect_budget),
+            recorder: Recorder::new(db.clone(), job.id),
             db,
             job,
             run_id,
@@ -231,6 +237,7 @@ impl Executor {
             }
             self.run_one(a).await;
         }
+        self.recorder.flush().await;
 
         let connection_lost = self.gate.is_dead().then(|| {
             format!(
@@ -258,6 +265,7 @@ impl Executor {
             Err(e) => Outcome::Failed(e),
         };
         self.account(&local.path, outcome).await;
+        self.recorder.flush().await;
         ExecResult {
             counts: self.counts.lock().unwrap().clone(),
             errors: self.errors.lock().unwrap().clone(),
@@ -351,9 +359,7 @@ impl Executor {
                         _ => {}
                     }
                 }
-                if let Some(run) = self.run_id {
-                    let _ = self.db.record_file(run, path.as_str(), what, bytes).await;
-                }
+                self.note_file(&path, what, bytes);
                 self.emit(Event::FileDone {
                     job: self.job.name.clone(),
                     path: path.as_str().to_string(),
@@ -370,12 +376,7 @@ impl Executor {
             Outcome::Pending => {
                 self.pending.lock().unwrap().insert(path.clone());
                 self.counts.lock().unwrap().conflicts += 1;
-                if let Some(run) = self.run_id {
-                    let _ = self
-                        .db
-                        .record_file(run, path.as_str(), "conflict_pending", 0)
-                        .await;
-                }
+                self.note_file(path, "conflict_pending", 0);
             }
             Outcome::Deferred(why) => {
                 tracing::info!(path = %path, reason = %why, "left for the next run");
@@ -394,8 +395,12 @@ impl Executor {
             path: path.as_str().to_string(),
             message: message.to_string(),
         });
-        if let Some(run) = self.run_id {
-            let _ = self.db.record_error(run, path.as_str(), message).await;
+        if let Some(run_id) = self.run_id {
+            self.recorder.note_error(RunErrorRow {
+                run_id,
+                path: path.as_str().to_string(),
+                message: message.to_string(),
+            });
         }
         self.emit(Event::FileFailed {
             job: self.job.name.clone(),
@@ -404,16 +409,29 @@ impl Executor {
         });
     }
 
+    /// History of this run (written with the next group commit).
+    fn note_file(&self, path: &RelPath, what: &str, bytes: u64) {
+        if let Some(run_id) = self.run_id {
+            self.recorder.note_file(RunFileRow {
+                run_id,
+                path: path.as_str().to_string(),
+                action: what.to_string(),
+                bytes,
+            });
+        }
+    }
+
+    /// Returns once the change is committed.
     async fn put_base(&self, e: &BaseEntry) -> Result<(), RemoteError> {
-        self.db
-            .put_base(self.job.id, e)
+        self.recorder
+            .change(BaseChange::Put(e.clone()))
             .await
             .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))
     }
 
     async fn forget_base(&self, path: &RelPath) -> Result<(), RemoteError> {
-        self.db
-            .forget_base(self.job.id, path)
+        self.recorder
+            .change(BaseChange::Forget(path.clone()))
             .await
             .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))
     }

@@ -2,13 +2,17 @@
 //!
 //! 1. The bytes go to a temp name beside the target (`NAME.anemone-uploading` on the remote,
 //!    `NAME.anemone-downloading` locally), never to the real name.
-//! 2. Reads and writes are pipelined: up to `depth` chunks of at most [`MAX_CHUNK`] in flight each
-//!    way. Chunks are hashed (blake3) in order as they are read.
-//! 3. Large transfers record how far the temp is known to be complete (a contiguous prefix the
-//!    destination acknowledged); an interrupted one resumes from there when the source is
-//!    unchanged.
-//! 4. The source is checked again afterwards (hash for a local source, metadata for a remote
-//!    one); a source that changed meanwhile is left for the next run.
+//! 2. A small file (at most [`MAX_CHUNK`]) is read whole in one call that also returns the
+//!    source's metadata as read from the open file afterwards, then written in one request.
+//!    That is most files of a typical tree, and it spares the per-chunk tasks and the separate
+//!    stat that a large file needs.
+//! 3. A large file is pipelined: up to `depth` chunks of at most [`MAX_CHUNK`] in flight each
+//!    way, hashed (blake3) in order as they are read. It records how far the temp is known to be
+//!    complete (a contiguous prefix the destination acknowledged); an interrupted one resumes
+//!    from there when the source is unchanged.
+//! 4. The source is checked against the scan (metadata, and the hash when the scan took one):
+//!    a small file right after it was read (the bytes sent are then exactly what was checked), a
+//!    large one after the copy. A source that changed is left for the next run.
 //! 5. Just before replacing, the target is checked to still be what the scan saw; the old
 //!    version goes to the trash.
 //! 6. On the temp's open handle: the source's modification time is set, the data flushed, the
@@ -115,130 +119,45 @@ pub fn temp_path(path: &RelPath, to: Side, client: &str) -> RelPath {
     path.with_name(&crate::names::temp_name(path.name(), client, suffix))
 }
 
+/// The bytes are in the temp; what is known about them.
+struct Sent {
+    writer: Arc<dyn RemoteWriter>,
+    hash: Hash,
+    /// The source as checked against the scan.
+    src: RemoteEntry,
+    /// Where this run started writing (a resumed prefix was there before).
+    start: u64,
+}
+
+fn direction_of(from: Side) -> Direction {
+    match from {
+        Side::Local => Direction::Up,
+        Side::Remote => Direction::Down,
+    }
+}
+
 impl Executor {
     pub async fn copy_file(&self, req: &CopyRequest<'_>) -> Result<Copied, CopyError> {
         let to = req.from.other();
-        let (src_side, dst_side) = (self.side(req.from), self.side(to));
+        let dst_side = self.side(to);
         let temp = temp_path(req.dst_path, to, &self.client_id);
-        let direction = if req.from == Side::Local {
-            Direction::Up
-        } else {
-            Direction::Down
-        };
+        let direction = direction_of(req.from);
         let size = req.src.size;
-        let job_id = self.job.id;
 
         if let Some(parent) = req.dst_path.parent() {
             self.dirs.ensure(dst_side.as_ref(), to, &parent).await?;
         }
-        let reader = src_side.open_read(req.src_path).await?;
-        if reader.len() != size {
-            let _ = reader.close().await;
-            return Err(CopyError::Changed(format!(
-                "{} changed during the sync",
-                req.src_path
-            )));
-        }
-
-        // Resume an interrupted transfer of the same source, or start afresh.
-        let mut start = 0;
-        let mut writer: Option<Arc<dyn RemoteWriter>> = None;
-        if size >= RESUME_MIN_SIZE {
-            let rec = self
-                .db
-                .transfer_record(job_id, req.dst_path, direction)
-                .await
-                .ok()
-                .flatten();
-            if let Some(rec) = rec.filter(|r| {
-                r.source_size == size && r.source_mtime_ns == req.src.mtime_ns && r.committed > 0
-            }) {
-                if let Ok(w) = dst_side.open_write(&temp, false).await {
-                    let have = w.len().await.unwrap_or(0);
-                    if have >= rec.committed {
-                        start = rec.committed;
-                        tracing::info!(path = %req.dst_path, offset = start, "resuming transfer");
-                    }
-                    writer = Some(w);
-                }
-            }
-        }
-        let mut writer = match writer {
-            Some(w) if start > 0 => w,
-            Some(w) => {
-                w.set_len(0).await?;
-                w
-            }
-            None => dst_side.open_write(&temp, true).await?,
-        };
-        if size >= RESUME_MIN_SIZE {
-            let rec = TransferRecord {
-                source_size: size,
-                source_mtime_ns: req.src.mtime_ns,
-                committed: start,
-            };
-            let _ = self
-                .db
-                .put_transfer_record(job_id, req.dst_path, direction, &rec)
-                .await;
-        }
-
-        // The hash covers the whole file: a resumed prefix is hashed from the local copy.
-        let mut hasher = blake3::Hasher::new();
-        if start > 0 {
-            let prefix_reader: Arc<dyn RemoteReader> = match req.from {
-                Side::Local => reader.clone(),
-                Side::Remote => self.side(Side::Local).open_read(&temp).await?,
-            };
-            hash_prefix(&prefix_reader, start, &mut hasher).await?;
-        }
-
-        let path_str = req.dst_path.as_str().to_string();
-        let pdir = if direction == Direction::Up {
-            progress::Direction::Up
+        let sent = if size <= MAX_CHUNK as u64 {
+            self.send_small(req, &temp).await?
         } else {
-            progress::Direction::Down
+            self.send_large(req, &temp).await?
         };
-        self.progress.transfer_started(&path_str, pdir, size);
-        self.progress.transfer_bytes(&path_str, start);
-        let pumped = self
-            .pump(
-                &reader,
-                (dst_side, &temp, &mut writer),
-                start,
-                size,
-                &mut hasher,
-                req.dst_path,
-                direction,
-                &path_str,
-            )
-            .await;
-        self.progress.transfer_ended(&path_str);
-        let _ = reader.close().await;
-        if let Err(e) = pumped {
-            let _ = writer.close().await;
-            // A temp on a full disk only takes the space the user needs to free; it cannot be
-            // resumed before they do.
-            if matches!(&e, CopyError::Failed(f) if f.kind == RemoteErrorKind::DiskFull) {
-                self.discard_temp(to, &temp, req.dst_path, direction).await;
-            }
-            return Err(e);
-        }
-        let hash: Hash = *hasher.finalize().as_bytes();
-
-        // The source must still be what we copied.
-        let src_now = src_side.stat(req.src_path).await?;
-        let src_same = src_now.as_ref().is_some_and(|e| req.src.matches(e));
-        let hash_same = req.src_hash.is_none_or(|h| h == hash);
-        if !src_same || !hash_same {
-            let _ = writer.close().await;
-            self.discard_temp(to, &temp, req.dst_path, direction).await;
-            return Err(CopyError::Changed(format!(
-                "{} changed while it was being copied; it will be synced on the next run",
-                req.src_path
-            )));
-        }
-        let src_now = src_now.expect("checked above");
+        let Sent {
+            writer,
+            hash,
+            src: src_now,
+            start,
+        } = sent;
 
         if start > 0 {
             writer.set_len(size).await?;
@@ -280,7 +199,7 @@ impl Executor {
         if size >= RESUME_MIN_SIZE {
             let _ = self
                 .db
-                .clear_transfer_record(job_id, req.dst_path, direction)
+                .clear_transfer_record(self.job.id, req.dst_path, direction)
                 .await;
         }
         Ok(Copied {
@@ -288,6 +207,180 @@ impl Executor {
             src: src_now,
             dst,
             bytes: size - start,
+        })
+    }
+
+    /// A file of at most one chunk: read whole (with its metadata as of after the read),
+    /// checked against the scan, then written to the temp in one request.
+    async fn send_small(&self, req: &CopyRequest<'_>, temp: &RelPath) -> Result<Sent, CopyError> {
+        let to = req.from.other();
+        let (data, src_now) = self
+            .side(req.from)
+            .read_whole(req.src_path, MAX_CHUNK)
+            .await?;
+        let hash: Hash = *blake3::hash(&data).as_bytes();
+        if data.len() as u64 != req.src.size
+            || !req.src.matches(&src_now)
+            || req.src_hash.is_some_and(|h| h != hash)
+        {
+            return Err(CopyError::Changed(format!(
+                "{} changed during the sync; it will be synced on the next run",
+                req.src_path
+            )));
+        }
+        let writer = self.side(to).open_write(temp, true).await?;
+        let path_str = req.dst_path.as_str();
+        let pdir = match req.from {
+            Side::Local => progress::Direction::Up,
+            Side::Remote => progress::Direction::Down,
+        };
+        self.progress.transfer_started(path_str, pdir, req.src.size);
+        let written = if data.is_empty() {
+            Ok(())
+        } else {
+            writer.write_at(0, data).await
+        };
+        if written.is_ok() {
+            self.progress.transfer_bytes(path_str, req.src.size);
+        }
+        self.progress.transfer_ended(path_str);
+        if let Err(e) = written {
+            let _ = writer.close().await;
+            // Nothing to resume in a small file; a partial temp on a full disk only takes the
+            // space the user needs to free.
+            if e.kind == RemoteErrorKind::DiskFull {
+                self.discard_temp(to, temp, req.dst_path, direction_of(req.from))
+                    .await;
+            }
+            return Err(e.into());
+        }
+        Ok(Sent {
+            writer,
+            hash,
+            src: src_now,
+            start: 0,
+        })
+    }
+
+    /// A file of several chunks: pipelined, resumable, checked against the scan afterwards.
+    async fn send_large(&self, req: &CopyRequest<'_>, temp: &RelPath) -> Result<Sent, CopyError> {
+        let to = req.from.other();
+        let (src_side, dst_side) = (self.side(req.from), self.side(to));
+        let direction = direction_of(req.from);
+        let size = req.src.size;
+        let job_id = self.job.id;
+        let reader = src_side.open_read(req.src_path).await?;
+        if reader.len() != size {
+            let _ = reader.close().await;
+            return Err(CopyError::Changed(format!(
+                "{} changed during the sync",
+                req.src_path
+            )));
+        }
+
+        // Resume an interrupted transfer of the same source, or start afresh.
+        let mut start = 0;
+        let mut writer: Option<Arc<dyn RemoteWriter>> = None;
+        if size >= RESUME_MIN_SIZE {
+            let rec = self
+                .db
+                .transfer_record(job_id, req.dst_path, direction)
+                .await
+                .ok()
+                .flatten();
+            if let Some(rec) = rec.filter(|r| {
+                r.source_size == size && r.source_mtime_ns == req.src.mtime_ns && r.committed > 0
+            }) {
+                if let Ok(w) = dst_side.open_write(temp, false).await {
+                    let have = w.len().await.unwrap_or(0);
+                    if have >= rec.committed {
+                        start = rec.committed;
+                        tracing::info!(path = %req.dst_path, offset = start, "resuming transfer");
+                    }
+                    writer = Some(w);
+                }
+            }
+        }
+        let mut writer = match writer {
+            Some(w) if start > 0 => w,
+            Some(w) => {
+                w.set_len(0).await?;
+                w
+            }
+            None => dst_side.open_write(temp, true).await?,
+        };
+        if size >= RESUME_MIN_SIZE {
+            let rec = TransferRecord {
+                source_size: size,
+                source_mtime_ns: req.src.mtime_ns,
+                committed: start,
+            };
+            let _ = self
+                .db
+                .put_transfer_record(job_id, req.dst_path, direction, &rec)
+                .await;
+        }
+
+        // The hash covers the whole file: a resumed prefix is hashed from the local copy.
+        let mut hasher = blake3::Hasher::new();
+        if start > 0 {
+            let prefix_reader: Arc<dyn RemoteReader> = match req.from {
+                Side::Local => reader.clone(),
+                Side::Remote => self.side(Side::Local).open_read(temp).await?,
+            };
+            hash_prefix(&prefix_reader, start, &mut hasher).await?;
+        }
+
+        let path_str = req.dst_path.as_str().to_string();
+        let pdir = if direction == Direction::Up {
+            progress::Direction::Up
+        } else {
+            progress::Direction::Down
+        };
+        self.progress.transfer_started(&path_str, pdir, size);
+        self.progress.transfer_bytes(&path_str, start);
+        let pumped = self
+            .pump(
+                &reader,
+                (dst_side, temp, &mut writer),
+                start,
+                size,
+                &mut hasher,
+                req.dst_path,
+                direction,
+                &path_str,
+            )
+            .await;
+        self.progress.transfer_ended(&path_str);
+        let _ = reader.close().await;
+        if let Err(e) = pumped {
+            let _ = writer.close().await;
+            // A temp on a full disk only takes the space the user needs to free; it cannot be
+            // resumed before they do.
+            if matches!(&e, CopyError::Failed(f) if f.kind == RemoteErrorKind::DiskFull) {
+                self.discard_temp(to, temp, req.dst_path, direction).await;
+            }
+            return Err(e);
+        }
+        let hash: Hash = *hasher.finalize().as_bytes();
+
+        // The source must still be what we copied.
+        let src_now = src_side.stat(req.src_path).await?;
+        let src_same = src_now.as_ref().is_some_and(|e| req.src.matches(e));
+        let hash_same = req.src_hash.is_none_or(|h| h == hash);
+        if !src_same || !hash_same {
+            let _ = writer.close().await;
+            self.discard_temp(to, temp, req.dst_path, direction).await;
+            return Err(CopyError::Changed(format!(
+                "{} changed while it was being copied; it will be synced on the next run",
+                req.src_path
+            )));
+        }
+        Ok(Sent {
+            writer,
+            hash,
+            src: src_now.expect("checked above"),
+            start,
         })
     }
 

@@ -264,6 +264,25 @@ impl Remote for DirRemote {
         .await
     }
 
+    /// One blocking call: open, read, then the metadata of the open file.
+    async fn read_whole(&self, path: &RelPath, max: usize) -> RemoteResult<(Vec<u8>, RemoteEntry)> {
+        let abs = self.abs(path);
+        let path = path.clone();
+        blocking(move || {
+            let what = || abs.display().to_string();
+            let f = File::open(&abs).map_err(|e| map_io(e, &what()))?;
+            // Sized by the file, not by `max`: most files are far smaller than a chunk.
+            let len = f.metadata().map_err(|e| map_io(e, &what()))?.len();
+            let mut buf = vec![0u8; (len as usize).min(max).min(super::MAX_CHUNK)];
+            let n =
+                crate::localio::read_full_at(&f, &mut buf, 0).map_err(|e| map_io(e, &what()))?;
+            buf.truncate(n);
+            let m = f.metadata().map_err(|e| map_io(e, &what()))?;
+            Ok((buf, entry(path, &m)))
+        })
+        .await
+    }
+
     async fn open_write(
         &self,
         path: &RelPath,

@@ -188,6 +188,21 @@ pub trait Remote: Send + Sync {
 
     async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>>;
 
+    /// Reads a whole small file: at most `max` (at most [`MAX_CHUNK`]) bytes, and the file's
+    /// metadata as it was after the read, from the open file where the remote can. A file
+    /// longer than `max` gives its first `max` bytes (its metadata then shows the real size).
+    async fn read_whole(&self, path: &RelPath, max: usize) -> RemoteResult<(Vec<u8>, RemoteEntry)> {
+        let reader = self.open_read(path).await?;
+        let want = (reader.len() as usize).min(max).min(MAX_CHUNK);
+        let read = reader.read_at(0, want).await;
+        let _ = reader.close().await;
+        let data = read?;
+        match self.stat(path).await? {
+            Some(meta) => Ok((data, meta)),
+            None => Err(RemoteError::not_found(path)),
+        }
+    }
+
     /// Opens a file for writing, creating it when missing; with `truncate` an existing file is
     /// emptied, otherwise its bytes are kept (resume).
     async fn open_write(

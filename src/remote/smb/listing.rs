@@ -176,10 +176,11 @@ async fn query_all(dir: &Arc<Directory>, place: &Place, shown: &str) -> RemoteRe
     Ok(items)
 }
 
-/// Recursive listing below `root` (share-relative, `/` syntax), `concurrency` folders at a time.
-/// Complete or an error. Runs on the listing thread only.
+/// Recursive listing below `root` (share-relative, `/` syntax), `concurrency` folders at a time
+/// per connection, the folders dealt out over `conns` in turn. Complete or an error. Runs on
+/// the listing thread only.
 pub(crate) async fn walk(
-    conn: Arc<SmbConn>,
+    conns: Vec<Arc<SmbConn>>,
     place: Place,
     root: String,
     skip_dir: String,
@@ -195,13 +196,15 @@ pub(crate) async fn walk(
     let mut out = Vec::new();
     let mut pending: VecDeque<RelPath> = VecDeque::from([RelPath::root()]);
     let mut running = FuturesUnordered::new();
+    let mut turn = 0usize;
     loop {
-        while running.len() < concurrency.max(1) {
+        while running.len() < concurrency.max(1) * conns.len().max(1) {
             let Some(rel) = pending.pop_front() else {
                 break;
             };
             let (smb, shown) = full(&rel);
-            let conn = conn.clone();
+            let conn = conns[turn % conns.len()].clone();
+            turn += 1;
             let place = place.clone();
             running.push(async move {
                 let r = list_dir(&conn, &place, &smb, &shown, timeout).await;

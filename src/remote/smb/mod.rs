@@ -51,6 +51,11 @@ pub struct SmbOptions {
     /// Set TCP_NODELAY and send each message in one write (our transport). `false` uses the
     /// crate's transport as published (~40 ms extra per request); only for measurements.
     pub tcp_nodelay: bool,
+    /// SMB connections (sessions) used side by side for file operations. Samba serves each
+    /// connection with one single-threaded smbd process, which is the bottleneck on many
+    /// small files; several connections let several processes (and cores) work. The first
+    /// connection is made at once, the others when first needed.
+    pub connections: usize,
 }
 
 impl Default for SmbOptions {
@@ -59,6 +64,7 @@ impl Default for SmbOptions {
             timeout: Duration::from_secs(30),
             list_concurrency: 8,
             tcp_nodelay: true,
+            connections: 4,
         }
     }
 }
@@ -77,8 +83,56 @@ pub struct SmbRemote {
     password: String,
     opts: SmbOptions,
     place: Place,
-    conn: RwLock<Arc<SmbConn>>,
+    /// Replaced whole by `reconnect()`.
+    pool: RwLock<Arc<Pool>>,
+    /// Round-robin position over the pool's connections.
+    next: std::sync::atomic::AtomicUsize,
     lister: listing::Lister,
+}
+
+/// The connections of one generation: the first always made, the others on first use.
+struct Pool {
+    primary: tokio::sync::Mutex<Arc<SmbConn>>,
+    extra: Vec<tokio::sync::Mutex<Slot>>,
+}
+
+/// An extra connection of the pool.
+enum Slot {
+    NotMade,
+    Made(Arc<SmbConn>),
+    /// Could not be made (a server that limits connections per user, say). Not tried again in
+    /// this generation, so no later operation waits for a connect that is bound to fail; the
+    /// first connection does its share. A reconnect starts a new generation.
+    Failed,
+}
+
+impl Slot {
+    fn conn(&self) -> Option<Arc<SmbConn>> {
+        match self {
+            Slot::Made(c) => Some(c.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl Pool {
+    fn new(primary: SmbConn, size: usize) -> Pool {
+        Pool {
+            primary: tokio::sync::Mutex::new(Arc::new(primary)),
+            extra: (1..size.max(1))
+                .map(|_| tokio::sync::Mutex::new(Slot::NotMade))
+                .collect(),
+        }
+    }
+
+    /// Every connection made so far.
+    async fn made(&self) -> Vec<Arc<SmbConn>> {
+        let mut v = vec![self.primary.lock().await.clone()];
+        for slot in &self.extra {
+            v.extend(slot.lock().await.conn());
+        }
+        v
+    }
 }
 
 impl std::fmt::Debug for SmbRemote {
@@ -102,7 +156,7 @@ fn place_of(url: &SmbUrl) -> Place {
 pub async fn test_connection(url: &SmbUrl, password: &str, opts: SmbOptions) -> RemoteResult<()> {
     let remote = SmbRemote::connect(url, password, opts).await?;
     let r = remote.check_root().await;
-    remote.current().close().await;
+    remote.close_all().await;
     r
 }
 
@@ -118,9 +172,10 @@ impl SmbRemote {
         Ok(SmbRemote {
             url: url.clone(),
             password: password.to_string(),
+            pool: RwLock::new(Arc::new(Pool::new(conn, opts.connections))),
+            next: std::sync::atomic::AtomicUsize::new(0),
             opts,
             place,
-            conn: RwLock::new(Arc::new(conn)),
             lister: listing::Lister::new(),
         })
     }
@@ -135,25 +190,90 @@ impl SmbRemote {
             .collect())
     }
 
-    /// Swaps in a fresh connection when the current one carried [`ROTATE_AFTER_BYTES`] of
-    /// writes. Readers and writers still open keep the old one alive until they close.
-    async fn retire_worn_connection(&self) -> RemoteResult<()> {
-        use std::sync::atomic::Ordering;
-        if self.current().written.load(Ordering::Relaxed) < ROTATE_AFTER_BYTES {
-            return Ok(());
-        }
-        let fresh = Arc::new(establish(&self.url, &self.password, &self.opts, &self.place).await?);
-        let mut guard = self.conn.write().unwrap_or_else(|p| p.into_inner());
-        // Another task may have rotated meanwhile; only replace a worn connection.
-        if guard.written.load(Ordering::Relaxed) >= ROTATE_AFTER_BYTES {
-            tracing::debug!(remote = %self.describe(), "replacing a connection worn by writes");
-            *guard = fresh;
-        }
-        Ok(())
+    fn pool(&self) -> Arc<Pool> {
+        self.pool.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn current(&self) -> Arc<SmbConn> {
-        self.conn.read().unwrap_or_else(|p| p.into_inner()).clone()
+    /// The first connection (listing, folder queries).
+    async fn primary(&self) -> Arc<SmbConn> {
+        self.pool().primary.lock().await.clone()
+    }
+
+    /// The next connection in turn, made if it is not yet. With `for_write`, a connection
+    /// that carried [`ROTATE_AFTER_BYTES`] of writes is replaced by a fresh one first (readers
+    /// and writers still open on it keep it alive until they close). An extra connection
+    /// that cannot be made is not an error: the primary one does the work.
+    async fn pick(&self, for_write: bool) -> RemoteResult<Arc<SmbConn>> {
+        use std::sync::atomic::Ordering;
+        let pool = self.pool();
+        let n = pool.extra.len() + 1;
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let worn =
+            |c: &SmbConn| for_write && c.written.load(Ordering::Relaxed) >= ROTATE_AFTER_BYTES;
+        if i == 0 {
+            let mut slot = pool.primary.lock().await;
+            if worn(&slot) {
+                tracing::debug!(remote = %self.describe(), "replacing a connection worn by writes");
+                *slot = Arc::new(self.establish().await?);
+            }
+            return Ok(slot.clone());
+        }
+        let mut slot = pool.extra[i - 1].lock().await;
+        match &*slot {
+            Slot::Made(c) if !worn(c) => return Ok(c.clone()),
+            Slot::Failed => {
+                drop(slot);
+                return Ok(pool.primary.lock().await.clone());
+            }
+            _ => {}
+        }
+        match self.establish().await {
+            Ok(c) => {
+                let c = Arc::new(c);
+                *slot = Slot::Made(c.clone());
+                Ok(c)
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "extra SMB connection failed; using the first one");
+                *slot = Slot::Failed;
+                drop(slot);
+                Ok(pool.primary.lock().await.clone())
+            }
+        }
+    }
+
+    /// Every connection of the pool, the missing ones made now (side by side). One that cannot
+    /// be made is left out: the others do the work.
+    async fn all_conns(&self) -> Vec<Arc<SmbConn>> {
+        let pool = self.pool();
+        let extra = futures::future::join_all(pool.extra.iter().map(|slot| async move {
+            let mut slot = slot.lock().await;
+            if matches!(*slot, Slot::NotMade) {
+                *slot = match self.establish().await {
+                    Ok(c) => Slot::Made(Arc::new(c)),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "extra SMB connection failed");
+                        Slot::Failed
+                    }
+                };
+            }
+            slot.conn()
+        }))
+        .await;
+        let mut all = vec![pool.primary.lock().await.clone()];
+        all.extend(extra.into_iter().flatten());
+        all
+    }
+
+    async fn establish(&self) -> RemoteResult<SmbConn> {
+        establish(&self.url, &self.password, &self.opts, &self.place).await
+    }
+
+    /// Closes every connection made so far.
+    async fn close_all(&self) {
+        for c in self.pool().made().await {
+            c.close().await;
+        }
     }
 
     fn smb_path(&self, rel: &RelPath) -> String {
@@ -211,7 +331,7 @@ impl SmbRemote {
     }
 
     async fn delete(&self, rel: &RelPath, dir: bool) -> RemoteResult<()> {
-        let conn = self.current();
+        let conn = self.pick(false).await?;
         let what = if dir { "remove folder" } else { "remove file" };
         let options = if dir {
             CreateOptions::new().with_directory_file(true)
@@ -293,7 +413,8 @@ impl Remote for SmbRemote {
     }
 
     async fn list(&self, skip_dir: &str) -> RemoteResult<Vec<RemoteEntry>> {
-        let conn = self.current();
+        // Folders are spread over all connections, so several smbd processes list at once.
+        let conns = self.all_conns().await;
         let place = self.place.clone();
         let root = self.url.path.as_str().to_string();
         let skip = skip_dir.to_string();
@@ -301,13 +422,13 @@ impl Remote for SmbRemote {
         let conc = self.opts.list_concurrency;
         self.lister
             .run(&self.place, move || {
-                listing::walk(conn, place, root, skip, timeout, conc)
+                listing::walk(conns, place, root, skip, timeout, conc)
             })
             .await
     }
 
     async fn list_dir(&self, path: &RelPath) -> RemoteResult<Vec<RemoteEntry>> {
-        let conn = self.current();
+        let conn = self.primary().await;
         let place = self.place.clone();
         let smb = self.smb_path(path);
         let shown = self.shown(path);
@@ -338,7 +459,7 @@ impl Remote for SmbRemote {
     }
 
     async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>> {
-        let conn = self.current();
+        let conn = self.pick(false).await?;
         let args = FileCreateArgs {
             disposition: CreateDisposition::Open,
             attributes: FileAttributes::new(),
@@ -378,7 +499,7 @@ impl Remote for SmbRemote {
     }
 
     async fn create_dir(&self, path: &RelPath) -> RemoteResult<()> {
-        let conn = self.current();
+        let conn = self.pick(false).await?;
         let args = FileCreateArgs {
             disposition: CreateDisposition::OpenIf,
             attributes: FileAttributes::new().with_directory(true),
@@ -412,7 +533,7 @@ impl Remote for SmbRemote {
     }
 
     async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> RemoteResult<()> {
-        let conn = self.current();
+        let conn = self.pick(false).await?;
         let args = FileCreateArgs {
             disposition: CreateDisposition::Open,
             attributes: FileAttributes::new(),
@@ -444,7 +565,7 @@ impl Remote for SmbRemote {
     }
 
     async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>> {
-        let conn = self.current();
+        let conn = self.pick(false).await?;
         let args = FileCreateArgs {
             disposition: CreateDisposition::Open,
             attributes: FileAttributes::new(),
@@ -486,8 +607,7 @@ impl Remote for SmbRemote {
         path: &RelPath,
         truncate: bool,
     ) -> RemoteResult<Arc<dyn RemoteWriter>> {
-        self.retire_worn_connection().await?;
-        let conn = self.current();
+        let conn = self.pick(true).await?;
         let args = FileCreateArgs {
             disposition: if truncate {
                 CreateDisposition::OverwriteIf
@@ -528,13 +648,15 @@ impl Remote for SmbRemote {
     }
 
     async fn reconnect(&self) -> RemoteResult<()> {
-        let fresh = establish(&self.url, &self.password, &self.opts, &self.place).await?;
+        let fresh = Pool::new(self.establish().await?, self.opts.connections);
         let old = {
-            let mut guard = self.conn.write().unwrap_or_else(|p| p.into_inner());
+            let mut guard = self.pool.write().unwrap_or_else(|p| p.into_inner());
             std::mem::replace(&mut *guard, Arc::new(fresh))
         };
-        // Open readers/writers keep the old connection alive until they are dropped.
-        old.close().await;
+        // Open readers/writers keep the old connections alive until they are dropped.
+        for c in old.made().await {
+            c.close().await;
+        }
         Ok(())
     }
 
