@@ -14,7 +14,7 @@
 //! History rows (what happened to a file, per-file errors) are queued without waiting; they go
 //! with the next commit, and [`Recorder::flush`] writes what is left at the end of a run.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
@@ -23,11 +23,15 @@ use crate::db::state::BaseChange;
 use crate::db::{Db, DbError, DbResult};
 
 pub struct Recorder {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     db: Db,
     job_id: i64,
     queue: Mutex<Queue>,
     /// Held by the task writing a batch.
-    committing: tokio::sync::Mutex<()>,
+    committing: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Default)]
@@ -42,10 +46,12 @@ struct Queue {
 impl Recorder {
     pub fn new(db: Db, job_id: i64) -> Recorder {
         Recorder {
-            db,
-            job_id,
-            queue: Mutex::new(Queue::default()),
-            committing: tokio::sync::Mutex::new(()),
+            inner: Arc::new(Inner {
+                db,
+                job_id,
+                queue: Mutex::new(Queue::default()),
+                committing: Arc::new(tokio::sync::Mutex::new(())),
+            }),
         }
     }
 
@@ -53,17 +59,16 @@ impl Recorder {
     pub async fn change(&self, change: BaseChange) -> DbResult<()> {
         let (tx, mut rx) = oneshot::channel();
         {
-            let mut q = self.queue.lock().unwrap();
+            let mut q = self.inner.queue.lock().unwrap();
             q.changes.push(change);
             q.waiters.push(tx);
         }
-        let guard = self.committing.lock().await;
+        let guard = self.inner.committing.clone().lock_owned().await;
         // The committer before us may have taken our change along.
         let result = match rx.try_recv() {
             Ok(r) => r,
             Err(_) => {
-                self.commit_queued().await;
-                drop(guard);
+                self.commit_in_background(guard).await;
                 rx.await
                     .unwrap_or_else(|_| Err("the state database writer stopped".into()))
             }
@@ -71,22 +76,36 @@ impl Recorder {
         result.map_err(DbError::Invalid)
     }
 
+    /// Commits the queue in a task of its own, holding `guard` until done. A transfer cut
+    /// mid-way (pause, shutdown) drops its future; the commit it was writing for itself and
+    /// the files queued with it must not be dropped with it.
+    async fn commit_in_background(&self, guard: tokio::sync::OwnedMutexGuard<()>) {
+        let inner = self.inner.clone();
+        let task = tokio::spawn(async move {
+            inner.commit_queued().await;
+            drop(guard);
+        });
+        let _ = task.await;
+    }
+
     /// Queues a history row for the next commit.
     pub fn note_file(&self, row: RunFileRow) {
-        self.queue.lock().unwrap().files.push(row);
+        self.inner.queue.lock().unwrap().files.push(row);
     }
 
     /// Queues a per-file error row for the next commit.
     pub fn note_error(&self, row: RunErrorRow) {
-        self.queue.lock().unwrap().errors.push(row);
+        self.inner.queue.lock().unwrap().errors.push(row);
     }
 
     /// Writes everything queued (history rows that no later change carried along).
     pub async fn flush(&self) {
-        let _guard = self.committing.lock().await;
-        self.commit_queued().await;
+        let guard = self.inner.committing.clone().lock_owned().await;
+        self.commit_in_background(guard).await;
     }
+}
 
+impl Inner {
     /// Commits the queue in one transaction and tells each waiter. Call with `committing` held.
     async fn commit_queued(&self) {
         let q = std::mem::take(&mut *self.queue.lock().unwrap());
@@ -152,6 +171,30 @@ mod tests {
         let job = crate::db::jobs::NewJob::new("j", local, "file:///tmp");
         let id = db.add_job(&job).await.unwrap().id;
         (dir, db, id)
+    }
+
+    /// A transfer cut while its change was being committed (its future dropped mid-write):
+    /// the change is still committed. Before the commit ran in a task of its own, the queue it
+    /// had taken was lost with the future.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_whose_caller_is_dropped_mid_commit_is_still_committed() {
+        use futures::FutureExt;
+        let (_dir, db, job) = db_with_job().await;
+        let rec = Recorder::new(db.clone(), job);
+        // Polled once: queued, then the commit started; then dropped, as a cut transfer is.
+        let once = rec
+            .change(BaseChange::Put(entry("cut/f", 5)))
+            .now_or_never();
+        assert!(
+            once.is_none(),
+            "the commit finished within one poll; the test needs it not to"
+        );
+        rec.flush().await;
+        let base = db.load_base(job).await.unwrap();
+        assert_eq!(
+            base.get(&RelPath::new("cut/f").unwrap()),
+            Some(&entry("cut/f", 5))
+        );
     }
 
     /// Many files finishing at once: every change is committed, in order per path, and the
