@@ -55,6 +55,17 @@ async fn put(remote: &SmbRemote, path: &str, data: &[u8]) {
     w.close().await.unwrap();
 }
 
+/// The paths `list(skip_dir)` returns, in its order.
+async fn listed_paths(remote: &SmbRemote, skip_dir: &str) -> Vec<String> {
+    remote
+        .list(skip_dir)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.path.as_str().to_string())
+        .collect()
+}
+
 async fn get(remote: &SmbRemote, path: &str) -> Vec<u8> {
     let r = remote.open_read(&rp(path)).await.unwrap();
     let mut out = Vec::new();
@@ -310,13 +321,7 @@ async fn names_with_spaces_accents_and_brackets() {
             "{n}"
         );
     }
-    let listed: Vec<String> = remote
-        .list("")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.path.as_str().to_string())
-        .collect();
+    let listed = listed_paths(&remote, "").await;
     for n in names {
         assert!(
             listed.contains(&format!("dossier é [1]/{n}")),
@@ -467,13 +472,7 @@ async fn skip_dir_is_not_listed() {
     std::fs::create_dir_all(dir.join("sub/.anemone-tmp")).unwrap();
     std::fs::write(dir.join("sub/.anemone-tmp/q"), b"q").unwrap();
     std::fs::write(dir.join("sub/keep"), b"k").unwrap();
-    let listed: Vec<String> = remote
-        .list(".anemone-tmp")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.path.as_str().to_string())
-        .collect();
+    let listed = listed_paths(&remote, ".anemone-tmp").await;
     assert_eq!(listed, vec!["sub", "sub/keep"]);
     let all = remote.list("").await.unwrap();
     assert_eq!(all.len(), 7);
@@ -597,13 +596,7 @@ async fn concurrent_files_spread_over_several_connections() {
             name.repeat(100).as_bytes()
         );
     }
-    let mut listed: Vec<String> = remote
-        .list("")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.path.as_str().to_string())
-        .collect();
+    let mut listed = listed_paths(&remote, "").await;
     listed.sort();
     assert_eq!(
         listed,

@@ -159,31 +159,13 @@ impl Db {
         )
     }
 
-    pub async fn record_file(
-        &self,
-        run_id: i64,
-        path: &str,
-        action: &str,
-        bytes: u64,
-    ) -> DbResult<()> {
-        sqlx::query("INSERT INTO run_files (run_id, path, action, bytes) VALUES (?, ?, ?, ?)")
-            .bind(run_id)
-            .bind(path)
-            .bind(action)
-            .bind(bytes as i64)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub async fn record_error(&self, run_id: i64, path: &str, message: &str) -> DbResult<()> {
-        sqlx::query("INSERT INTO run_errors (run_id, path, message) VALUES (?, ?, ?)")
-            .bind(run_id)
-            .bind(path)
-            .bind(message)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let row = RunErrorRow {
+            run_id,
+            path: path.to_string(),
+            message: message.to_string(),
+        };
+        insert_errors(&mut *self.pool.acquire().await?, &[row]).await
     }
 
     pub async fn finish_run(

@@ -199,34 +199,10 @@ impl Db {
         }
     }
 
+    /// One base entry on its own (the executor batches through `commit_batch` directly).
     pub async fn put_base(&self, job_id: i64, e: &BaseEntry) -> DbResult<()> {
-        sqlx::query(
-            "INSERT OR REPLACE INTO entries (job_id, path, kind, hash, local_size, local_mtime_ns,
-             remote_size, remote_mtime_ns, remote_ctime_ns, remote_file_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(job_id)
-        .bind(e.path.as_str())
-        .bind(kind_str(e.kind))
-        .bind(e.hash.map(|h| h.to_vec()))
-        .bind(e.local_size as i64)
-        .bind(e.local_mtime_ns)
-        .bind(e.remote_size as i64)
-        .bind(e.remote_mtime_ns)
-        .bind(e.remote_ctime_ns)
-        .bind(e.remote_file_id.map(|v| v as i64))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn forget_base(&self, job_id: i64, path: &RelPath) -> DbResult<()> {
-        sqlx::query("DELETE FROM entries WHERE job_id = ? AND path = ?")
-            .bind(job_id)
-            .bind(path.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.commit_batch(job_id, &[BaseChange::Put(e.clone())], &[], &[])
+            .await
     }
 
     pub async fn transfer_record(

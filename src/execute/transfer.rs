@@ -136,6 +136,14 @@ fn direction_of(from: Side) -> Direction {
     }
 }
 
+/// The same direction, as progress events name it.
+fn progress_direction_of(from: Side) -> progress::Direction {
+    match from {
+        Side::Local => progress::Direction::Up,
+        Side::Remote => progress::Direction::Down,
+    }
+}
+
 impl Executor {
     pub async fn copy_file(&self, req: &CopyRequest<'_>) -> Result<Copied, CopyError> {
         let to = req.from.other();
@@ -230,11 +238,8 @@ impl Executor {
         }
         let writer = self.side(to).open_write(temp, true).await?;
         let path_str = req.dst_path.as_str();
-        let pdir = match req.from {
-            Side::Local => progress::Direction::Up,
-            Side::Remote => progress::Direction::Down,
-        };
-        self.progress.transfer_started(path_str, pdir, req.src.size);
+        self.progress
+            .transfer_started(path_str, progress_direction_of(req.from), req.src.size);
         let written = if data.is_empty() {
             Ok(())
         } else {
@@ -332,12 +337,8 @@ impl Executor {
         }
 
         let path_str = req.dst_path.as_str().to_string();
-        let pdir = if direction == Direction::Up {
-            progress::Direction::Up
-        } else {
-            progress::Direction::Down
-        };
-        self.progress.transfer_started(&path_str, pdir, size);
+        self.progress
+            .transfer_started(&path_str, progress_direction_of(req.from), size);
         self.progress.transfer_bytes(&path_str, start);
         let pumped = self
             .pump(
