@@ -2,6 +2,12 @@
 //! first sync of 10,000 files of 1-8 KiB in 100 folders, the no-op sync right after, and the
 //! peak RSS of each `anemone-sync` run. Prints a table; asserts nothing about speed.
 //!
+//! Beside each client's CPU time it prints the CPU time smbd spent serving it: on a 2-core
+//! machine client and server share the cores, so a run's wall time is bounded below by
+//! (client CPU + smbd CPU) / cores. A last row runs four smbclient `mput`s at once, each on a
+//! quarter of the small tree: the fewest requests any client can make for those files, spread
+//! over cores, which shows the floor this machine's smbd sets for the 10,000-file sync.
+//!
 //! Run: `scripts/bench` (or `cargo bench --bench sync_bench`). `BENCH_BIG_MIB` (default 1024)
 //! sets the big file's size.
 
@@ -12,7 +18,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use support::samba::SambaServer;
 
@@ -99,6 +105,96 @@ fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> Run {
     }
 }
 
+/// CPU seconds smbd has used so far: each of its processes' own time plus that of the
+/// per-connection processes it has reaped. Read after a short pause, so that the connection
+/// process of a client that just finished has exited and been reaped.
+fn smbd_cpu(srv: &SambaServer) -> f64 {
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: sysconf has no preconditions.
+    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let ticks: f64 = srv
+        .pids()
+        .iter()
+        .filter_map(|p| fs::read_to_string(format!("/proc/{p}/stat")).ok())
+        .map(|stat| {
+            // Fields after the command name (which may hold spaces) start at field 3, the
+            // state; utime, stime, cutime and cstime are fields 14-17.
+            let rest = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            (11..=14)
+                .filter_map(|i| fields.get(i)?.parse::<f64>().ok())
+                .sum::<f64>()
+        })
+        .sum();
+    ticks / tick
+}
+
+/// Runs `f` and returns its result with the smbd CPU seconds it cost.
+fn with_smbd_cpu<T>(srv: &SambaServer, f: impl FnOnce() -> T) -> (T, f64) {
+    let before = smbd_cpu(srv);
+    let out = f();
+    (out, smbd_cpu(srv) - before)
+}
+
+/// Four smbclient processes at once, each `mput`ting a quarter of the small tree's folders.
+fn smbclient_parallel(srv: &SambaServer, dir: &str, local: &Path) -> Run {
+    let mut folders: Vec<String> = fs::read_dir(local)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    let per = folders.len().div_ceil(4);
+    let t = Instant::now();
+    let cpu0 = children_cpu();
+    let children: Vec<_> = folders
+        .chunks(per)
+        .map(|part| {
+            let cmd = format!(
+                "lcd {}; prompt OFF; recurse ON; mput {}",
+                local.display(),
+                part.join(" ")
+            );
+            Command::new("smbclient")
+                .args(["-p", &srv.port().to_string()])
+                .arg(format!("//127.0.0.1/{}", srv.share_name()))
+                .arg("-U")
+                .arg(format!("{}%{}", srv.user(), srv.password()))
+                .args(["-D", dir, "-c", &cmd])
+                // It reports every file on stderr; the exit status and the file count afterwards
+                // tell whether it worked.
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("run smbclient")
+        })
+        .collect();
+    for mut c in children {
+        assert!(
+            c.wait().unwrap().success(),
+            "parallel smbclient mput failed"
+        );
+    }
+    Run {
+        secs: t.elapsed().as_secs_f64(),
+        cpu: children_cpu() - cpu0,
+        max_rss_kib: 0,
+    }
+}
+
+fn count_files(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                count_files(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
 fn write_big(path: &Path, mib: usize) {
     let mut f = std::io::BufWriter::new(fs::File::create(path).unwrap());
     let mut block = vec![0u8; 1024 * 1024];
@@ -139,7 +235,10 @@ struct Row {
     ours: String,
     theirs: String,
     ratio: String,
+    /// Client CPU seconds: ours, smbclient's.
     cpu: (f64, f64),
+    /// smbd CPU seconds serving ours, serving smbclient.
+    smbd: (f64, f64),
 }
 
 fn main() {
@@ -185,13 +284,15 @@ fn main() {
         add_job(&data, "big", &local, &url.to_string());
         write_big(&local.join("big.bin"), big_mib);
         let _ = Command::new("sync").status();
-        let up = cli(&data, &["sync", "big"], "");
+        let (up, up_smbd) = with_smbd_cpu(&srv, || cli(&data, &["sync", "big"], ""));
         peak = peak.max(up.max_rss_kib);
-        let cu = smbclient(
-            &srv,
-            &big_dir,
-            &format!("lcd {}; put big.bin client-copy.bin", local.display()),
-        );
+        let (cu, cu_smbd) = with_smbd_cpu(&srv, || {
+            smbclient(
+                &srv,
+                &big_dir,
+                &format!("lcd {}; put big.bin client-copy.bin", local.display()),
+            )
+        });
         let mib = big_mib as f64;
         rows.push(Row {
             measure: "upload 1 file (MiB/s)",
@@ -199,27 +300,31 @@ fn main() {
             theirs: format!("{:.0}", mib / cu.secs),
             ratio: format!("{:.2}", cu.secs / up.secs),
             cpu: (up.cpu, cu.cpu),
+            smbd: (up_smbd, cu_smbd),
         });
         fs::remove_file(remote_dir.join("client-copy.bin")).unwrap();
         // Download: a new file appears on the share.
         fs::rename(remote_dir.join("big.bin"), remote_dir.join("big2.bin")).unwrap();
         fs::remove_file(local.join("big.bin")).unwrap();
         let _ = Command::new("sync").status();
-        let down = cli(&data, &["sync", "big", "--force"], "");
+        let (down, down_smbd) = with_smbd_cpu(&srv, || cli(&data, &["sync", "big", "--force"], ""));
         peak = peak.max(down.max_rss_kib);
         let dl = tmp.path().join("dl");
         fs::create_dir_all(&dl).unwrap();
-        let cd = smbclient(
-            &srv,
-            &big_dir,
-            &format!("lcd {}; get big2.bin", dl.display()),
-        );
+        let (cd, cd_smbd) = with_smbd_cpu(&srv, || {
+            smbclient(
+                &srv,
+                &big_dir,
+                &format!("lcd {}; get big2.bin", dl.display()),
+            )
+        });
         rows.push(Row {
             measure: "download 1 file (MiB/s)",
             ours: format!("{:.0}", mib / down.secs),
             theirs: format!("{:.0}", mib / cd.secs),
             ratio: format!("{:.2}", cd.secs / down.secs),
             cpu: (down.cpu, cd.cpu),
+            smbd: (down_smbd, cd_smbd),
         });
         drop(fs::remove_dir_all(&dl));
         drop(fs::remove_dir_all(&local));
@@ -233,9 +338,9 @@ fn main() {
         let data = tmp.path().join("data-small");
         add_job(&data, "small", &local, &url.to_string());
         let _ = Command::new("sync").status();
-        let first = cli(&data, &["sync", "small"], "");
+        let (first, first_smbd) = with_smbd_cpu(&srv, || cli(&data, &["sync", "small"], ""));
         peak = peak.max(first.max_rss_kib);
-        let noop = cli(&data, &["sync", "small"], "");
+        let (noop, noop_smbd) = with_smbd_cpu(&srv, || cli(&data, &["sync", "small"], ""));
         peak = peak.max(noop.max_rss_kib);
         let (client_dir, _) = srv.folder("small-client");
         let client_dir = client_dir
@@ -243,18 +348,29 @@ fn main() {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        let cm = smbclient(
-            &srv,
-            &client_dir,
-            &format!("lcd {}; prompt OFF; recurse ON; mput *", local.display()),
+        let (cm, cm_smbd) = with_smbd_cpu(&srv, || {
+            smbclient(
+                &srv,
+                &client_dir,
+                &format!("lcd {}; prompt OFF; recurse ON; mput *", local.display()),
+            )
+        });
+        let (cl, cl_smbd) = with_smbd_cpu(&srv, || smbclient(&srv, &client_dir, "recurse ON; ls"));
+        let (par_dir, _) = srv.folder("small-client-x4");
+        let par_name = par_dir.file_name().unwrap().to_string_lossy().into_owned();
+        let (cp, cp_smbd) = with_smbd_cpu(&srv, || smbclient_parallel(&srv, &par_name, &local));
+        assert_eq!(
+            count_files(&par_dir),
+            10_000,
+            "parallel mput copied every file"
         );
-        let cl = smbclient(&srv, &client_dir, "recurse ON; ls");
         rows.push(Row {
             measure: "first sync 10,000 files (s)",
             ours: format!("{:.2}", first.secs),
             theirs: format!("{:.2} (mput)", cm.secs),
             ratio: format!("{:.2}", cm.secs / first.secs),
             cpu: (first.cpu, cm.cpu),
+            smbd: (first_smbd, cm_smbd),
         });
         rows.push(Row {
             measure: "no-op sync after it (s)",
@@ -262,20 +378,29 @@ fn main() {
             theirs: format!("{:.2} (recursive ls)", cl.secs),
             ratio: format!("{:.2}", cl.secs / noop.secs),
             cpu: (noop.cpu, cl.cpu),
+            smbd: (noop_smbd, cl_smbd),
+        });
+        rows.push(Row {
+            measure: "10,000 files, smbclient x4 at once (s)",
+            ours: "-".into(),
+            theirs: format!("{:.2} (4 mput)", cp.secs),
+            ratio: format!("{:.2}", cp.secs / first.secs),
+            cpu: (0.0, cp.cpu),
+            smbd: (0.0, cp_smbd),
         });
     }
 
-    println!("\n| measure | anemone-sync | smbclient | smbclient time / ours | CPU s ours | CPU s smbclient |");
-    println!("|---|---|---|---|---|---|");
+    println!("\n| measure | anemone-sync | smbclient | smbclient time / ours | CPU s ours | CPU s smbclient | smbd CPU s for ours | smbd CPU s for smbclient |");
+    println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!(
-            "| {} | {} | {} | {} | {:.2} | {:.2} |",
-            r.measure, r.ours, r.theirs, r.ratio, r.cpu.0, r.cpu.1
+            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            r.measure, r.ours, r.theirs, r.ratio, r.cpu.0, r.cpu.1, r.smbd.0, r.smbd.1
         );
     }
     println!(
-        "| peak RSS of a sync (MiB) | {:.0} | - | - | - | - |",
+        "| peak RSS of a sync (MiB) | {:.0} | - | - | - | - | - | - |",
         peak as f64 / 1024.0
     );
-    println!("\nbig file: {big_mib} MiB; our times include scanning (hashing) the local side. CPU is user + system of the client process only (smbd not counted).");
+    println!("\nbig file: {big_mib} MiB; our times include scanning (hashing) the local side. Client CPU is user + system of the client process(es); smbd CPU is what the server's processes used meanwhile. On the x4 row the ratio is the four mputs' time over our first sync's.");
 }

@@ -25,7 +25,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::db::state::{Direction, TransferRecord};
 use crate::names::{DOWNLOAD_SUFFIX, UPLOAD_SUFFIX};
-use crate::progress;
+use crate::progress::{self, RunProgress};
 use crate::relpath::RelPath;
 use crate::remote::{
     RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader, RemoteWriter, MAX_CHUNK,
@@ -36,15 +36,28 @@ use super::{Executor, Side};
 
 /// A chunk read from the source: its offset and bytes.
 type ChunkRead = Result<(u64, Vec<u8>), RemoteError>;
+/// A chunk written to the destination: its offset and length.
+type ChunkWritten = Result<(u64, u64), RemoteError>;
+
+/// What closing a finished segment came to.
+struct SegmentClosed {
+    /// The ranges the destination acknowledged, as (start, end).
+    acked: Vec<(u64, u64)>,
+    /// The first failure among the segment's writes and its close.
+    result: Result<(), RemoteError>,
+}
 
 /// Files at least this large record their progress for resuming.
 pub const RESUME_MIN_SIZE: u64 = 8 * 1024 * 1024;
 /// How often (in bytes) the resume point is saved.
 const RESUME_STEP: u64 = 8 * 1024 * 1024;
-/// A large file is written in segments of this size, the writer closed and reopened between
-/// them. That flushes acknowledged data to the server's disk (so the resume point is durable)
-/// and lets the SMB remote move a long upload onto a fresh connection (see
-/// `remote::smb::ROTATE_AFTER_BYTES`).
+/// A large file is written in segments of this size, each through its own writer. At a
+/// boundary a new writer is opened and the finished segment's writes are awaited, flushed and
+/// closed in the background while the next segment is written (at most one segment closes at a
+/// time). Closing flushes acknowledged data to the destination's disk, so the resume point only
+/// moves past a segment once its close succeeded; and a new writer lets the SMB remote move a
+/// long upload onto a fresh connection (see `remote::smb::ROTATE_AFTER_BYTES`). Overlapping the
+/// flush matters: waiting for it idled the pipe for the flush's whole duration every 64 MiB.
 pub const SEGMENT: u64 = 64 * 1024 * 1024;
 
 /// What a file looked like at the scan: the executor refuses to act on a file that no longer
@@ -421,7 +434,9 @@ impl Executor {
         let chunk = MAX_CHUNK as u64;
         let mut next = start;
         let mut reads: VecDeque<JoinHandle<ChunkRead>> = VecDeque::new();
-        let mut writes: JoinSet<Result<(u64, u64), RemoteError>> = JoinSet::new();
+        let mut writes: JoinSet<ChunkWritten> = JoinSet::new();
+        // The previous segment, being flushed and closed.
+        let mut closing: Option<JoinHandle<SegmentClosed>> = None;
         // Contiguous prefix the destination acknowledged, for resuming.
         let mut done: BTreeMap<u64, u64> = BTreeMap::new();
         let mut watermark = start;
@@ -451,14 +466,19 @@ impl Executor {
                 }
                 hasher.update(&data);
                 if off >= segment_end {
-                    // Segment boundary: drain, close, reopen.
-                    while let Some(res) = writes.join_next().await {
-                        let (o, l) = res.map_err(join_error)??;
-                        self.progress.transfer_bytes(progress_key, l);
-                        done.insert(o, o + l);
+                    // Segment boundary: a new writer for the next segment; the finished one
+                    // closes in the background once the one before it has.
+                    if let Some(prev) = closing.take() {
+                        settle_segment(prev, &mut done).await?;
                     }
-                    writer.close().await?;
-                    *writer = dst_side.open_write(temp, false).await?;
+                    let next_writer = dst_side.open_write(temp, false).await?;
+                    let old_writer = std::mem::replace(writer, next_writer);
+                    closing = Some(tokio::spawn(close_segment(
+                        std::mem::take(&mut writes),
+                        old_writer,
+                        self.progress.clone(),
+                        progress_key.to_string(),
+                    )));
                     segment_end = off + SEGMENT;
                 }
                 while writes.len() >= depth {
@@ -489,6 +509,9 @@ impl Executor {
                 self.progress.transfer_bytes(progress_key, l);
                 done.insert(o, o + l);
             }
+            if let Some(prev) = closing.take() {
+                settle_segment(prev, &mut done).await?;
+            }
             Ok(())
         }
         .await;
@@ -497,6 +520,10 @@ impl Executor {
                 h.abort();
             }
             writes.abort_all();
+            // A segment that closed cleanly is on the destination's disk: keep it.
+            if let Some(prev) = closing.take() {
+                let _ = settle_segment(prev, &mut done).await;
+            }
             // Keep what the destination acknowledged, so a retry resumes from it.
             while let Some(Ok(Ok((o, l)))) = writes.join_next().await {
                 done.insert(o, o + l);
@@ -573,6 +600,58 @@ async fn hash_prefix(
             ));
         }
         hasher.update(&data);
+    }
+    Ok(())
+}
+
+/// Awaits a finished segment's writes, reports their progress, then closes (and so flushes)
+/// its writer.
+async fn close_segment(
+    mut writes: JoinSet<ChunkWritten>,
+    writer: Arc<dyn RemoteWriter>,
+    progress: Arc<RunProgress>,
+    progress_key: String,
+) -> SegmentClosed {
+    let mut acked = Vec::new();
+    let mut result = Ok(());
+    while let Some(res) = writes.join_next().await {
+        match res {
+            Ok(Ok((o, l))) => {
+                progress.transfer_bytes(&progress_key, l);
+                acked.push((o, o + l));
+            }
+            Ok(Err(e)) => {
+                if result.is_ok() {
+                    result = Err(e);
+                }
+            }
+            Err(e) => {
+                if result.is_ok() {
+                    result = Err(RemoteError::new(
+                        RemoteErrorKind::Other,
+                        format!("transfer task failed: {e}"),
+                    ));
+                }
+            }
+        }
+    }
+    let closed = writer.close().await;
+    if result.is_ok() {
+        result = closed;
+    }
+    SegmentClosed { acked, result }
+}
+
+/// Waits for a segment to close; only then do its acknowledged ranges count towards the
+/// resume point.
+async fn settle_segment(
+    closing: JoinHandle<SegmentClosed>,
+    done: &mut BTreeMap<u64, u64>,
+) -> Result<(), CopyError> {
+    let closed = closing.await.map_err(join_error)?;
+    closed.result?;
+    for (start, end) in closed.acked {
+        done.insert(start, end);
     }
     Ok(())
 }
