@@ -314,13 +314,18 @@ impl Engine {
         let scope = opts.scope.clone().filter(|s| !s.is_everything());
         // The remote side (connect, then list) and the local side (load the base, then scan)
         // run at the same time: neither needs the other until reconciling.
+        // Each stage's time at debug level (`RUST_LOG=anemone_sync=debug`), to see where a
+        // run's time goes.
+        let t0 = Instant::now();
         let remote_side = async {
             let remote = self.open_remote(job).await?;
+            tracing::debug!(ms = t0.elapsed().as_millis() as u64, "remote connected");
             self.phase(job, Phase::Scanning);
             let listing = match &scope {
                 Some(s) => list_remote_scope(remote.as_ref(), s, TRASH_DIR).await,
                 None => remote.list(TRASH_DIR).await,
             };
+            tracing::debug!(ms = t0.elapsed().as_millis() as u64, "remote listed");
             Ok::<_, SyncError>((remote, listing))
         };
         let local_side = async {
@@ -338,6 +343,7 @@ impl Engine {
                     (b, n)
                 }
             };
+            tracing::debug!(ms = t0.elapsed().as_millis() as u64, "base loaded");
             let base = Arc::new(base);
             let root = job.local_path.clone();
             let (base_for_scan, ex, sc) = (base.clone(), excludes.clone(), scope.clone());
@@ -346,6 +352,7 @@ impl Engine {
                 None => scan_local(&root, &base_for_scan, &ex),
             })
             .await;
+            tracing::debug!(ms = t0.elapsed().as_millis() as u64, "local scanned");
             Ok::<_, SyncError>((base, synced_files, scan))
         };
         let (remote_side, local_side) = tokio::join!(remote_side, local_side);
@@ -396,6 +403,11 @@ impl Engine {
             check_smb_names: true,
         };
         let actions = reconcile(&local_tree, &remote_tree, &base_tree, &ropts);
+        tracing::debug!(
+            ms = t0.elapsed().as_millis() as u64,
+            actions = actions.len(),
+            "reconciled"
+        );
         if !opts.force {
             let totals = match &scope {
                 None => guard::Totals::of(&local_tree, &remote_tree, &base_tree),
@@ -459,6 +471,7 @@ impl Engine {
         };
         let result = exec.run(actions).await;
         ticker.abort();
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "executed");
         let _ = self.events.send(progress.snapshot());
 
         self.phase(job, Phase::Finishing);
@@ -472,6 +485,7 @@ impl Engine {
         // Temps and pending conflicts are judged on the whole tree: full, complete runs only.
         if lost.is_none() && !stopped && scope.is_none() {
             self.clean_up(job, &exec, &remote, &remote_temps).await;
+            tracing::debug!(ms = t0.elapsed().as_millis() as u64, "cleaned up");
         }
         let mut counts = result.counts;
         counts.skipped += pre_errors.len() as u64;

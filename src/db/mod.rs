@@ -51,7 +51,8 @@ impl Db {
             // last commits, which the next run redoes (the files themselves are safe).
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            .row_buffer_size(4096);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts)
