@@ -750,6 +750,37 @@ fn download_of_several_segments_is_byte_exact() {
     f.assert_in_sync();
 }
 
+/// A server that admits fewer connections than the job's pool (4): the extra connections are
+/// refused at tree connect, and the connections it did admit do all the work, both ways.
+#[test]
+fn a_server_refusing_extra_connections_still_syncs_everything() {
+    use crate::support::samba::FEW_CONNECTIONS_MAX;
+    let smb = SambaServer::shared();
+    let f = Fixture::at(smb, smb.few_connections_folder("few_conns"), &[]);
+    for d in 0..6 {
+        for i in 0..8 {
+            write(&f.l(&format!("up{d}/f{i}.txt")), format!("local {d} {i}"));
+        }
+        write(&f.r(&format!("down{d}/g.txt")), format!("remote {d}"));
+    }
+    let out = f.sync();
+    assert_eq!(out.count("uploaded"), 48);
+    assert_eq!(out.count("downloaded"), 6);
+    f.assert_in_sync();
+    let again = f.sync();
+    assert_eq!(again.count("uploaded") + again.count("downloaded"), 0);
+    // The test is only worth something if the server did refuse connections.
+    let log = fs::read_dir(smb.log_dir())
+        .unwrap()
+        .flatten()
+        .filter_map(|e| fs::read_to_string(e.path()).ok())
+        .collect::<String>();
+    assert!(
+        log.contains(&format!("Max connections ({FEW_CONNECTIONS_MAX}) exceeded")),
+        "smbd never refused a connection"
+    );
+}
+
 #[test]
 fn trash_older_than_retention_is_emptied_on_both_sides() {
     let f = Fixture::new("trash_retention", &[]);

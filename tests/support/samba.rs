@@ -24,6 +24,9 @@ use anemone_sync::url::SmbUrl;
 const USER: &str = "anemonetest";
 const PASSWORD: &str = "Sync-Test-pw-42";
 const SHARE: &str = "sync";
+/// A second share that admits at most [`FEW_CONNECTIONS_MAX`] connections at a time.
+const FEW_SHARE: &str = "few";
+pub const FEW_CONNECTIONS_MAX: usize = 2;
 
 pub struct SambaServer {
     _tmp: tempfile::TempDir,
@@ -195,7 +198,7 @@ impl SambaServer {
         std::fs::write(root.join(OWNER_FILE), std::process::id().to_string())
             .expect("write owner file");
         for d in [
-            "private", "lock", "state", "cache", "pid", "ncalrpc", "log", "share",
+            "private", "lock", "state", "cache", "pid", "ncalrpc", "log", "share", FEW_SHARE,
         ] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
@@ -275,6 +278,18 @@ impl SambaServer {
         let dir = self.share_dir.join(&unique);
         std::fs::create_dir_all(&dir).unwrap();
         (dir, self.url(&unique))
+    }
+
+    /// Like [`SambaServer::folder`], on the share that refuses more than
+    /// [`FEW_CONNECTIONS_MAX`] connections at once (Samba's `max connections`).
+    pub fn few_connections_folder(&self, name: &str) -> (PathBuf, SmbUrl) {
+        let n = self.next_folder.fetch_add(1, Ordering::SeqCst);
+        let unique = format!("{name}-{n}");
+        let dir = self.root.join(FEW_SHARE).join(&unique);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut url = self.url(&unique);
+        url.share = FEW_SHARE.to_string();
+        (dir, url)
     }
 
     /// smbd parent pid, while running.
@@ -498,6 +513,13 @@ fn config(root: &Path, port: u16) -> String {
    read only = no
    valid users = {USER}
    force user = root
+
+[{FEW_SHARE}]
+   path = {r}/{FEW_SHARE}
+   read only = no
+   valid users = {USER}
+   force user = root
+   max connections = {FEW_CONNECTIONS_MAX}
 "
     )
 }

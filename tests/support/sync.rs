@@ -56,7 +56,15 @@ impl Fixture {
     }
 
     pub fn on(smb: &SambaServer, name: &str, extra: &[&str]) -> Fixture {
-        let (remote, url) = smb.folder(name);
+        Self::at(smb, smb.folder(name), extra)
+    }
+
+    /// A job on a given remote folder (its path on disk and its URL).
+    pub fn at(
+        smb: &SambaServer,
+        (remote, url): (PathBuf, anemone_sync::url::SmbUrl),
+        extra: &[&str],
+    ) -> Fixture {
         let tmp = tempfile::tempdir().expect("tempdir");
         let local = tmp.path().join("local");
         std::fs::create_dir_all(&local).unwrap();
