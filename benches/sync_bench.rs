@@ -81,15 +81,21 @@ fn cli(data: &Path, args: &[&str], stdin: &str) -> Run {
     }
 }
 
-fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> Run {
-    let t = Instant::now();
-    let cpu0 = children_cpu();
-    let out = Command::new("smbclient")
-        .args(["-p", &srv.port().to_string()])
+/// smbclient on the test share, in folder `dir`, running `cmd`.
+fn smbclient_command(srv: &SambaServer, dir: &str, cmd: &str) -> Command {
+    let mut c = Command::new("smbclient");
+    c.args(["-p", &srv.port().to_string()])
         .arg(format!("//127.0.0.1/{}", srv.share_name()))
         .arg("-U")
         .arg(format!("{}%{}", srv.user(), srv.password()))
-        .args(["-D", dir, "-c", cmd])
+        .args(["-D", dir, "-c", cmd]);
+    c
+}
+
+fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> Run {
+    let t = Instant::now();
+    let cpu0 = children_cpu();
+    let out = smbclient_command(srv, dir, cmd)
         .output()
         .expect("run smbclient");
     assert!(
@@ -154,12 +160,7 @@ fn smbclient_parallel(srv: &SambaServer, dir: &str, local: &Path) -> Run {
                 local.display(),
                 part.join(" ")
             );
-            Command::new("smbclient")
-                .args(["-p", &srv.port().to_string()])
-                .arg(format!("//127.0.0.1/{}", srv.share_name()))
-                .arg("-U")
-                .arg(format!("{}%{}", srv.user(), srv.password()))
-                .args(["-D", dir, "-c", &cmd])
+            smbclient_command(srv, dir, &cmd)
                 // It reports every file on stderr; the exit status and the file count afterwards
                 // tell whether it worked.
                 .stdout(Stdio::null())

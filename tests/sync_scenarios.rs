@@ -475,6 +475,13 @@ fn wrong_password_exits_3_without_showing_it() {
     }
 }
 
+/// blake3 of a whole file, to compare a large file on both sides without holding it.
+fn file_hash(p: &std::path::Path) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    h.update_reader(fs::File::open(p).unwrap()).unwrap();
+    h.finalize()
+}
+
 fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in fs::read_dir(dir).unwrap().flatten() {
@@ -704,12 +711,7 @@ fn large_upload_past_the_credit_leak_completes() {
     }
     let out = f.sync();
     assert_eq!(out.count("bytes_up"), mib * 1024 * 1024);
-    let hash = |p: &std::path::Path| {
-        let mut h = blake3::Hasher::new();
-        h.update_reader(fs::File::open(p).unwrap()).unwrap();
-        h.finalize()
-    };
-    assert_eq!(hash(&f.l("huge.bin")), hash(&f.r("huge.bin")));
+    assert_eq!(file_hash(&f.l("huge.bin")), file_hash(&f.r("huge.bin")));
     fs::remove_file(f.r("huge.bin")).unwrap();
     fs::remove_file(f.l("huge.bin")).unwrap();
     f.assert_in_sync();
@@ -741,12 +743,7 @@ fn download_of_several_segments_is_byte_exact() {
     }
     let out = f.sync();
     assert_eq!(out.count("bytes_down"), len as u64);
-    let hash = |p: &std::path::Path| {
-        let mut h = blake3::Hasher::new();
-        h.update_reader(fs::File::open(p).unwrap()).unwrap();
-        h.finalize()
-    };
-    assert_eq!(hash(&f.r("seg.bin")), hash(&f.l("seg.bin")));
+    assert_eq!(file_hash(&f.r("seg.bin")), file_hash(&f.l("seg.bin")));
     f.assert_in_sync();
 }
 

@@ -615,24 +615,13 @@ async fn close_segment(
     let mut acked = Vec::new();
     let mut result = Ok(());
     while let Some(res) = writes.join_next().await {
-        match res {
-            Ok(Ok((o, l))) => {
+        match res.map_err(task_error).and_then(|written| written) {
+            Ok((o, l)) => {
                 progress.transfer_bytes(&progress_key, l);
                 acked.push((o, o + l));
             }
-            Ok(Err(e)) => {
-                if result.is_ok() {
-                    result = Err(e);
-                }
-            }
-            Err(e) => {
-                if result.is_ok() {
-                    result = Err(RemoteError::new(
-                        RemoteErrorKind::Other,
-                        format!("transfer task failed: {e}"),
-                    ));
-                }
-            }
+            Err(e) if result.is_ok() => result = Err(e),
+            Err(_) => {}
         }
     }
     let closed = writer.close().await;
@@ -656,9 +645,10 @@ async fn settle_segment(
     Ok(())
 }
 
+fn task_error(e: tokio::task::JoinError) -> RemoteError {
+    RemoteError::new(RemoteErrorKind::Other, format!("transfer task failed: {e}"))
+}
+
 fn join_error(e: tokio::task::JoinError) -> CopyError {
-    CopyError::Failed(RemoteError::new(
-        RemoteErrorKind::Other,
-        format!("transfer task failed: {e}"),
-    ))
+    CopyError::Failed(task_error(e))
 }

@@ -273,22 +273,23 @@ impl SambaServer {
 
     /// A fresh, unique folder in the share for one test: its path on disk and its URL.
     pub fn folder(&self, name: &str) -> (PathBuf, SmbUrl) {
-        let n = self.next_folder.fetch_add(1, Ordering::SeqCst);
-        let unique = format!("{name}-{n}");
-        let dir = self.share_dir.join(&unique);
-        std::fs::create_dir_all(&dir).unwrap();
-        (dir, self.url(&unique))
+        self.folder_in(SHARE, &self.share_dir, name)
     }
 
     /// Like [`SambaServer::folder`], on the share that refuses more than
     /// [`FEW_CONNECTIONS_MAX`] connections at once (Samba's `max connections`).
     pub fn few_connections_folder(&self, name: &str) -> (PathBuf, SmbUrl) {
+        self.folder_in(FEW_SHARE, &self.root.join(FEW_SHARE), name)
+    }
+
+    /// A fresh, unique folder in `share` (served from `share_dir`).
+    fn folder_in(&self, share: &str, share_dir: &Path, name: &str) -> (PathBuf, SmbUrl) {
         let n = self.next_folder.fetch_add(1, Ordering::SeqCst);
         let unique = format!("{name}-{n}");
-        let dir = self.root.join(FEW_SHARE).join(&unique);
+        let dir = share_dir.join(&unique);
         std::fs::create_dir_all(&dir).unwrap();
         let mut url = self.url(&unique);
-        url.share = FEW_SHARE.to_string();
+        url.share = share.to_string();
         (dir, url)
     }
 
