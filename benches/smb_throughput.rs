@@ -190,7 +190,7 @@ async fn main() {
             .await
             .unwrap();
         let t = Instant::now();
-        let n = r.list("").await.unwrap().len();
+        let n = r.list("").await.unwrap().entries.len();
         let list = t.elapsed();
         assert_eq!(n, 10_010);
         println!(

@@ -27,11 +27,15 @@ pub enum StoreKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
-    #[error("cannot use the credential file {path}: {source}")]
+    #[error("cannot use the credential file {path}: {source}; check that it and its folder belong to you and are readable, then try again")]
     File {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The store is there but cannot be read as ours: never treated as empty (that would drop
+    /// every stored password without a word).
+    #[error("the credential store {path} cannot be read: {why}. Nothing was changed. Move it aside (or restore it from a backup), then store the passwords again with `anemone-sync job set-password NAME --password-stdin`")]
+    Damaged { path: PathBuf, why: String },
 }
 
 pub struct Credentials {
@@ -108,7 +112,8 @@ impl Credentials {
             }
         }
         let mut all = self.read_file()?;
-        all.insert(acct, self.obfuscate(password)?);
+        let hidden = self.obfuscate(password, &all)?;
+        all.insert(acct, hidden);
         self.write_file(&all)?;
         Ok(StoreKind::File)
     }
@@ -125,7 +130,7 @@ impl Credentials {
         }
         let all = self.read_file()?;
         match all.get(&acct) {
-            Some(v) => Ok(Some(self.deobfuscate(v)?)),
+            Some(v) => Ok(Some(self.deobfuscate(v, &all)?)),
             None => Ok(None),
         }
     }
@@ -147,7 +152,10 @@ impl Credentials {
     fn read_file(&self) -> Result<BTreeMap<String, String>, CredentialError> {
         let path = self.file_path();
         match fs::read_to_string(&path) {
-            Ok(s) => Ok(serde_json::from_str(&s).unwrap_or_default()),
+            Ok(s) => serde_json::from_str(&s).map_err(|e| CredentialError::Damaged {
+                path,
+                why: format!("it is not a credential file ({e})"),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
             Err(source) => Err(CredentialError::File { path, source }),
         }
@@ -160,21 +168,37 @@ impl Credentials {
             .map_err(|source| CredentialError::File { path, source })
     }
 
-    fn key(&self) -> Result<Vec<u8>, CredentialError> {
+    /// The key the stored passwords are obfuscated with. A new one is made only when there is
+    /// none and no password was stored with the old one: a key that cannot be read, or is
+    /// missing while passwords are stored, is an error (a new key would garble them all).
+    fn key(&self, stored: &BTreeMap<String, String>) -> Result<Vec<u8>, CredentialError> {
         let path = self.key_path();
         match fs::read(&path) {
             Ok(k) if k.len() == 32 => Ok(k),
-            Ok(_) | Err(_) => {
+            Ok(k) => Err(CredentialError::Damaged {
+                path,
+                why: format!("the key is {} bytes long instead of 32", k.len()),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && stored.is_empty() => {
                 let k: [u8; 32] = rand::random();
                 write_private(&path, &k)
                     .map_err(|source| CredentialError::File { path, source })?;
                 Ok(k.to_vec())
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(CredentialError::Damaged {
+                path,
+                why: "the key is missing, so the stored passwords cannot be decoded".into(),
+            }),
+            Err(source) => Err(CredentialError::File { path, source }),
         }
     }
 
-    fn obfuscate(&self, password: &str) -> Result<String, CredentialError> {
-        let key = self.key()?;
+    fn obfuscate(
+        &self,
+        password: &str,
+        stored: &BTreeMap<String, String>,
+    ) -> Result<String, CredentialError> {
+        let key = self.key(stored)?;
         Ok(password
             .bytes()
             .enumerate()
@@ -182,14 +206,27 @@ impl Credentials {
             .collect())
     }
 
-    fn deobfuscate(&self, hex: &str) -> Result<String, CredentialError> {
-        let key = self.key()?;
+    fn deobfuscate(
+        &self,
+        hex: &str,
+        stored: &BTreeMap<String, String>,
+    ) -> Result<String, CredentialError> {
+        let key = self.key(stored)?;
+        let damaged = |why: &str| CredentialError::Damaged {
+            path: self.file_path(),
+            why: why.to_string(),
+        };
+        if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(damaged("an entry is not in the expected form"));
+        }
         let bytes: Vec<u8> = (0..hex.len() / 2)
-            .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0))
             .enumerate()
             .map(|(i, b)| b ^ key[i % key.len()])
             .collect();
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        String::from_utf8(bytes).map_err(|_| {
+            damaged("an entry does not decode with the key beside it (was the key replaced?)")
+        })
     }
 }
 
@@ -207,12 +244,20 @@ fn keyring_available() -> bool {
     })
 }
 
+/// Where `path` is written before it replaces the old one: its own name plus a suffix, so two
+/// files (the credentials and their key) never share a temp.
+fn temp_of(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp-write");
+    path.with_file_name(name)
+}
+
 /// Writes a file readable only by its owner, replacing it atomically.
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("tmp-write");
+    let tmp = temp_of(path);
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -262,5 +307,67 @@ mod tests {
         }
         c.delete(&url).unwrap();
         assert_eq!(c.get(&url).unwrap(), None);
+    }
+
+    fn url(s: &str) -> SmbUrl {
+        match crate::url::RemoteUrl::parse(s).unwrap() {
+            crate::url::RemoteUrl::Smb(u) => u,
+            _ => unreachable!(),
+        }
+    }
+
+    /// Regression (issue 12): an unparsable credential file was read as empty and a key that
+    /// could not be read was silently replaced, so every stored password was lost without a
+    /// word (and the next `set` wrote over them).
+    #[test]
+    fn a_damaged_store_is_an_error_that_says_what_to_do_and_is_left_as_it_was() {
+        std::env::set_var("ANEMONE_SYNC_CREDENTIAL_STORE", "file");
+        let dir = tempfile::tempdir().unwrap();
+        let c = Credentials::new(dir.path());
+        let (a, b) = (url("smb://alice@nas/share"), url("smb://bob@nas/share"));
+        c.set(&a, "alice-pw").unwrap();
+        let file = dir.path().join("credentials");
+        let key = dir.path().join("credentials.key");
+
+        // An unparsable file.
+        let good = fs::read(&file).unwrap();
+        fs::write(&file, "{ not json").unwrap();
+        for e in [c.get(&a).unwrap_err(), c.set(&b, "bob-pw").unwrap_err()] {
+            let m = e.to_string();
+            assert!(
+                m.contains("cannot be read") && m.contains("set-password"),
+                "{m}"
+            );
+        }
+        assert_eq!(fs::read_to_string(&file).unwrap(), "{ not json");
+        fs::write(&file, &good).unwrap();
+
+        // A missing key while passwords are stored: not replaced by a new one.
+        let k = fs::read(&key).unwrap();
+        fs::remove_file(&key).unwrap();
+        assert!(c.get(&a).is_err());
+        assert!(c.set(&b, "bob-pw").is_err());
+        assert!(!key.exists(), "no new key was made over stored passwords");
+        // A key of the wrong length.
+        fs::write(&key, b"short").unwrap();
+        assert!(c.get(&a).is_err());
+        assert_eq!(fs::read(&key).unwrap(), b"short");
+        fs::write(&key, &k).unwrap();
+        assert_eq!(c.get(&a).unwrap().as_deref(), Some("alice-pw"));
+    }
+
+    /// Regression (issue 12): the credential file and its key were written through the same
+    /// temp name (`credentials.tmp-write`).
+    #[test]
+    fn the_file_and_its_key_have_their_own_temp_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Credentials::new(dir.path());
+        let (f, k) = (c.file_path(), c.key_path());
+        assert_ne!(temp_of(&f), temp_of(&k));
+        write_private(&f, b"{}").unwrap();
+        write_private(&k, &[7u8; 32]).unwrap();
+        assert_eq!(fs::read(&k).unwrap(), vec![7u8; 32]);
+        assert_eq!(fs::read(&f).unwrap(), b"{}");
+        assert!(!temp_of(&f).exists() && !temp_of(&k).exists());
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tracing::Instrument;
 
+use crate::beneath::Beneath;
 use crate::credentials::Credentials;
 use crate::db::history::{Counts, FileError, RunStatus};
 use crate::db::jobs::Job;
@@ -17,13 +18,13 @@ use crate::db::{Db, DbError};
 use crate::excludes::Excludes;
 use crate::execute::{Executor, RunControl, Side};
 use crate::guard;
-use crate::names::{is_temp_name, parse_temp_name, TRASH_DIR};
+use crate::names::{parse_temp_name, TRASH_DIR};
 use crate::progress::{Event, EventSender, Phase, RunProgress, PROGRESS_INTERVAL};
 use crate::reconcile::{reconcile, Action, ReconcileOptions, Resolution};
 use crate::relpath::RelPath;
 use crate::remote::dir::DirRemote;
 use crate::remote::smb::{SmbOptions, SmbRemote};
-use crate::remote::{EntryKind, Remote, RemoteError, RemoteErrorKind};
+use crate::remote::{EntryKind, Listing, Remote, RemoteError, RemoteErrorKind};
 use crate::scan::{scan_local, scan_local_scope, ScanError};
 use crate::scope::{list_remote_scope, Scope};
 use crate::tree::{LocalEntry, RemoteTree};
@@ -35,7 +36,12 @@ pub enum SyncError {
     /// Usage or configuration (exit 2).
     #[error("{0}")]
     Config(String),
-    /// Cannot authenticate or use the share: the user must act (exit 3).
+    /// The server rejected the user name or password (wrong, expired, locked): the user must
+    /// enter a new one; live sync does not retry it on a timer (exit 3).
+    #[error("{0}")]
+    Auth(String),
+    /// Cannot use the share (no such share, access denied, encryption refused): the user must
+    /// act (exit 3).
     #[error("{0}")]
     Connect(String),
     /// The server cannot be reached (down, network gone, timed out): live sync goes offline
@@ -45,6 +51,21 @@ pub enum SyncError {
     /// A safety guard stopped the run before anything was touched (exit 5).
     #[error("{0}")]
     Guard(String),
+}
+
+/// Why a job cannot be stored as it is.
+#[derive(Debug, thiserror::Error)]
+pub enum JobCheckError {
+    #[error(transparent)]
+    Rule(crate::job_rules::JobProblem),
+    #[error(transparent)]
+    Db(DbError),
+}
+
+impl From<JobCheckError> for SyncError {
+    fn from(e: JobCheckError) -> Self {
+        SyncError::Config(e.to_string())
+    }
 }
 
 impl From<DbError> for SyncError {
@@ -57,7 +78,7 @@ impl SyncError {
     pub fn exit_code(&self) -> i32 {
         match self {
             SyncError::Config(_) => 2,
-            SyncError::Connect(_) | SyncError::Unreachable(_) => 3,
+            SyncError::Auth(_) | SyncError::Connect(_) | SyncError::Unreachable(_) => 3,
             SyncError::Guard(_) => 5,
         }
     }
@@ -83,6 +104,9 @@ pub struct RunReport {
     #[serde(flatten)]
     pub counts: Counts,
     pub errors: Vec<FileError>,
+    /// Paths left alone on purpose (symbolic links, special files), and what the run noticed
+    /// (a trash folder that is not a folder): reported, not errors.
+    pub notes: Vec<FileError>,
     pub duration_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -94,6 +118,9 @@ pub struct RunReport {
     /// offline and retries by itself).
     #[serde(skip)]
     pub unreachable: bool,
+    /// The server rejected the login: live sync stops and waits for a new password.
+    #[serde(skip)]
+    pub auth_failed: bool,
     /// The plan, for `--dry-run`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned: Option<Vec<PlannedAction>>,
@@ -122,7 +149,8 @@ pub fn data_dir(cli: Option<&Path>) -> PathBuf {
 fn remote_error_to_sync(e: RemoteError) -> SyncError {
     match e.kind {
         RemoteErrorKind::Connection | RemoteErrorKind::Timeout => SyncError::Unreachable(e.message),
-        RemoteErrorKind::Auth | RemoteErrorKind::NoSuchShare | RemoteErrorKind::AccessDenied => {
+        RemoteErrorKind::Auth => SyncError::Auth(e.message),
+        RemoteErrorKind::NoSuchShare | RemoteErrorKind::AccessDenied => {
             SyncError::Connect(e.message)
         }
         _ => SyncError::Config(e.message),
@@ -139,11 +167,25 @@ pub struct Engine {
     pub smb_options: SmbOptions,
     /// This install's id (8 hex digits, kept in `DATA_DIR/install-id`), in our temp names.
     pub client_id: String,
+    /// When set, the remote of a job comes from here instead of its URL (tests that stand in
+    /// for a server, such as a hostile one; an embedder's own remote). `None` from it: by URL.
+    pub remote_factory: Option<RemoteFactory>,
 }
 
-/// How long a temp file written by another client must sit untouched before our cleanup
-/// removes it (it may be an upload in progress on another machine).
-const FOREIGN_TEMP_MAX_AGE_NS: i64 = 24 * 3600 * 1_000_000_000;
+/// See [`Engine::remote_factory`].
+pub type RemoteFactory = Arc<dyn Fn(&Job) -> Option<Arc<dyn Remote>> + Send + Sync>;
+
+/// `inner` relative to `outer` when it lies inside it (or is it); both made canonical first
+/// where they exist, so `..` or a link in either spelling does not hide the nesting.
+pub fn path_below(inner: &Path, outer: &Path) -> Option<RelPath> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (inner, outer) = (canon(inner), canon(outer));
+    let rel = inner.strip_prefix(&outer).ok()?;
+    if rel.as_os_str().is_empty() {
+        return Some(RelPath::root());
+    }
+    RelPath::from_local(&outer, &inner)
+}
 
 /// Reads this install's id, creating it on first use.
 fn install_id(data_dir: &Path) -> Result<String, SyncError> {
@@ -181,24 +223,75 @@ impl Engine {
         {
             smb_options.connections = n.clamp(1, 16);
         }
+        // The canonical path: it is compared with job folders to keep it out of them.
+        let data_dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
         Ok(Engine {
-            client_id: install_id(data_dir)?,
+            client_id: install_id(&data_dir)?,
             db,
-            data_dir: data_dir.to_path_buf(),
-            credentials: Credentials::new(data_dir),
+            remote_factory: None,
+            data_dir: data_dir.clone(),
+            credentials: Credentials::new(&data_dir),
             events: crate::progress::channel().0,
             reconnect_budget: Duration::from_secs(budget),
             smb_options,
         })
     }
 
+    /// Checks a job against the rules ([`crate::job_rules`]) and the jobs already stored,
+    /// before anything about it (its password included) is stored. `own_id`: the job being
+    /// edited.
+    pub async fn check_job(
+        &self,
+        job: &crate::db::jobs::NewJob,
+        own_id: Option<i64>,
+    ) -> Result<(), JobCheckError> {
+        let others = self.db.jobs().await.map_err(JobCheckError::Db)?;
+        crate::job_rules::check(job, own_id, &others, &self.data_dir).map_err(JobCheckError::Rule)
+    }
+
+    /// A fingerprint (blake3) of the password stored for a job's login, to notice that it
+    /// changed without keeping or showing it; `None` for no password or no SMB login.
+    pub fn password_fingerprint(&self, job: &Job) -> Option<[u8; 32]> {
+        let Ok(RemoteUrl::Smb(u)) = RemoteUrl::parse(&job.remote_url) else {
+            return None;
+        };
+        let pw = self.credentials.get(&u).ok().flatten()?;
+        Some(*blake3::hash(pw.as_bytes()).as_bytes())
+    }
+
+    /// What a job never syncs: its patterns, the defaults, and our own data folder (database,
+    /// logs, credential file) wherever it lies inside the job's local folder or a `file://`
+    /// remote folder, so it is never uploaded, downloaded or deleted.
+    pub fn excludes_for(&self, job: &Job) -> Result<Excludes, SyncError> {
+        let mut ex = Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
+        let mut roots = vec![job.local_path.clone()];
+        if let Ok(RemoteUrl::Dir(p)) = RemoteUrl::parse(&job.remote_url) {
+            roots.push(p);
+        }
+        for root in roots {
+            if path_below(&root, &self.data_dir).is_some() {
+                return Err(SyncError::Config(format!(
+                    "the folder {} is AnemoneSync's data folder or inside it ({}); point the job at another folder",
+                    root.display(),
+                    self.data_dir.display()
+                )));
+            }
+            if let Some(rel) = path_below(&self.data_dir, &root) {
+                ex = ex.with_path(rel);
+            }
+        }
+        Ok(ex)
+    }
+
     /// Connects to a job's remote and checks its folder exists.
     pub async fn open_remote(&self, job: &Job) -> Result<Arc<dyn Remote>, SyncError> {
         let url =
             RemoteUrl::parse(&job.remote_url).map_err(|e| SyncError::Config(e.to_string()))?;
-        let remote: Arc<dyn Remote> = match url {
-            RemoteUrl::Dir(p) => Arc::new(DirRemote::new(p)),
-            RemoteUrl::Smb(u) => {
+        let given = self.remote_factory.as_ref().and_then(|f| f(job));
+        let remote: Arc<dyn Remote> = match (given, url) {
+            (Some(r), _) => r,
+            (None, RemoteUrl::Dir(p)) => Arc::new(DirRemote::new(p)),
+            (None, RemoteUrl::Smb(u)) => {
                 let password = self
                     .credentials
                     .get(&u)
@@ -256,11 +349,13 @@ impl Engine {
                     status,
                     counts: Counts::default(),
                     errors: Vec::new(),
+                    notes: Vec::new(),
                     duration_ms: 0,
                     message: Some(e.to_string()),
                     run_id,
                     exit_code: e.exit_code(),
                     unreachable: matches!(e, SyncError::Unreachable(_)),
+                    auth_failed: matches!(e, SyncError::Auth(_)),
                     planned: None,
                 }
             }
@@ -308,8 +403,7 @@ impl Engine {
         opts: SyncOptions,
         run_id: Option<i64>,
     ) -> Result<RunReport, SyncError> {
-        let excludes =
-            Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
+        let excludes = self.excludes_for(job)?;
         self.phase(job, Phase::Connecting);
         let scope = opts.scope.clone().filter(|s| !s.is_everything());
         // The remote side (connect, then list) and the local side (load the base, then scan)
@@ -347,9 +441,10 @@ impl Engine {
             let base = Arc::new(base);
             let root = job.local_path.clone();
             let (base_for_scan, ex, sc) = (base.clone(), excludes.clone(), scope.clone());
+            let client = self.client_id.clone();
             let scan = tokio::task::spawn_blocking(move || match &sc {
-                Some(s) => scan_local_scope(&root, s, &base_for_scan, &ex),
-                None => scan_local(&root, &base_for_scan, &ex),
+                Some(s) => scan_local_scope(&root, s, &base_for_scan, &ex, &client),
+                None => scan_local(&root, &base_for_scan, &ex, &client),
             })
             .await;
             tracing::debug!(ms = t0.elapsed().as_millis() as u64, "local scanned");
@@ -372,19 +467,33 @@ impl Engine {
                 std::fs::create_dir_all(&p).map_err(|e| {
                     SyncError::Config(format!("cannot create local folder {}: {e}", p.display()))
                 })?;
-                scan_local(&p, &base, &excludes).map_err(|e| SyncError::Config(e.to_string()))?
+                scan_local(&p, &base, &excludes, &self.client_id)
+                    .map_err(|e| SyncError::Config(e.to_string()))?
             }
             Err(e) => return Err(SyncError::Config(e.to_string())),
         };
-        let listing = listing.map_err(remote_error_to_sync)?;
+        let Listing {
+            entries: listing,
+            rejected: remote_rejected,
+            skipped: remote_skipped,
+        } = listing.map_err(remote_error_to_sync)?;
 
-        // Leftover temps from interrupted runs, removed at the end unless resumed.
-        let remote_temps: Vec<crate::remote::RemoteEntry> = listing
+        // This install's leftover temps from interrupted runs (not in excluded paths), removed
+        // at the end unless resumed. Anything else that looks like a temp is left alone.
+        let remote_temps: Vec<RelPath> = listing
             .iter()
-            .filter(|e| e.kind == EntryKind::File && is_temp_name(e.path.name()))
-            .cloned()
+            .filter(|e| e.kind == EntryKind::File && self.is_own_temp(&e.path, &excludes))
+            .map(|e| e.path.clone())
             .collect();
-        let hidden: Vec<RelPath> = scan.unreadable.iter().map(|(p, _)| p.clone()).collect();
+        // Hidden from this run on all three trees, so nothing is done to them on either side:
+        // what could not be read, and links and special files on either side.
+        let hidden: Vec<RelPath> = scan
+            .unreadable
+            .iter()
+            .map(|(p, _)| p.clone())
+            .chain(scan.skipped.iter().map(|(p, _)| p.clone()))
+            .chain(remote_skipped.iter().map(|(p, _)| p.clone()))
+            .collect();
         let visible =
             |p: &RelPath| !excludes.is_excluded(p) && !hidden.iter().any(|h| p.starts_with(h));
         let remote_tree: RemoteTree = listing
@@ -395,6 +504,17 @@ impl Engine {
         let mut base_tree = Arc::unwrap_or_clone(base);
         base_tree.retain(|p, _| visible(p));
         let local_tree = scan.tree;
+        let mut notes: Vec<FileError> = scan
+            .skipped
+            .iter()
+            .map(|(p, why)| note(p, why, "local"))
+            .chain(
+                remote_skipped
+                    .iter()
+                    .filter(|(p, _)| !excludes.is_excluded(p))
+                    .map(|(p, why)| note(p, why, "remote")),
+            )
+            .collect();
 
         self.phase(job, Phase::Planning);
         let ropts = ReconcileOptions {
@@ -423,14 +543,19 @@ impl Engine {
                 path: p.as_str().to_string(),
                 message: why.clone(),
             })
-            .chain(scan.unsupported.iter().map(|(p, why)| FileError {
-                path: p.display().to_string(),
-                message: why.clone(),
-            }))
+            .chain(
+                scan.rejected
+                    .iter()
+                    .chain(remote_rejected.iter())
+                    .map(|r| FileError {
+                        path: r.shown.clone(),
+                        message: r.reason.clone(),
+                    }),
+            )
             .collect();
 
         if opts.dry_run {
-            return Ok(dry_run_report(job, &actions, pre_errors));
+            return Ok(dry_run_report(job, &actions, pre_errors, notes));
         }
 
         self.phase(job, Phase::Transferring);
@@ -475,17 +600,24 @@ impl Engine {
         let _ = self.events.send(progress.snapshot());
 
         self.phase(job, Phase::Finishing);
-        if let Some(id) = run_id {
-            for e in &pre_errors {
-                let _ = self.db.record_error(id, &e.path, &e.message).await;
-            }
-        }
         let lost = result.connection_lost.clone();
         let stopped = result.left_by_stop > 0;
         // Temps and pending conflicts are judged on the whole tree: full, complete runs only.
         if lost.is_none() && !stopped && scope.is_none() {
-            self.clean_up(job, &exec, &remote, &remote_temps).await;
+            let temps = Temps {
+                local: &scan.own_temps,
+                remote: &remote_temps,
+            };
+            notes.extend(self.clean_up(job, &exec, &remote, temps).await);
             tracing::debug!(ms = t0.elapsed().as_millis() as u64, "cleaned up");
+        }
+        if let Some(id) = run_id {
+            for e in &pre_errors {
+                let _ = self.db.record_error(id, &e.path, &e.message).await;
+            }
+            for n in &notes {
+                let _ = self.db.record_note(id, &n.path, &n.message).await;
+            }
         }
         let mut counts = result.counts;
         counts.skipped += pre_errors.len() as u64;
@@ -514,8 +646,10 @@ impl Engine {
             status,
             counts,
             errors,
+            notes,
             duration_ms: 0,
             unreachable,
+            auth_failed: false,
             message,
             run_id,
             exit_code,
@@ -523,48 +657,43 @@ impl Engine {
         })
     }
 
-    /// After a run that kept its connection: remove temps no run will resume, settle pending
-    /// conflicts that disappeared, and empty old trash.
+    /// Whether `path` is a temp file this install wrote (`NAME.<our id>.anemone-…`) for a
+    /// name that is not excluded: the only kind of temp a clean-up removes.
+    fn is_own_temp(&self, path: &RelPath, excludes: &Excludes) -> bool {
+        parse_temp_name(path.name()).is_some_and(|(real, id)| {
+            id == self.client_id
+                && !path.parent().is_some_and(|d| excludes.is_excluded(&d))
+                && path
+                    .with_name(real)
+                    .is_ok_and(|r| !excludes.is_excluded(&r))
+        })
+    }
+
+    /// After a run that kept its connection: remove our temps no run will resume, settle
+    /// pending conflicts that disappeared, and empty old trash. Returns what is worth a note
+    /// in the run's history (a trash folder that is not a folder).
     async fn clean_up(
         &self,
         job: &Job,
         exec: &Executor,
         remote: &Arc<dyn Remote>,
-        remote_temps: &[crate::remote::RemoteEntry],
-    ) {
+        temps: Temps<'_>,
+    ) -> Vec<FileError> {
         let failed = exec.failed.lock().unwrap().clone();
-        // Ours (or from before temp names carried an id): kept only while a failed transfer
-        // may resume it. Another client's: left alone unless untouched for a day.
-        let keep = |temp: &RelPath, mtime_ns: Option<i64>| -> bool {
-            let Some((real, client)) = parse_temp_name(temp.name()) else {
-                return true;
-            };
-            match client {
-                Some(id) if id != self.client_id => {
-                    let now = crate::fsmeta::system_time_ns(std::time::SystemTime::now());
-                    mtime_ns.is_none_or(|m| now - m < FOREIGN_TEMP_MAX_AGE_NS)
-                }
-                _ => failed.contains(&temp.with_name(real)),
-            }
+        // Kept while a failed transfer may resume it.
+        let resumable = |temp: &RelPath| {
+            parse_temp_name(temp.name())
+                .and_then(|(real, _)| temp.with_name(real).ok())
+                .is_some_and(|real| failed.contains(&real))
         };
-        for t in remote_temps
-            .iter()
-            .filter(|t| !keep(&t.path, Some(t.mtime_ns)))
-        {
-            if remote.stat(&t.path).await.ok().flatten().is_some() {
-                let _ = remote.remove_file(&t.path).await;
+        for t in temps.remote.iter().filter(|t| !resumable(t)) {
+            if remote.stat(t).await.ok().flatten().is_some() {
+                let _ = remote.remove_file(t).await;
             }
         }
-        // The local folder has one client, this one (whatever id its temps carry).
-        let local_keep = |temp: &RelPath| {
-            parse_temp_name(temp.name())
-                .is_some_and(|(real, _)| failed.contains(&temp.with_name(real)))
-        };
-        for t in find_local_temps(&job.local_path)
-            .iter()
-            .filter(|t| !local_keep(t))
-        {
-            let _ = std::fs::remove_file(t.to_local(&job.local_path));
+        let local_fs = Beneath::new(&job.local_path);
+        for t in temps.local.iter().filter(|t| !resumable(t)) {
+            let _ = local_fs.remove_file(t);
         }
         let pending: BTreeSet<RelPath> = exec.pending.lock().unwrap().clone();
         if let Ok(list) = self.db.pending_conflicts(Some(job.id)).await {
@@ -576,6 +705,7 @@ impl Engine {
                 }
             }
         }
+        let mut notes = Vec::new();
         let local_side = DirRemote::new(job.local_path.clone());
         for (side, what) in [
             (&local_side as &dyn Remote, "local"),
@@ -584,23 +714,29 @@ impl Engine {
             match crate::execute::trash::purge(side, job.trash_retention_days).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(runs = n, side = what, "emptied old trash"),
-                Err(e) => tracing::warn!(error = %e, side = what, "could not empty old trash"),
+                Err(crate::execute::trash::PurgeError::NotAFolder(why)) => {
+                    tracing::warn!(side = what, reason = %why, "the trash is not a folder; left alone");
+                    notes.push(note(&RelPath::new(TRASH_DIR).expect("valid"), &why, what));
+                }
+                Err(crate::execute::trash::PurgeError::Remote(e)) => {
+                    tracing::warn!(error = %e, side = what, "could not empty old trash")
+                }
             }
         }
+        notes
     }
 
     /// What changed on the remote since the last sync, by one full listing compared with the
     /// metadata recorded at that sync: live sync's polling when change notification is off,
     /// refused or lost. The local side is not walked.
     pub async fn remote_changes(&self, job: &Job) -> Result<Vec<RelPath>, SyncError> {
-        let excludes =
-            Excludes::new(&job.excludes).map_err(|e| SyncError::Config(e.to_string()))?;
+        let excludes = self.excludes_for(job)?;
         let remote = self.open_remote(job).await?;
         let base = self.db.load_base(job.id).await?;
         let listing = remote.list(TRASH_DIR).await.map_err(remote_error_to_sync)?;
         let mut changed = Vec::new();
         let mut seen = BTreeSet::new();
-        for e in &listing {
+        for e in &listing.entries {
             if excludes.is_excluded(&e.path) {
                 continue;
             }
@@ -644,8 +780,8 @@ impl Engine {
                 job.name
             )));
         };
-        let abs = path.to_local(&job.local_path);
-        let hash = tokio::task::spawn_blocking(move || crate::scan::hash_file(&abs))
+        let (fs, rel) = (Beneath::new(&job.local_path), path.clone());
+        let hash = tokio::task::spawn_blocking(move || fs.hash_file(&rel))
             .await
             .map_err(|e| SyncError::Config(e.to_string()))?
             .map_err(|e| SyncError::Config(format!("cannot read {path}: {e}")))?;
@@ -701,11 +837,13 @@ impl Engine {
             status,
             counts: result.counts,
             errors: result.errors,
+            notes: Vec::new(),
             duration_ms: started.elapsed().as_millis() as u64,
             message: None,
             run_id,
             exit_code: if ok { 0 } else { 1 },
             unreachable: false,
+            auth_failed: false,
             planned: None,
         })
     }
@@ -728,30 +866,26 @@ impl Keep {
     }
 }
 
-fn find_local_temps(root: &Path) -> Vec<RelPath> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<RelPath>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for item in rd.flatten() {
-            let name = item.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let Ok(ft) = item.file_type() else { continue };
-            if ft.is_dir() && name != TRASH_DIR {
-                walk(root, &item.path(), out);
-            } else if ft.is_file() && is_temp_name(name) {
-                if let Some(p) = RelPath::from_local(root, &item.path()) {
-                    out.push(p);
-                }
-            }
-        }
+/// A note for a run's history: `path` left alone on `side` ("local" or "remote"), and why.
+fn note(path: &RelPath, why: &str, side: &str) -> FileError {
+    FileError {
+        path: path.as_str().to_string(),
+        message: format!("{why} ({side} side)"),
     }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out
 }
 
-fn dry_run_report(job: &Job, actions: &[Action], errors: Vec<FileError>) -> RunReport {
+/// This install's leftover temps on each side, for the clean-up.
+struct Temps<'a> {
+    local: &'a [RelPath],
+    remote: &'a [RelPath],
+}
+
+fn dry_run_report(
+    job: &Job,
+    actions: &[Action],
+    errors: Vec<FileError>,
+    notes: Vec<FileError>,
+) -> RunReport {
     let mut counts = Counts::default();
     let mut planned = Vec::new();
     let mut errors = errors;
@@ -806,10 +940,12 @@ fn dry_run_report(job: &Job, actions: &[Action], errors: Vec<FileError>) -> RunR
         counts,
         exit_code: if errors.is_empty() { 0 } else { 1 },
         errors,
+        notes,
         duration_ms: 0,
         message: Some("dry run: nothing was changed".into()),
         run_id: None,
         unreachable: false,
+        auth_failed: false,
         planned: Some(planned),
     }
 }

@@ -8,7 +8,7 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::names::{DOWNLOAD_SUFFIX, TRASH_DIR, UPLOAD_SUFFIX};
+use crate::names::{is_temp_name, TRASH_DIR};
 use crate::relpath::RelPath;
 
 /// Always ignored. Our temp and trash names are here so they are never synced or deleted.
@@ -33,6 +33,8 @@ pub struct ExcludeError {
 pub struct Excludes {
     names: GlobSet,
     paths: GlobSet,
+    /// Exact paths, with everything below them (our data folder inside a job folder).
+    fixed: Vec<RelPath>,
 }
 
 impl Excludes {
@@ -64,16 +66,25 @@ impl Excludes {
         Ok(Excludes {
             names: build(names)?,
             paths: build(paths)?,
+            fixed: Vec::new(),
         })
+    }
+
+    /// Also excludes `path` and everything below it (matched exactly, not as a glob).
+    pub fn with_path(mut self, path: RelPath) -> Excludes {
+        if !path.is_root() {
+            self.fixed.push(path);
+        }
+        self
     }
 
     /// Whether this one entry is excluded by its own name or path (not its ancestors').
     pub fn excludes_entry(&self, path: &RelPath) -> bool {
         let name = path.name();
-        name.ends_with(UPLOAD_SUFFIX)
-            || name.ends_with(DOWNLOAD_SUFFIX)
+        is_temp_name(name)
             || self.names.is_match(name)
             || self.paths.is_match(path.as_str())
+            || self.fixed.contains(path)
     }
 
     /// Whether the path or any of its ancestors is excluded.
@@ -99,7 +110,7 @@ mod tests {
             "a/Thumbs.db",
             "~$report.docx",
             "x/y.tmp",
-            "f.txt.anemone-uploading",
+            "f.txt.0a1b2c3d.anemone-uploading",
             ".anemone-trash/2026/x",
             "old.bak",
             "build/out/a.o",
@@ -112,9 +123,22 @@ mod tests {
             "a/b/photo.jpg",
             "buildings/x",
             ".config/app.toml",
+            "f.txt.anemone-uploading",
+            "notes.anemone-downloading",
         ] {
             assert!(!ex.is_excluded(&p(no)), "{no} should be synced");
         }
+    }
+
+    #[test]
+    fn a_fixed_path_excludes_its_subtree_only() {
+        let ex = Excludes::new(&[])
+            .unwrap()
+            .with_path(p(".local/share/anemone-sync"));
+        assert!(ex.is_excluded(&p(".local/share/anemone-sync")));
+        assert!(ex.is_excluded(&p(".local/share/anemone-sync/credentials")));
+        assert!(!ex.is_excluded(&p(".local/share")));
+        assert!(!ex.is_excluded(&p(".local/share/anemone-sync-2/x")));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! ([`url`]), credentials ([`credentials`]), the remote side ([`remote`]), progress events
 //! ([`progress`]).
 
+pub mod beneath;
 pub mod credentials;
 pub mod db;
 pub mod engine;
@@ -13,10 +14,12 @@ pub mod excludes;
 pub mod execute;
 pub mod fsmeta;
 pub mod guard;
+pub mod job_rules;
 pub mod localio;
 pub mod logging;
 pub mod memory;
 pub mod names;
+pub mod private;
 pub mod progress;
 pub mod reconcile;
 pub mod relpath;

@@ -16,6 +16,7 @@ use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::{self, Engine, Keep, RunReport, SyncError, SyncOptions};
 use anemone_sync::progress::Event;
 use anemone_sync::reconcile::{ConflictPolicy, Mode};
+use anemone_sync::remote::Encryption;
 use anemone_sync::trigger::{LiveSettings, Schedule, TimeOfDay, Trigger};
 use anemone_sync::url::RemoteUrl;
 use clap::{Parser, Subcommand};
@@ -178,8 +179,20 @@ enum JobCommand {
         /// Read the SMB password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// SMB encryption: auto (as the server asks) or required (refuse a server that does
+        /// not encrypt).
+        #[arg(long, default_value = "auto", value_parser = parse_encryption)]
+        encryption: Encryption,
         #[command(flatten)]
         live: LiveArgs,
+    },
+    /// Store a new password for a job's SMB login (read from the first line of standard
+    /// input), after the server rejected the old one.
+    SetPassword {
+        name: String,
+        /// Read the password from standard input (the only way; the flag says so in scripts).
+        #[arg(long)]
+        password_stdin: bool,
     },
     List {
         #[arg(long)]
@@ -196,6 +209,40 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
 
 fn parse_policy(s: &str) -> Result<ConflictPolicy, String> {
     s.parse()
+}
+
+fn parse_encryption(s: &str) -> Result<Encryption, String> {
+    s.parse()
+}
+
+/// The first line of standard input, without its line break.
+fn password_from_stdin() -> Result<String, SyncError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| SyncError::Config(format!("cannot read the password from stdin: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// Stores `password` for `url` and says where.
+fn store_password(
+    engine: &Engine,
+    url: &anemone_sync::url::SmbUrl,
+    password: &str,
+) -> Result<(), SyncError> {
+    let store = engine
+        .credentials
+        .set(url, password)
+        .map_err(|e| SyncError::Config(e.to_string()))?;
+    eprintln!(
+        "password stored in the {}",
+        match store {
+            anemone_sync::credentials::StoreKind::Keyring => "OS keyring".to_string(),
+            anemone_sync::credentials::StoreKind::File => engine.credentials.describe_store(),
+        }
+    );
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -307,17 +354,13 @@ async fn job_command(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncError>
             max_delete,
             parallel,
             password_stdin,
+            encryption,
             live,
         } => {
+            // Everything is checked before anything is stored: a rejected job must not have
+            // replaced the stored password of that login.
             let live = live.settings()?;
-            if name.trim().is_empty() {
-                return Err(SyncError::Config(
-                    "the job name is empty; give it a name".into(),
-                ));
-            }
             let url = RemoteUrl::parse(&remote).map_err(|e| SyncError::Config(e.to_string()))?;
-            anemone_sync::excludes::Excludes::new(&excludes)
-                .map_err(|e| SyncError::Config(e.to_string()))?;
             let local = absolute(&local)?;
             if local.exists() && !local.is_dir() {
                 return Err(SyncError::Config(format!(
@@ -325,28 +368,7 @@ async fn job_command(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncError>
                     local.display()
                 )));
             }
-            if let RemoteUrl::Smb(u) = &url {
-                if password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-                        SyncError::Config(format!("cannot read the password from stdin: {e}"))
-                    })?;
-                    let password = line.trim_end_matches(['\r', '\n']);
-                    let store = engine
-                        .credentials
-                        .set(u, password)
-                        .map_err(|e| SyncError::Config(e.to_string()))?;
-                    eprintln!(
-                        "password stored in the {}",
-                        match store {
-                            anemone_sync::credentials::StoreKind::Keyring =>
-                                "OS keyring".to_string(),
-                            anemone_sync::credentials::StoreKind::File =>
-                                engine.credentials.describe_store(),
-                        }
-                    );
-                }
-            } else if password_stdin {
+            if password_stdin && !matches!(url, RemoteUrl::Smb(_)) {
                 return Err(SyncError::Config(
                     "--password-stdin is only for smb:// remotes".into(),
                 ));
@@ -358,6 +380,11 @@ async fn job_command(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncError>
             job.max_delete_percent = max_delete;
             job.parallel = parallel;
             job.live = live;
+            job.encryption = encryption;
+            engine.check_job(&job, None).await?;
+            if let (RemoteUrl::Smb(u), true) = (&url, password_stdin) {
+                store_password(engine, u, &password_from_stdin()?)?;
+            }
             let job = engine.db.add_job(&job).await?;
             println!(
                 "added job '{}': {} <-> {} ({})",
@@ -365,6 +392,26 @@ async fn job_command(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncError>
                 job.local_path.display(),
                 job.remote_url,
                 job.mode
+            );
+            Ok(0)
+        }
+        JobCommand::SetPassword {
+            name,
+            password_stdin: _,
+        } => {
+            let job = job_by_name(engine, &name).await?;
+            let RemoteUrl::Smb(u) =
+                RemoteUrl::parse(&job.remote_url).map_err(|e| SyncError::Config(e.to_string()))?
+            else {
+                return Err(SyncError::Config(format!(
+                    "job '{name}' syncs with a folder ({}), which has no password",
+                    job.remote_url
+                )));
+            };
+            store_password(engine, &u, &password_from_stdin()?)?;
+            println!(
+                "new password stored for {}; a running `watch` or the app picks it up within a minute, or run `anemone-sync sync {name}`",
+                anemone_sync::credentials::account(&u)
             );
             Ok(0)
         }

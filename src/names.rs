@@ -10,8 +10,12 @@ pub const DOWNLOAD_SUFFIX: &str = ".anemone-downloading";
 /// Folder at the root of each side that holds what the engine deleted or overwrote.
 pub const TRASH_DIR: &str = ".anemone-trash";
 
+/// Whether `name` has the shape of a temp file of some AnemoneSync install
+/// (`NAME.<8 hex digits>.anemone-uploading` or `-downloading`): a transfer in flight. Such
+/// names are never synced. Only this install's own are ever deleted (see [`parse_temp_name`]);
+/// any other name, `notes.anemone-uploading` included, is a user's file like any other.
 pub fn is_temp_name(name: &str) -> bool {
-    name.ends_with(UPLOAD_SUFFIX) || name.ends_with(DOWNLOAD_SUFFIX)
+    parse_temp_name(name).is_some()
 }
 
 /// The temp name under which the install `client` writes `name`:
@@ -22,9 +26,9 @@ pub fn temp_name(name: &str, client: &str, suffix: &str) -> String {
     format!("{name}.{client}{suffix}")
 }
 
-/// For a temp name: the real name and the client that wrote it (`None` for a temp without an
-/// id). `None` when `name` is not a temp name.
-pub fn parse_temp_name(name: &str) -> Option<(&str, Option<&str>)> {
+/// For a temp name: the real name and the id of the install that wrote it. `None` when
+/// `name` is not a temp name of that shape.
+pub fn parse_temp_name(name: &str) -> Option<(&str, &str)> {
     let rest = name
         .strip_suffix(UPLOAD_SUFFIX)
         .or_else(|| name.strip_suffix(DOWNLOAD_SUFFIX))?;
@@ -32,9 +36,9 @@ pub fn parse_temp_name(name: &str) -> Option<(&str, Option<&str>)> {
         Some((real, id))
             if !real.is_empty() && id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit()) =>
         {
-            Some((real, Some(id)))
+            Some((real, id))
         }
-        _ => Some((rest, None)),
+        _ => None,
     }
 }
 
@@ -84,7 +88,11 @@ pub fn smb_path_problem(path: &RelPath) -> Option<String> {
 /// The name of the losing copy in a keep-both conflict: `report (conflict HOST 2026-11-22
 /// 031502).txt` beside the original, so it sorts next to it and says where and when it came
 /// from.
-pub fn conflict_name(path: &RelPath, host: &str, stamp: &str) -> RelPath {
+pub fn conflict_name(
+    path: &RelPath,
+    host: &str,
+    stamp: &str,
+) -> Result<RelPath, crate::relpath::InvalidRelPath> {
     let name = path.name();
     let host: String = host
         .chars()
@@ -126,24 +134,32 @@ mod tests {
         let t = temp_name("report.txt", "0a1b2c3d", UPLOAD_SUFFIX);
         assert_eq!(t, "report.txt.0a1b2c3d.anemone-uploading");
         assert!(is_temp_name(&t));
-        assert_eq!(parse_temp_name(&t), Some(("report.txt", Some("0a1b2c3d"))));
-        assert_eq!(
-            parse_temp_name("old.bin.anemone-downloading"),
-            Some(("old.bin", None))
-        );
-        assert_eq!(parse_temp_name("report.txt"), None);
+        assert_eq!(parse_temp_name(&t), Some(("report.txt", "0a1b2c3d")));
+        // A user's own file that merely ends like a temp is not one.
+        for user in [
+            "old.bin.anemone-downloading",
+            "notes.anemone-uploading",
+            "x.12345678z.anemone-uploading",
+            ".0a1b2c3d.anemone-uploading",
+            "report.txt",
+        ] {
+            assert_eq!(parse_temp_name(user), None, "{user}");
+            assert!(!is_temp_name(user), "{user}");
+        }
     }
 
     #[test]
     fn conflict_names_keep_extension_and_folder() {
         let p = RelPath::new("docs/report.final.txt").unwrap();
         assert_eq!(
-            conflict_name(&p, "laptop", "2026-11-22 031502").as_str(),
+            conflict_name(&p, "laptop", "2026-11-22 031502")
+                .unwrap()
+                .as_str(),
             "docs/report.final (conflict laptop 2026-11-22 031502).txt"
         );
         let p = RelPath::new(".bashrc").unwrap();
         assert_eq!(
-            conflict_name(&p, "h", "s").as_str(),
+            conflict_name(&p, "h", "s").unwrap().as_str(),
             ".bashrc (conflict h s)"
         );
     }

@@ -8,28 +8,36 @@
 //!
 //! A folder or file that cannot be read is not treated as gone: it is reported in `unreadable`
 //! and the engine hides that path on all three trees for this run, so nothing is deleted
-//! because of a permission problem.
+//! because of a permission problem. Symbolic links and special files are hidden the same way
+//! (reported as notes, not errors), and nothing is ever reached through a link: the walk goes
+//! folder descriptor by folder descriptor ([`crate::beneath`]).
 
-use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::beneath::{Beneath, DirFd, FileKind, Meta};
 use crate::excludes::Excludes;
-use crate::fsmeta;
+use crate::names::parse_temp_name;
 use crate::relpath::RelPath;
-use crate::remote::EntryKind;
+use crate::remote::{EntryKind, RejectedName};
 use crate::scope::Scope;
-use crate::tree::{BaseTree, Hash, LocalEntry, LocalTree};
+use crate::tree::{BaseTree, LocalEntry, LocalTree};
 
 #[derive(Debug, Default)]
 pub struct LocalScan {
     pub tree: LocalTree,
     /// Paths that could not be read, with the reason; hidden from this run.
     pub unreadable: Vec<(RelPath, String)>,
-    /// Names that are not valid UTF-8 or otherwise cannot be synced (full local paths).
-    pub unsupported: Vec<(PathBuf, String)>,
+    /// Names that cannot be synced (not UTF-8, or not a valid path component), shown escaped.
+    pub rejected: Vec<RejectedName>,
+    /// Symbolic links and special files: never followed or opened, hidden from this run (so
+    /// the other side's copy of that path is left alone), reported as notes.
+    pub skipped: Vec<(RelPath, &'static str)>,
     /// How many files were hashed (changed since the last sync).
     pub hashed: u64,
+    /// This install's leftover temp files (see [`crate::names::parse_temp_name`]) outside
+    /// excluded paths: the only temps a clean-up may remove.
+    pub own_temps: Vec<RelPath>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,23 +50,9 @@ pub enum ScanError {
     Root { path: PathBuf, source: io::Error },
 }
 
-pub fn hash_file(path: &Path) -> io::Result<Hash> {
-    let mut f = File::open(path)?;
-    let mut h = blake3::Hasher::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(*h.finalize().as_bytes())
-}
-
 /// The job's local folder must be there and be a folder.
 fn check_root(root: &Path) -> Result<(), ScanError> {
-    match fs::metadata(root) {
+    match std::fs::metadata(root) {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(ScanError::RootNotDir(root.to_path_buf())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -71,130 +65,169 @@ fn check_root(root: &Path) -> Result<(), ScanError> {
     }
 }
 
+/// A walk in progress: the folder, what the last sync recorded, the excludes, and the result.
+struct Walk<'a> {
+    fs: Beneath,
+    base: &'a BaseTree,
+    excludes: &'a Excludes,
+    /// This install's id, to tell its temps (see [`LocalScan::own_temps`]).
+    client_id: &'a str,
+    scan: LocalScan,
+}
+
 /// Walks `root`. Blocking: call from a blocking thread.
 pub fn scan_local(
     root: &Path,
     base: &BaseTree,
     excludes: &Excludes,
+    client_id: &str,
 ) -> Result<LocalScan, ScanError> {
     check_root(root)?;
-    let mut scan = LocalScan::default();
-    let top = fs::read_dir(root).map_err(|source| ScanError::Root {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    walk(RelPath::root(), top, base, excludes, &mut scan);
-    Ok(scan)
+    let fs = Beneath::new(root);
+    let top = fs
+        .open_dir(&RelPath::root())
+        .map_err(|source| ScanError::Root {
+            path: root.to_path_buf(),
+            source,
+        })?;
+    let mut w = Walk {
+        fs,
+        base,
+        excludes,
+        client_id,
+        scan: LocalScan::default(),
+    };
+    w.walk(RelPath::root(), top);
+    Ok(w.scan)
 }
 
-fn walk(dir: RelPath, rd: fs::ReadDir, base: &BaseTree, excludes: &Excludes, scan: &mut LocalScan) {
-    for item in rd {
-        let item = match item {
+impl Walk<'_> {
+    /// Adds everything in the open folder `dir` (at `path`), subfolders opened from it.
+    fn walk(&mut self, path: RelPath, dir: DirFd) {
+        let items = match dir.entries() {
             Ok(i) => i,
             Err(e) => {
-                scan.unreadable
-                    .push((dir.clone(), format!("cannot list the folder: {e}")));
+                self.scan
+                    .unreadable
+                    .push((path, format!("cannot list the folder: {e}")));
                 return;
             }
         };
-        let os_name = item.file_name();
-        let Some(name) = os_name.to_str() else {
-            scan.unsupported.push((
-                item.path(),
-                "the name is not valid UTF-8 and cannot be stored on the share; rename it".into(),
-            ));
-            continue;
-        };
-        let path = dir.join(name);
-        if excludes.excludes_entry(&path) {
-            continue;
-        }
-        let ft = match item.file_type() {
-            Ok(t) => t,
-            Err(e) => {
-                scan.unreadable.push((path, e.to_string()));
+        for (os_name, meta) in items {
+            let Some(name) = os_name.to_str() else {
+                self.scan.rejected.push(RejectedName {
+                    shown: crate::relpath::escape(&path.shown_child(&os_name.to_string_lossy())),
+                    reason:
+                        "the name is not valid UTF-8 and cannot be stored on the share; rename it"
+                            .into(),
+                });
+                continue;
+            };
+            let child = match path.join(name) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.scan.rejected.push(RejectedName {
+                        shown: e.shown,
+                        reason: format!("{}; rename it", e.reason),
+                    });
+                    continue;
+                }
+            };
+            if let Some((real, id)) = parse_temp_name(name) {
+                // Only ours, as a regular file, and for a name that is not excluded.
+                let real_ok = path
+                    .join(real)
+                    .is_ok_and(|r| !self.excludes.excludes_entry(&r));
+                if id == self.client_id && meta.kind == FileKind::File && real_ok {
+                    self.scan.own_temps.push(child);
+                }
                 continue;
             }
-        };
-        if ft.is_symlink() {
-            // Symlinks are not followed or synced: following them could leave the folder or
-            // loop; copying them is not possible on SMB without server support.
-            continue;
-        }
-        let meta = match item.metadata() {
-            Ok(m) => m,
-            Err(e) => {
-                scan.unreadable.push((path, e.to_string()));
+            if self.excludes.excludes_entry(&child) {
                 continue;
             }
-        };
-        add_entry(path, &item.path(), &meta, base, excludes, scan);
+            if meta.kind == FileKind::Dir {
+                match dir.child(&os_name) {
+                    Ok(sub) => {
+                        self.scan
+                            .tree
+                            .insert(child.clone(), dir_entry(&child, &meta));
+                        self.walk(child, sub);
+                    }
+                    Err(e) => self
+                        .scan
+                        .unreadable
+                        .push((child, format!("cannot open the folder: {e}"))),
+                }
+            } else {
+                self.add_entry(child, &meta);
+            }
+        }
     }
-}
 
-/// Adds one file or folder (a folder with everything under it) that the walk reached.
-fn add_entry(
-    path: RelPath,
-    abs: &Path,
-    meta: &fs::Metadata,
-    base: &BaseTree,
-    excludes: &Excludes,
-    scan: &mut LocalScan,
-) {
-    if meta.is_dir() {
-        match fs::read_dir(abs) {
-            Ok(sub) => {
-                scan.tree.insert(path.clone(), dir_entry(&path, meta));
-                walk(path, sub, base, excludes, scan);
-            }
-            Err(e) => scan
-                .unreadable
-                .push((path, format!("cannot open the folder: {e}"))),
+    /// Adds one entry the walk or a scope reached (a folder with everything under it).
+    fn add_entry(&mut self, path: RelPath, meta: &Meta) {
+        if let Some(why) = meta.kind.not_synced_because() {
+            // Links are not followed or synced: following one could leave the folder or
+            // loop; a link cannot be copied to SMB without server support. Special files
+            // are never opened (reading a FIFO blocks).
+            self.scan.skipped.push((path, why));
+            return;
         }
-        return;
+        if meta.kind == FileKind::Dir {
+            match self.fs.open_dir(&path) {
+                Ok(d) => {
+                    self.scan.tree.insert(path.clone(), dir_entry(&path, meta));
+                    self.walk(path, d);
+                }
+                Err(e) => self
+                    .scan
+                    .unreadable
+                    .push((path, format!("cannot open the folder: {e}"))),
+            }
+            return;
+        }
+        let (size, mtime_ns) = (meta.size, meta.mtime_ns);
+        let synced_before = self.base.get(&path).filter(|b| b.kind == EntryKind::File);
+        let known = synced_before
+            .filter(|b| b.local_meta_same(size, mtime_ns))
+            .and_then(|b| b.hash);
+        let hash = match (known, synced_before) {
+            (Some(h), _) => Some(h),
+            (None, Some(_)) => match self.fs.hash_file(&path) {
+                Ok(h) => {
+                    self.scan.hashed += 1;
+                    Some(h)
+                }
+                Err(e) => {
+                    self.scan
+                        .unreadable
+                        .push((path, format!("cannot read the file: {e}")));
+                    return;
+                }
+            },
+            // New: only check it can be opened, so an unreadable file is hidden as before.
+            (None, None) => match self.fs.open_read(&path) {
+                Ok(_) => None,
+                Err(e) => {
+                    self.scan
+                        .unreadable
+                        .push((path, format!("cannot read the file: {e}")));
+                    return;
+                }
+            },
+        };
+        self.scan.tree.insert(
+            path.clone(),
+            LocalEntry {
+                path,
+                kind: EntryKind::File,
+                size,
+                mtime_ns,
+                hash,
+            },
+        );
     }
-    if !meta.is_file() {
-        return; // sockets, fifos, devices
-    }
-    let size = meta.len();
-    let mtime_ns = fsmeta::mtime_ns(meta);
-    let synced_before = base.get(&path).filter(|b| b.kind == EntryKind::File);
-    let known = synced_before
-        .filter(|b| b.local_meta_same(size, mtime_ns))
-        .and_then(|b| b.hash);
-    let hash = match (known, synced_before) {
-        (Some(h), _) => Some(h),
-        (None, Some(_)) => match hash_file(abs) {
-            Ok(h) => {
-                scan.hashed += 1;
-                Some(h)
-            }
-            Err(e) => {
-                scan.unreadable
-                    .push((path, format!("cannot read the file: {e}")));
-                return;
-            }
-        },
-        // New: only check it can be opened, so an unreadable file is hidden as before.
-        (None, None) => match File::open(abs) {
-            Ok(_) => None,
-            Err(e) => {
-                scan.unreadable
-                    .push((path, format!("cannot read the file: {e}")));
-                return;
-            }
-        },
-    };
-    scan.tree.insert(
-        path.clone(),
-        LocalEntry {
-            path,
-            kind: EntryKind::File,
-            size,
-            mtime_ns,
-            hash,
-        },
-    );
 }
 
 /// Scans only the scope's subtrees (and, as single entries, the folders above them): live
@@ -204,48 +237,55 @@ pub fn scan_local_scope(
     scope: &Scope,
     base: &BaseTree,
     excludes: &Excludes,
+    client_id: &str,
 ) -> Result<LocalScan, ScanError> {
     check_root(root)?;
-    let mut scan = LocalScan::default();
+    if scope.is_everything() {
+        return scan_local(root, base, excludes, client_id);
+    }
+    let mut w = Walk {
+        fs: Beneath::new(root),
+        base,
+        excludes,
+        client_id,
+        scan: LocalScan::default(),
+    };
     for dir in scope.ancestors() {
         if excludes.is_excluded(&dir) {
             continue;
         }
-        match fs::symlink_metadata(dir.to_local(root)) {
-            Ok(m) if m.is_dir() => {
-                scan.tree.insert(dir.clone(), dir_entry(&dir, &m));
+        match w.fs.metadata(&dir) {
+            Ok(Some(m)) if m.kind == FileKind::Dir => {
+                w.scan.tree.insert(dir.clone(), dir_entry(&dir, &m));
             }
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => scan.unreadable.push((dir, e.to_string())),
+            Ok(Some(m)) => {
+                if let Some(why) = m.kind.not_synced_because() {
+                    w.scan.skipped.push((dir, why));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => w.scan.unreadable.push((dir, e.to_string())),
         }
     }
     for path in scope.roots() {
-        if path.is_root() {
-            // The whole folder: the same as a full scan.
-            let full = scan_local(root, base, excludes)?;
-            return Ok(full);
-        }
         if excludes.is_excluded(path) {
             continue;
         }
-        let abs = path.to_local(root);
-        match fs::symlink_metadata(&abs) {
-            Ok(m) if m.file_type().is_symlink() => {}
-            Ok(m) => add_entry(path.clone(), &abs, &m, base, excludes, &mut scan),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => scan.unreadable.push((path.clone(), e.to_string())),
+        match w.fs.metadata(path) {
+            Ok(Some(m)) => w.add_entry(path.clone(), &m),
+            Ok(None) => {}
+            Err(e) => w.scan.unreadable.push((path.clone(), e.to_string())),
         }
     }
-    Ok(scan)
+    Ok(w.scan)
 }
 
-fn dir_entry(path: &RelPath, meta: &fs::Metadata) -> LocalEntry {
+fn dir_entry(path: &RelPath, meta: &Meta) -> LocalEntry {
     LocalEntry {
         path: path.clone(),
         kind: EntryKind::Dir,
         size: 0,
-        mtime_ns: fsmeta::mtime_ns(meta),
+        mtime_ns: meta.mtime_ns,
         hash: None,
     }
 }

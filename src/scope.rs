@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, Remote, RemoteEntry, RemoteErrorKind, RemoteResult};
+use crate::remote::{EntryKind, Listing, Remote, RemoteErrorKind, RemoteResult};
 use crate::tree::BaseTree;
 
 /// Subtree roots; no root lies under another (adding a parent absorbs its children).
@@ -99,14 +99,14 @@ pub async fn list_remote_scope(
     remote: &dyn Remote,
     scope: &Scope,
     skip_dir: &str,
-) -> RemoteResult<Vec<RemoteEntry>> {
+) -> RemoteResult<Listing> {
     if scope.is_everything() {
         return remote.list(skip_dir).await;
     }
-    let mut out = Vec::new();
+    let mut out = Listing::default();
     for a in scope.ancestors() {
         if let Some(e) = remote.stat(&a).await? {
-            out.push(e);
+            out.entries.push(e);
         }
     }
     for root in scope.roots() {
@@ -117,7 +117,7 @@ pub async fn list_remote_scope(
             continue;
         };
         let is_dir = e.kind == EntryKind::Dir;
-        out.push(e);
+        out.entries.push(e);
         if is_dir {
             let mut stack = vec![root.clone()];
             while let Some(dir) = stack.pop() {
@@ -127,12 +127,14 @@ pub async fn list_remote_scope(
                     Err(e) if e.kind == RemoteErrorKind::NotFound => continue,
                     Err(e) => return Err(e),
                 };
-                for c in children {
-                    if c.kind == EntryKind::Dir {
-                        stack.push(c.path.clone());
-                    }
-                    out.push(c);
-                }
+                stack.extend(
+                    children
+                        .entries
+                        .iter()
+                        .filter(|c| c.kind == EntryKind::Dir)
+                        .map(|c| c.path.clone()),
+                );
+                out.extend(children);
             }
         }
     }

@@ -20,6 +20,9 @@ use crate::relpath::RelPath;
 pub enum Change {
     /// These paths (relative to the job root; the root itself is `RelPath::root()`) changed.
     Paths(Vec<RelPath>),
+    /// These names changed, as a remote reported them (`/`-separated, relative to the job
+    /// root). Untrusted: the receiver turns them into paths with [`paths_from_names`].
+    Names(Vec<String>),
     /// Changes may have been lost (overflow, watcher error): look at everything.
     Rescan(String),
     /// The feed stopped (connection lost, folder gone, notification refused).
@@ -125,9 +128,58 @@ fn is_content_event(kind: &EventKind) -> bool {
     }
 }
 
+/// The paths a remote's change feed named. A name that cannot be a path (`..`, NUL, a drive,
+/// too long: see [`RelPath`]) is never made into one: the deepest folder above it that is valid
+/// stands for it (the job root at worst), so the run that follows lists that folder and reports
+/// the bad name, and touches nothing for it.
+pub fn paths_from_names(names: &[String]) -> Vec<RelPath> {
+    names
+        .iter()
+        .map(|n| match RelPath::new(n) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(name = %e.shown, reason = e.reason, "a change notification named an invalid path");
+                let mut valid = RelPath::root();
+                for c in n.trim_matches('/').split('/') {
+                    match valid.join(c) {
+                        Ok(p) => valid = p,
+                        Err(_) => break,
+                    }
+                }
+                valid
+            }
+        })
+        .collect()
+}
+
 fn relative(root: &Path, p: &Path) -> Option<RelPath> {
     if p == root {
         return Some(RelPath::root());
     }
     RelPath::from_local(root, p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_notification_names_stop_at_their_last_valid_folder() {
+        let names: Vec<String> = [
+            "a/b.txt",
+            "../../.config/autostart/x.desktop",
+            "docs/../../../etc/passwd",
+            "docs/nul\0byte/x",
+            "C:/Windows",
+            "docs/sub/line\nbreak",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let got: Vec<String> = paths_from_names(&names)
+            .iter()
+            .map(|p| p.as_str().to_string())
+            .collect();
+        assert_eq!(got, vec!["a/b.txt", "", "docs", "docs", "", "docs/sub"]);
+    }
 }

@@ -3,7 +3,7 @@
 //! A small simulator applies a plan the way the executor does (see `Sim`), on worlds generated
 //! from a base (what both sides held at the last sync) that each side then changed on its own:
 //! edits, touches, deletions (a folder goes with its content) and new entries, including kind
-//! changes, names with spaces and accents, a name SMB cannot hold (`q:r`) and a local name that
+//! changes, names with spaces and accents, a name SMB cannot hold (`q*r`) and a local name that
 //! differs only in case (`A` beside `a`).
 //!
 //! Every generated world is checked in all 3 modes x 5 policies. Cases per property:
@@ -38,7 +38,7 @@ const POLICIES: [ConflictPolicy; 5] = [
 ];
 /// Path components. Base and remote use the first three; new local entries may also use the
 /// case twin of `a` and a name SMB cannot hold.
-const COMPS: [&str; 5] = ["a", "b c", "é.txt", "A", "q:r"];
+const COMPS: [&str; 5] = ["a", "b c", "é.txt", "A", "q*r"];
 
 fn rp(s: &str) -> RelPath {
     RelPath::new(s).unwrap()
@@ -761,7 +761,8 @@ impl Sim {
             }
             Resolution::KeepBoth { loser } => {
                 self.stamps += 1;
-                let q = conflict_name(p, HOST, &format!("2026-01-01 {:06}", self.stamps));
+                let q = conflict_name(p, HOST, &format!("2026-01-01 {:06}", self.stamps))
+                    .expect("a short name");
                 let winner = loser.other();
                 let (win_c, win_t, lose_c, lose_t) = match winner {
                     Side::Local => (cl, local.mtime_ns, cr, remote.mtime_ns),
@@ -1449,7 +1450,7 @@ fn nothing_under_a_file_folder_clash_is_touched() {
 #[test]
 fn smb_invalid_and_case_twin_names_are_skipped() {
     let mut w = synced(&[("a/f", Some(1))]);
-    put(&mut w, Side::Local, "q:r/x", 2, 200);
+    put(&mut w, Side::Local, "q*r/x", 2, 200);
     put(&mut w, Side::Local, "A/g", 3, 200);
     let r = sync(&w, two_way(), ConflictPolicy::KeepBoth);
     assert!(r.plan.iter().all(|a| matches!(a, Action::Skip { .. })));
@@ -1460,7 +1461,7 @@ fn smb_invalid_and_case_twin_names_are_skipped() {
         options(Mode::TwoWay, false, false),
         ConflictPolicy::KeepBoth,
     );
-    assert_eq!(r.post.remote_content(&rp("q:r/x")), Some(2));
+    assert_eq!(r.post.remote_content(&rp("q*r/x")), Some(2));
     assert_eq!(r.post.remote_content(&rp("A/g")), Some(3));
 }
 

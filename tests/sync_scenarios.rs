@@ -861,25 +861,64 @@ fn full_local_disk_is_reported_and_loses_nothing() {
     assert!(names_containing(&f.local, "anemone").is_empty());
 }
 
+/// Only this install's own leftover temps are ever removed. Regression (issue 12): a user's
+/// file named like a temp (`*.anemone-uploading`) was deleted for good on both sides, even
+/// inside an excluded folder, and another client's temp went after a day.
 #[test]
-fn leftover_temps_ours_removed_another_clients_kept_until_a_day_old() {
-    let f = Fixture::new("foreign_temps", &[]);
+fn only_our_own_leftover_temps_are_removed_and_temp_looking_user_files_are_kept() {
+    let f = Fixture::new("foreign_temps", &["--exclude", "keep"]);
     write(&f.l("a.txt"), "a");
     f.sync();
     let ours = fs::read_to_string(f.data.join("install-id")).unwrap();
     let own = format!("gone.txt.{ours}.anemone-uploading");
     write(&f.r(&own), "left by an interrupted run of ours");
+    let own_local = format!("gone2.txt.{ours}.anemone-downloading");
+    write(&f.l(&own_local), "left by an interrupted download of ours");
     let theirs = "busy.txt.0badc0de.anemone-uploading";
     write(&f.r(theirs), "another machine is uploading this right now");
     let stale = "old.txt.0badc0de.anemone-uploading";
-    write(&f.r(stale), "abandoned two days ago");
+    write(&f.r(stale), "another machine's, two days old");
     age(&f.r(stale), 2 * 86_400);
-    f.sync();
+    // A user's own files that merely look like temps: synced like any file.
+    write(&f.l("notes.anemone-uploading"), "my notes");
+    write(&f.r("draft.anemone-downloading"), "my draft");
+    // Inside an excluded folder, even our own temp shape is left alone on both sides.
+    let excluded = [
+        format!("keep/x.txt.{ours}.anemone-downloading"),
+        "keep/y.anemone-uploading".to_string(),
+    ];
+    for p in &excluded {
+        write(&f.l(p), "excluded, local");
+        write(&f.r(p), "excluded, remote");
+    }
+    let out = f.sync();
+    assert_eq!(out.count("uploaded"), 1, "{}", out.stdout);
+    assert_eq!(out.count("downloaded"), 1, "{}", out.stdout);
     assert!(!f.r(&own).exists(), "our leftover temp is removed");
     assert!(
-        f.r(theirs).exists(),
-        "another client's fresh temp is left alone"
+        !f.l(&own_local).exists(),
+        "our local leftover temp is removed"
     );
-    assert!(!f.r(stale).exists(), "a day-old temp is removed");
-    assert!(!f.l("busy.txt").exists() && !f.l(theirs).exists());
+    assert_eq!(
+        read(&f.r(theirs)),
+        "another machine is uploading this right now"
+    );
+    assert_eq!(read(&f.r(stale)), "another machine's, two days old");
+    assert!(!f.l("busy.txt").exists() && !f.l(theirs).exists() && !f.l(stale).exists());
+    for (side, root) in [("local", &f.local), ("remote", &f.remote)] {
+        for p in &excluded {
+            assert_eq!(read(&root.join(p)), format!("excluded, {side}"), "{p}");
+        }
+    }
+    assert_eq!(read(&f.r("notes.anemone-uploading")), "my notes");
+    assert_eq!(read(&f.l("draft.anemone-downloading")), "my draft");
+    assert_eq!(read(&f.l("notes.anemone-uploading")), "my notes");
+    // Both trees match but for the excluded folder and the other client's temps.
+    for p in &excluded {
+        fs::remove_file(f.l(p)).unwrap();
+        fs::remove_file(f.r(p)).unwrap();
+    }
+    fs::remove_file(f.r(theirs)).unwrap();
+    fs::remove_file(f.r(stale)).unwrap();
+    f.assert_in_sync();
 }

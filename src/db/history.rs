@@ -81,6 +81,8 @@ pub struct Run {
     pub counts: Counts,
     pub message: Option<String>,
     pub errors: Vec<FileError>,
+    /// Paths left alone on purpose (links, special files) and other things worth knowing.
+    pub notes: Vec<FileError>,
 }
 
 /// One line of the recent-activity list.
@@ -168,6 +170,17 @@ impl Db {
         insert_errors(&mut *self.pool.acquire().await?, &[row]).await
     }
 
+    /// A per-file note: reported with the run, but not an error.
+    pub async fn record_note(&self, run_id: i64, path: &str, message: &str) -> DbResult<()> {
+        sqlx::query("INSERT INTO run_errors (run_id, path, message, note) VALUES (?, ?, ?, 1)")
+            .bind(run_id)
+            .bind(path)
+            .bind(message)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn finish_run(
         &self,
         run_id: i64,
@@ -210,19 +223,24 @@ impl Db {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id: i64 = r.try_get("id")?;
-            let errors =
-                sqlx::query("SELECT path, message FROM run_errors WHERE run_id = ? ORDER BY rowid")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|e| {
-                        Ok(FileError {
-                            path: e.try_get(0)?,
-                            message: e.try_get(1)?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            let (mut errors, mut notes) = (Vec::new(), Vec::new());
+            for e in sqlx::query(
+                "SELECT path, message, note FROM run_errors WHERE run_id = ? ORDER BY rowid",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            {
+                let item = FileError {
+                    path: e.try_get(0)?,
+                    message: e.try_get(1)?,
+                };
+                if e.try_get::<i64, _>(2)? != 0 {
+                    notes.push(item);
+                } else {
+                    errors.push(item);
+                }
+            }
             let n = |c: &str| -> Result<u64, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? as u64) };
             out.push(Run {
                 id,
@@ -243,6 +261,7 @@ impl Db {
                 },
                 message: r.try_get("message")?,
                 errors,
+                notes,
             });
         }
         Ok(out)

@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::{Db, DbError, DbResult};
 use crate::reconcile::{ConflictPolicy, Mode};
+use crate::remote::Encryption;
 use crate::trigger::{LiveSettings, Schedule};
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub struct Job {
     pub trash_retention_days: u32,
     /// When it syncs by itself (trigger, rescan, quiet period, remote notification).
     pub live: LiveSettings,
+    /// SMB encryption: as the server asks, or required.
+    pub encryption: Encryption,
 }
 
 /// A job to create (or the new settings of one).
@@ -40,6 +43,7 @@ pub struct NewJob {
     pub parallel: u32,
     pub trash_retention_days: u32,
     pub live: LiveSettings,
+    pub encryption: Encryption,
 }
 
 impl NewJob {
@@ -55,6 +59,7 @@ impl NewJob {
             parallel: 4,
             trash_retention_days: 30,
             live: LiveSettings::default(),
+            encryption: Encryption::Auto,
         }
     }
 }
@@ -79,6 +84,7 @@ fn bind_settings<'q>(q: SqliteQuery<'q>, j: &'q NewJob) -> SqliteQuery<'q> {
         .bind(j.live.quiet_ms as i64)
         .bind(j.live.remote_notify as i64)
         .bind(j.live.poll_secs as i64)
+        .bind(j.encryption.as_str())
 }
 
 fn row_to_job(row: &sqlx::sqlite::SqliteRow) -> DbResult<Job> {
@@ -110,6 +116,10 @@ fn row_to_job(row: &sqlx::sqlite::SqliteRow) -> DbResult<Job> {
             remote_notify: row.try_get::<i64, _>("remote_notify")? != 0,
             poll_secs: row.try_get::<i64, _>("poll_secs")?.max(1) as u32,
         },
+        encryption: row
+            .try_get::<String, _>("encryption")?
+            .parse()
+            .map_err(DbError::Invalid)?,
     })
 }
 
@@ -126,8 +136,8 @@ impl Db {
                 "INSERT INTO jobs (name, local_path, remote_url, mode, conflict_policy, excludes,
                  max_delete_percent, parallel, trash_retention_days, sync_trigger,
                  interval_minutes, schedule, rescan_minutes, quiet_ms, remote_notify, poll_secs,
-                 created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 encryption, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ),
             j,
         )
@@ -170,7 +180,7 @@ impl Db {
                 "UPDATE jobs SET name = ?, local_path = ?, remote_url = ?, mode = ?, conflict_policy = ?,
                  excludes = ?, max_delete_percent = ?, parallel = ?, trash_retention_days = ?,
                  sync_trigger = ?, interval_minutes = ?, schedule = ?, rescan_minutes = ?,
-                 quiet_ms = ?, remote_notify = ?, poll_secs = ? WHERE id = ?",
+                 quiet_ms = ?, remote_notify = ?, poll_secs = ?, encryption = ? WHERE id = ?",
             ),
             j,
         )

@@ -37,14 +37,25 @@ pub struct Db {
 impl Db {
     /// Opens (creating if needed) `anemone.db` in `data_dir` and brings its schema up to date.
     pub async fn open(data_dir: &Path) -> DbResult<Db> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        crate::private::dir(data_dir).map_err(|e| {
             DbError::Invalid(format!(
                 "cannot create the data folder {}: {e}; pass --data-dir or set ANEMONE_SYNC_HOME",
                 data_dir.display()
             ))
         })?;
+        // Owner-only before SQLite opens it: its WAL and shared-memory files take the
+        // database file's mode. Files of older installs are narrowed here too.
+        let file = data_dir.join("anemone.db");
+        let private = |p: &Path, create: bool| {
+            crate::private::file(p, create)
+                .map_err(|e| DbError::Invalid(format!("cannot make {} private: {e}", p.display())))
+        };
+        private(&file, true)?;
+        for side in ["anemone.db-wal", "anemone.db-shm"] {
+            private(&data_dir.join(side), false)?;
+        }
         let opts = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(data_dir.join("anemone.db"))
+            .filename(file)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // NORMAL in WAL mode: a crash never corrupts the database; a power cut may lose the

@@ -773,15 +773,14 @@ impl Executor {
 
     /// A conflict-copy name free on both sides.
     async fn free_conflict_name(&self, path: &RelPath) -> Result<RelPath, RemoteError> {
-        let base = conflict_name(path, &self.host, &self.stamp);
-        let mut candidate = base.clone();
+        let mut candidate = conflict_name(path, &self.host, &self.stamp)?;
         for n in 2..100 {
             let taken = self.local.stat(&candidate).await?.is_some()
                 || self.remote.stat(&candidate).await?.is_some();
             if !taken {
                 return Ok(candidate);
             }
-            candidate = conflict_name(path, &self.host, &format!("{} {n}", self.stamp));
+            candidate = conflict_name(path, &self.host, &format!("{} {n}", self.stamp))?;
         }
         Ok(candidate)
     }

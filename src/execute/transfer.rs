@@ -124,7 +124,11 @@ impl From<RemoteError> for CopyError {
     }
 }
 
-pub fn temp_path(path: &RelPath, to: Side, client: &str) -> RelPath {
+pub fn temp_path(
+    path: &RelPath,
+    to: Side,
+    client: &str,
+) -> Result<RelPath, crate::relpath::InvalidRelPath> {
     let suffix = match to {
         Side::Remote => UPLOAD_SUFFIX,
         Side::Local => DOWNLOAD_SUFFIX,
@@ -161,7 +165,7 @@ impl Executor {
     pub async fn copy_file(&self, req: &CopyRequest<'_>) -> Result<Copied, CopyError> {
         let to = req.from.other();
         let dst_side = self.side(to);
-        let temp = temp_path(req.dst_path, to, &self.client_id);
+        let temp = temp_path(req.dst_path, to, &self.client_id).map_err(RemoteError::from)?;
         let direction = direction_of(req.from);
         let size = req.src.size;
 

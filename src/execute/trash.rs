@@ -1,15 +1,33 @@
 //! What the engine deletes or overwrites goes to a trash folder at the root of that side:
 //! `.anemone-trash/<run stamp>/<original path>`. The trash is excluded from sync and emptied of
 //! runs older than the job's retention.
+//!
+//! Emptying deletes for good, so it is careful about what it empties: a `.anemone-trash` that
+//! is not a real folder (a symbolic link, a file) is never entered (the local side and
+//! `file://` remotes cannot even open it through a link, see [`crate::beneath`]), and only
+//! folders named like our run stamps (`2026-11-22 031502`) are removed, so a trash that an SMB
+//! server resolves to some other folder of the share (Samba follows links inside a share, and
+//! a client cannot tell) loses nothing that is not an old trash run.
 
 use std::time::SystemTime;
 
 use crate::names::TRASH_DIR;
 use crate::relpath::RelPath;
-use crate::remote::{Remote, RemoteErrorKind, RemoteResult};
+use crate::remote::{EntryKind, Remote, RemoteError, RemoteErrorKind, RemoteResult};
 
 use super::dirs::DirCache;
 use super::Side;
+
+fn trash_dir() -> RelPath {
+    RelPath::new(TRASH_DIR).expect("a valid name")
+}
+
+fn too_long(path: &RelPath) -> RemoteError {
+    RemoteError::new(
+        RemoteErrorKind::InvalidName,
+        format!("{path}: its name is too long to be moved to the trash; it was left in place"),
+    )
+}
 
 /// Moves `path` to the trash on that side; returns where it went.
 pub async fn move_to_trash(
@@ -19,8 +37,8 @@ pub async fn move_to_trash(
     stamp: &str,
     path: &RelPath,
 ) -> RemoteResult<RelPath> {
-    let base = RelPath::new(TRASH_DIR).expect("valid").join(stamp);
-    let mut target = RelPath::new(&format!("{}/{}", base.as_str(), path.as_str())).expect("valid");
+    let base = trash_dir().join(stamp).map_err(|_| too_long(path))?;
+    let mut target = path.under(&base);
     if let Some(parent) = target.parent() {
         dirs.ensure(remote, side, &parent).await?;
     }
@@ -28,7 +46,10 @@ pub async fn move_to_trash(
         match remote.rename(path, &target, false).await {
             Ok(()) => return Ok(target),
             Err(e) if e.kind == RemoteErrorKind::AlreadyExists && n < 100 => {
-                target = path_with_suffix(&base, path, n);
+                target = path
+                    .with_name(&format!("{} ({n})", path.name()))
+                    .map_err(|_| too_long(path))?
+                    .under(&base);
             }
             Err(e) => return Err(e),
         }
@@ -36,34 +57,59 @@ pub async fn move_to_trash(
     unreachable!()
 }
 
-fn path_with_suffix(base: &RelPath, path: &RelPath, n: u32) -> RelPath {
-    RelPath::new(&format!("{}/{} ({n})", base.as_str(), path.as_str())).expect("valid")
+/// Why the trash of a side was not emptied.
+#[derive(Debug)]
+pub enum PurgeError {
+    /// `.anemone-trash` is there but is not a folder (a symbolic link, a file): left alone.
+    NotAFolder(String),
+    Remote(RemoteError),
 }
 
-/// Deletes trash runs older than `days` on any side. A run folder's age comes from its name
-/// (the run's local time, `YYYY-MM-DD HHMMSS`), or its modification time when the name is not
-/// one of ours.
-pub async fn purge(remote: &dyn Remote, days: u32) -> RemoteResult<u64> {
-    let trash = RelPath::new(TRASH_DIR).expect("valid");
+/// A run folder's time, from its name (the run's local time, `YYYY-MM-DD HHMMSS`); `None`
+/// for any other name, which purging never touches.
+fn stamp_time_ns(name: &str) -> Option<i64> {
+    chrono::NaiveDateTime::parse_from_str(name, "%Y-%m-%d %H%M%S")
+        .ok()
+        .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
+        .and_then(|t| t.timestamp_nanos_opt())
+}
+
+/// Deletes our trash runs older than `days` on a side.
+pub async fn purge(remote: &dyn Remote, days: u32) -> Result<u64, PurgeError> {
+    let trash = trash_dir();
+    match remote.stat(&trash).await {
+        Ok(None) => return Ok(0),
+        Ok(Some(e)) if e.kind == EntryKind::Dir => {}
+        Ok(Some(_)) => {
+            return Err(PurgeError::NotAFolder(format!(
+                "{TRASH_DIR} is a file, not a folder: nothing was emptied or moved to the trash on this side; rename it"
+            )))
+        }
+        // The local side and file:// remotes refuse to look through a link.
+        Err(e) if e.kind == RemoteErrorKind::Other => {
+            return Err(PurgeError::NotAFolder(format!(
+                "{TRASH_DIR} is not a real folder ({}): nothing was emptied or moved to the trash on this side; remove the link",
+                e.message
+            )))
+        }
+        Err(e) => return Err(PurgeError::Remote(e)),
+    }
     let runs = match remote.list_dir(&trash).await {
-        Ok(r) => r,
+        Ok(r) => r.entries,
         Err(e) if e.kind == RemoteErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
+        Err(e) => return Err(PurgeError::Remote(e)),
     };
     let limit_ns = days as i64 * 86_400 * 1_000_000_000;
     let now_ns = crate::fsmeta::system_time_ns(SystemTime::now());
     let mut removed = 0;
-    for run in runs
-        .iter()
-        .filter(|e| e.kind == crate::remote::EntryKind::Dir)
-    {
-        let made_ns = chrono::NaiveDateTime::parse_from_str(run.path.name(), "%Y-%m-%d %H%M%S")
-            .ok()
-            .and_then(|t| t.and_local_timezone(chrono::Local).single())
-            .and_then(|t| t.timestamp_nanos_opt())
-            .unwrap_or(run.mtime_ns);
+    for run in runs.iter().filter(|e| e.kind == EntryKind::Dir) {
+        let Some(made_ns) = stamp_time_ns(run.path.name()) else {
+            continue; // not one of our run folders: not ours to delete
+        };
         if now_ns - made_ns > limit_ns {
-            remove_tree(remote, &run.path).await?;
+            remove_tree(remote, &run.path)
+                .await
+                .map_err(PurgeError::Remote)?;
             removed += 1;
         }
     }
@@ -79,11 +125,16 @@ async fn remove_tree(remote: &dyn Remote, dir: &RelPath) -> RemoteResult<()> {
             continue;
         }
         stack.push((d.clone(), true));
-        for e in remote.list_dir(&d).await? {
+        let listing = remote.list_dir(&d).await?;
+        for e in listing.entries {
             match e.kind {
-                crate::remote::EntryKind::Dir => stack.push((e.path, false)),
-                crate::remote::EntryKind::File => remote.remove_file(&e.path).await?,
+                EntryKind::Dir => stack.push((e.path, false)),
+                EntryKind::File => remote.remove_file(&e.path).await?,
             }
+        }
+        // A link in the trash is removed itself (never followed): the entry, not its target.
+        for (p, _) in listing.skipped {
+            remote.remove_file(&p).await?;
         }
     }
     Ok(())

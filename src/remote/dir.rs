@@ -4,31 +4,34 @@
 //! Blocking file-system calls run on tokio's blocking pool. Reads and writes use positional
 //! I/O so concurrent `read_at`/`write_at` calls are safe, as the trait requires.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, ErrorKind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::{
-    EntryKind, Remote, RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader, RemoteResult,
-    RemoteWriter,
+    EntryKind, Listing, Remote, RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader,
+    RemoteResult, RemoteWriter,
 };
+use crate::beneath::{Beneath, DirFd, FileKind, Meta};
 use crate::fsmeta;
 use crate::relpath::RelPath;
 
 pub struct DirRemote {
-    root: PathBuf,
+    fs: Beneath,
 }
 
 impl DirRemote {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        DirRemote { root: root.into() }
+        DirRemote {
+            fs: Beneath::new(root),
+        }
     }
 
-    fn abs(&self, p: &RelPath) -> PathBuf {
-        p.to_local(&self.root)
+    fn what(&self, p: &RelPath) -> String {
+        self.fs.shown(p)
     }
 }
 
@@ -48,6 +51,10 @@ fn map_io(e: io::Error, what: &str) -> RemoteError {
         RemoteErrorKind::AccessDenied => "; check the permissions of this file or folder",
         _ => "",
     };
+    // Our own messages (a link in the way, a special file) already name the path.
+    if e.kind() == ErrorKind::Other && e.get_ref().is_some() {
+        return RemoteError::new(kind, e.to_string());
+    }
     RemoteError::new(kind, format!("{what}: {e}{hint}"))
 }
 
@@ -59,89 +66,80 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| RemoteError::new(RemoteErrorKind::Other, format!("I/O task failed: {e}")))?
 }
 
-fn entry(path: RelPath, m: &fs::Metadata) -> RemoteEntry {
-    let kind = if m.is_dir() {
-        EntryKind::Dir
-    } else {
-        EntryKind::File
-    };
+fn entry(path: RelPath, m: &Meta) -> RemoteEntry {
     RemoteEntry {
         path,
-        kind,
-        size: if m.is_dir() { 0 } else { m.len() },
-        mtime_ns: fsmeta::mtime_ns(m),
-        ctime_ns: fsmeta::ctime_ns(m),
-        file_id: fsmeta::file_id(m),
+        kind: if m.kind == FileKind::Dir {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        },
+        size: m.size,
+        mtime_ns: m.mtime_ns,
+        ctime_ns: m.ctime_ns,
+        file_id: m.file_id,
     }
 }
 
-fn walk(
-    root: &Path,
-    dir: &RelPath,
+/// Adds the entries of the open folder `dir` (at `path`) to `out`; returns the subfolders to
+/// walk next. Links and special files are reported as skipped, never followed or opened.
+fn list_into(
+    dir: &DirFd,
+    path: &RelPath,
     skip_dir: &str,
-    out: &mut Vec<RemoteEntry>,
-) -> RemoteResult<()> {
-    let abs = dir.to_local(root);
-    let rd = fs::read_dir(&abs).map_err(|e| map_io(e, &abs.display().to_string()))?;
-    for item in rd {
-        let item = item.map_err(|e| map_io(e, &abs.display().to_string()))?;
-        let Some(name) = item.file_name().to_str().map(str::to_string) else {
-            continue; // not UTF-8: cannot be a RelPath; the scanner of a real share never sees these
+    shown: &dyn Fn(&RelPath) -> String,
+    out: &mut Listing,
+) -> RemoteResult<Vec<(RelPath, std::ffi::OsString)>> {
+    let items = dir.entries().map_err(|e| map_io(e, &shown(path)))?;
+    let mut subdirs = Vec::new();
+    for (os_name, m) in items {
+        let Some(name) = os_name.to_str() else {
+            out.rejected.push(super::RejectedName {
+                shown: crate::relpath::escape(&path.shown_child(&os_name.to_string_lossy())),
+                reason: "the name is not valid UTF-8 and cannot be synced; rename it".into(),
+            });
+            continue;
         };
-        if name == skip_dir {
+        if !skip_dir.is_empty() && name == skip_dir {
             continue;
         }
-        let m = item
-            .metadata()
-            .map_err(|e| map_io(e, &item.path().display().to_string()))?;
-        if m.file_type().is_symlink() {
+        let Some(child) = out.accept(path, name) else {
+            continue;
+        };
+        if let Some(why) = m.kind.not_synced_because() {
+            out.skipped.push((child, why));
             continue;
         }
-        let path = dir.join(&name);
-        let e = entry(path.clone(), &m);
-        out.push(e);
-        if m.is_dir() {
-            walk(root, &path, skip_dir, out)?;
+        if m.kind == FileKind::Dir {
+            subdirs.push((child.clone(), os_name));
         }
+        out.entries.push(entry(child, &m));
     }
-    Ok(())
+    Ok(subdirs)
 }
 
-/// Renames `a` to `b` unless `b` exists, without a window in which a file created at `b` by
-/// someone else could be replaced: a hard link fails atomically when the target exists. File
-/// systems without hard links (FAT, exFAT) and folders fall back to check-then-rename.
-fn rename_no_replace(a: &Path, b: &Path) -> RemoteResult<()> {
-    let exists = || {
-        RemoteError::new(
-            RemoteErrorKind::AlreadyExists,
-            format!("{} already exists", b.display()),
-        )
-    };
-    let is_file = fs::symlink_metadata(a)
-        .map(|m| m.is_file())
-        .unwrap_or(false);
-    if is_file {
-        match fs::hard_link(a, b) {
-            Ok(()) => {
-                return fs::remove_file(a).map_err(|e| map_io(e, &a.display().to_string()));
-            }
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => return Err(exists()),
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Err(map_io(e, &a.display().to_string()))
-            }
-            Err(_) => {} // no hard links here: fall back
+fn walk(fs: &Beneath, skip_dir: &str) -> RemoteResult<Listing> {
+    let shown = |p: &RelPath| fs.shown(p);
+    let mut out = Listing::default();
+    let root = fs
+        .open_dir(&RelPath::root())
+        .map_err(|e| map_io(e, &fs.root().display().to_string()))?;
+    // Each folder is opened from its parent's descriptor, never by path.
+    let mut stack: Vec<(RelPath, DirFd)> = vec![(RelPath::root(), root)];
+    while let Some((path, dir)) = stack.pop() {
+        for (child, os_name) in list_into(&dir, &path, skip_dir, &shown, &mut out)? {
+            let sub = dir.child(&os_name).map_err(|e| map_io(e, &shown(&child)))?;
+            stack.push((child, sub));
         }
     }
-    if fs::symlink_metadata(b).is_ok() {
-        return Err(exists());
-    }
-    fs::rename(a, b).map_err(|e| map_io(e, &a.display().to_string()))
+    out.sort();
+    Ok(out)
 }
 
 #[async_trait]
 impl Remote for DirRemote {
     fn describe(&self) -> String {
-        format!("file://{}", self.root.display())
+        format!("file://{}", self.fs.root().display())
     }
 
     fn case_insensitive(&self) -> bool {
@@ -149,8 +147,8 @@ impl Remote for DirRemote {
     }
 
     async fn check_root(&self) -> RemoteResult<()> {
-        let root = self.root.clone();
-        blocking(move || match fs::metadata(&root) {
+        let root = self.fs.root().to_path_buf();
+        blocking(move || match std::fs::metadata(&root) {
             Ok(m) if m.is_dir() => Ok(()),
             Ok(_) => Err(RemoteError::new(
                 RemoteErrorKind::NotFound,
@@ -170,94 +168,73 @@ impl Remote for DirRemote {
         .await
     }
 
-    async fn list(&self, skip_dir: &str) -> RemoteResult<Vec<RemoteEntry>> {
-        let root = self.root.clone();
+    async fn list(&self, skip_dir: &str) -> RemoteResult<Listing> {
+        let fs = self.fs.clone();
         let skip = skip_dir.to_string();
-        blocking(move || {
-            let mut out = Vec::new();
-            walk(&root, &RelPath::root(), &skip, &mut out)?;
-            Ok(out)
-        })
-        .await
+        blocking(move || walk(&fs, &skip)).await
     }
 
-    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Vec<RemoteEntry>> {
-        let abs = self.abs(path);
+    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Listing> {
+        let fs = self.fs.clone();
         let path = path.clone();
         blocking(move || {
-            let rd = fs::read_dir(&abs).map_err(|e| map_io(e, &abs.display().to_string()))?;
-            let mut out = Vec::new();
-            for item in rd.flatten() {
-                let Some(name) = item.file_name().to_str().map(str::to_string) else {
-                    continue;
-                };
-                if let Ok(m) = item.metadata() {
-                    out.push(entry(path.join(&name), &m));
-                }
-            }
-            out.sort_by(|a, b| a.path.cmp(&b.path));
+            let shown = |p: &RelPath| fs.shown(p);
+            let dir = fs.open_dir(&path).map_err(|e| map_io(e, &shown(&path)))?;
+            let mut out = Listing::default();
+            list_into(&dir, &path, "", &shown, &mut out)?;
+            out.sort();
             Ok(out)
         })
         .await
     }
 
     async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>> {
-        let abs = self.abs(path);
-        let path = path.clone();
-        blocking(move || match fs::symlink_metadata(&abs) {
-            Ok(m) => Ok(Some(entry(path, &m))),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(map_io(e, &abs.display().to_string())),
+        let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
+        blocking(move || match fs.metadata(&path) {
+            Ok(None) => Ok(None),
+            // A link or special file is never taken for a file to read, replace or delete.
+            Ok(Some(m)) => match m.kind.not_synced_because() {
+                Some(why) => Err(RemoteError::new(
+                    RemoteErrorKind::Other,
+                    format!("{what}: {why}; it was left alone"),
+                )),
+                None => Ok(Some(entry(path, &m))),
+            },
+            Err(e) => Err(map_io(e, &what)),
         })
         .await
     }
 
     async fn create_dir(&self, path: &RelPath) -> RemoteResult<()> {
-        let abs = self.abs(path);
-        blocking(move || match fs::create_dir(&abs) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists && abs.is_dir() => Ok(()),
-            Err(e) => Err(map_io(e, &abs.display().to_string())),
-        })
-        .await
+        let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
+        blocking(move || fs.create_dir(&path).map_err(|e| map_io(e, &what))).await
     }
 
     async fn remove_dir(&self, path: &RelPath) -> RemoteResult<()> {
-        let abs = self.abs(path);
-        blocking(move || fs::remove_dir(&abs).map_err(|e| map_io(e, &abs.display().to_string())))
-            .await
+        let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
+        blocking(move || fs.remove_dir(&path).map_err(|e| map_io(e, &what))).await
     }
 
     async fn remove_file(&self, path: &RelPath) -> RemoteResult<()> {
-        let abs = self.abs(path);
-        blocking(move || fs::remove_file(&abs).map_err(|e| map_io(e, &abs.display().to_string())))
-            .await
+        let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
+        blocking(move || fs.remove_file(&path).map_err(|e| map_io(e, &what))).await
     }
 
     async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> RemoteResult<()> {
-        let (a, b) = (self.abs(from), self.abs(to));
-        blocking(move || {
-            if replace {
-                return fs::rename(&a, &b).map_err(|e| map_io(e, &a.display().to_string()));
-            }
-            rename_no_replace(&a, &b)
-        })
-        .await
+        let (fs, what) = (self.fs.clone(), self.what(from));
+        let (from, to) = (from.clone(), to.clone());
+        blocking(move || fs.rename(&from, &to, replace).map_err(|e| map_io(e, &what))).await
     }
 
     async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>> {
-        let abs = self.abs(path);
-        let root = self.root.clone();
+        let (fs, what, rel) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || {
-            let f = File::open(&abs).map_err(|e| map_io(e, &abs.display().to_string()))?;
-            let len = f
-                .metadata()
-                .map_err(|e| map_io(e, &abs.display().to_string()))?
-                .len();
+            let f = fs.open_read(&rel).map_err(|e| map_io(e, &what))?;
+            let len = f.metadata().map_err(|e| map_io(e, &what))?.len();
             Ok(Arc::new(DirFile {
                 file: Arc::new(f),
-                path: abs,
-                root,
+                what,
+                fs,
                 len,
             }) as Arc<dyn RemoteReader>)
         })
@@ -266,19 +243,16 @@ impl Remote for DirRemote {
 
     /// One blocking call: open, read, then the metadata of the open file.
     async fn read_whole(&self, path: &RelPath, max: usize) -> RemoteResult<(Vec<u8>, RemoteEntry)> {
-        let abs = self.abs(path);
-        let path = path.clone();
+        let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || {
-            let what = || abs.display().to_string();
-            let f = File::open(&abs).map_err(|e| map_io(e, &what()))?;
+            let f = fs.open_read(&path).map_err(|e| map_io(e, &what))?;
             // Sized by the file, not by `max`: most files are far smaller than a chunk.
-            let len = f.metadata().map_err(|e| map_io(e, &what()))?.len();
+            let len = f.metadata().map_err(|e| map_io(e, &what))?.len();
             let mut buf = vec![0u8; (len as usize).min(max).min(super::MAX_CHUNK)];
-            let n =
-                crate::localio::read_full_at(&f, &mut buf, 0).map_err(|e| map_io(e, &what()))?;
+            let n = crate::localio::read_full_at(&f, &mut buf, 0).map_err(|e| map_io(e, &what))?;
             buf.truncate(n);
-            let m = f.metadata().map_err(|e| map_io(e, &what()))?;
-            Ok((buf, entry(path, &m)))
+            let m = f.metadata().map_err(|e| map_io(e, &what))?;
+            Ok((buf, entry(path, &Meta::of(&m))))
         })
         .await
     }
@@ -288,21 +262,19 @@ impl Remote for DirRemote {
         path: &RelPath,
         truncate: bool,
     ) -> RemoteResult<Arc<dyn RemoteWriter>> {
-        let abs = self.abs(path);
-        let root = self.root.clone();
+        let (fs, what, rel) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || {
-            let f = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(truncate)
-                .open(&abs)
-                .map_err(|e| map_io(e, &abs.display().to_string()))?;
-            Ok(Arc::new(DirFile {
-                file: Arc::new(f),
-                path: abs,
-                root,
-                len: 0,
+            let f = fs
+                .open_write(&rel, truncate)
+                .map_err(|e| map_io(e, &what))?;
+            Ok(Arc::new(DirWriter {
+                file: DirFile {
+                    file: Arc::new(f),
+                    what,
+                    fs,
+                    len: 0,
+                },
+                temp: rel,
             }) as Arc<dyn RemoteWriter>)
         })
         .await
@@ -317,7 +289,7 @@ impl Remote for DirRemote {
         tx: crate::watch::ChangeSender,
     ) -> RemoteResult<Option<crate::watch::WatchGuard>> {
         let defaults = crate::excludes::Excludes::new(&[]).expect("default excludes");
-        crate::watch::watch_local(&self.root, defaults, tx)
+        crate::watch::watch_local(self.fs.root(), defaults, tx)
             .map(Some)
             .map_err(|why| RemoteError::new(RemoteErrorKind::Other, why))
     }
@@ -325,16 +297,17 @@ impl Remote for DirRemote {
 
 struct DirFile {
     file: Arc<File>,
-    path: PathBuf,
-    /// The remote root, to place `finish`'s final path.
-    root: PathBuf,
+    /// The path, for messages.
+    what: String,
+    /// The folder, to place `finish`'s final path.
+    fs: Beneath,
     len: u64,
 }
 
-impl DirFile {
-    fn what(&self) -> String {
-        self.path.display().to_string()
-    }
+/// A file being written: where it is (a temp name), to rename it in `finish`.
+struct DirWriter {
+    file: DirFile,
+    temp: RelPath,
 }
 
 #[async_trait]
@@ -344,7 +317,7 @@ impl RemoteReader for DirFile {
     }
 
     async fn read_at(&self, offset: u64, len: usize) -> RemoteResult<Vec<u8>> {
-        let (f, what) = (self.file.clone(), self.what());
+        let (f, what) = (self.file.clone(), self.what.clone());
         blocking(move || {
             let mut buf = vec![0u8; len.min(super::MAX_CHUNK)];
             let filled =
@@ -361,14 +334,14 @@ impl RemoteReader for DirFile {
 }
 
 #[async_trait]
-impl RemoteWriter for DirFile {
+impl RemoteWriter for DirWriter {
     async fn len(&self) -> RemoteResult<u64> {
-        let (f, what) = (self.file.clone(), self.what());
+        let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || Ok(f.metadata().map_err(|e| map_io(e, &what))?.len())).await
     }
 
     async fn write_at(&self, offset: u64, data: Vec<u8>) -> RemoteResult<()> {
-        let (f, what) = (self.file.clone(), self.what());
+        let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || {
             crate::localio::write_all_at(&f, &data, offset).map_err(|e| map_io(e, &what))
         })
@@ -376,12 +349,12 @@ impl RemoteWriter for DirFile {
     }
 
     async fn set_len(&self, len: u64) -> RemoteResult<()> {
-        let (f, what) = (self.file.clone(), self.what());
+        let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || f.set_len(len).map_err(|e| map_io(e, &what))).await
     }
 
     async fn set_mtime(&self, mtime_ns: i64) -> RemoteResult<()> {
-        let (f, what) = (self.file.clone(), self.what());
+        let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || {
             filetime::set_file_handle_times(&f, None, Some(fsmeta::filetime_from_ns(mtime_ns)))
                 .map_err(|e| map_io(e, &what))
@@ -390,22 +363,28 @@ impl RemoteWriter for DirFile {
     }
 
     async fn close(&self) -> RemoteResult<()> {
-        let (f, what) = (self.file.clone(), self.what());
+        let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || f.sync_all().map_err(|e| map_io(e, &what))).await
     }
 
     async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry> {
-        let (f, what, temp) = (self.file.clone(), self.what(), self.path.clone());
-        let target = final_path.to_local(&self.root);
-        let final_path = final_path.clone();
+        let (f, what, fs) = (
+            self.file.file.clone(),
+            self.file.what.clone(),
+            self.file.fs.clone(),
+        );
+        let (temp, final_path) = (self.temp.clone(), final_path.clone());
         blocking(move || {
             filetime::set_file_handle_times(&f, None, Some(fsmeta::filetime_from_ns(mtime_ns)))
                 .map_err(|e| map_io(e, &what))?;
             // Durable before it takes the real name: a crash never leaves an empty file there.
             f.sync_all().map_err(|e| map_io(e, &what))?;
-            rename_no_replace(&temp, &target)?;
-            let m = fs::metadata(&target).map_err(|e| map_io(e, &target.display().to_string()))?;
-            Ok(entry(final_path, &m))
+            fs.rename(&temp, &final_path, false)
+                .map_err(|e| map_io(e, &what))?;
+            // The metadata of the file we wrote (the open handle), not of whatever the name
+            // holds now.
+            let m = f.metadata().map_err(|e| map_io(e, &what))?;
+            Ok(entry(final_path, &Meta::of(&m)))
         })
         .await
     }
@@ -414,6 +393,57 @@ impl RemoteWriter for DirFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+
+    /// A plain folder (a `file://` remote, or the local side) with names no server should send
+    /// and things that are not files: the listing takes the files and folders, refuses the
+    /// names, skips the link and the FIFO without opening them.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn listing_refuses_bad_names_and_skips_links_and_fifos() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("r");
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("ok.txt"), "ok").unwrap();
+        fs::write(root.join("sub/back\\slash"), "x").unwrap();
+        fs::write(root.join("new\nline"), "x").unwrap();
+        std::os::unix::fs::symlink(tmp.path(), root.join("link")).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            root.join("sub/pipe"),
+            rustix::fs::Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        let r = DirRemote::new(&root);
+        let l = tokio::time::timeout(std::time::Duration::from_secs(10), r.list(""))
+            .await
+            .expect("listing a FIFO must not block")
+            .unwrap();
+        let paths: Vec<&str> = l.entries.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, vec!["ok.txt", "sub"]);
+        let mut rejected: Vec<&str> = l.rejected.iter().map(|r| r.shown.as_str()).collect();
+        rejected.sort();
+        assert_eq!(rejected, vec!["new\\nline", "sub/back\\\\slash"]);
+        let mut skipped: Vec<(&str, &str)> =
+            l.skipped.iter().map(|(p, w)| (p.as_str(), *w)).collect();
+        skipped.sort();
+        assert_eq!(
+            skipped,
+            vec![
+                ("link", "not synced: symbolic link"),
+                (
+                    "sub/pipe",
+                    "not synced: special file (FIFO, socket or device)"
+                )
+            ]
+        );
+        // Reading the FIFO or through the link is refused at once.
+        let pipe = RelPath::new("sub/pipe").unwrap();
+        assert!(r.open_read(&pipe).await.is_err());
+        assert!(r.read_whole(&pipe, 10).await.is_err());
+        assert!(r.stat(&pipe).await.is_err());
+        assert!(r.list_dir(&RelPath::new("link").unwrap()).await.is_err());
+    }
 
     #[tokio::test]
     async fn rename_without_replace_never_clobbers() {

@@ -7,6 +7,12 @@
 //! Contract every implementation keeps:
 //! - paths are [`RelPath`]s relative to the job's remote root (the folder in the URL);
 //! - `list` is recursive and complete, or fails: a partial listing would look like deletions;
+//! - every name a server or folder hands over is checked where it enters, through
+//!   [`Listing::accept`] (see [`RelPath`]'s rules): a name that could reach outside the job's
+//!   folder (`..`, a separator, NUL, a drive) never becomes a path; it is reported in
+//!   [`Listing::rejected`] and nothing is done with it on either side;
+//! - symbolic links and special files are never followed or opened; a listing reports them in
+//!   [`Listing::skipped`] so the run leaves that path alone on both sides;
 //! - metadata is what the server reports (size, last-write time, change time, file id), so a
 //!   remote change is detected by comparing it with what was recorded at the last sync;
 //! - readers and writers accept concurrent `read_at`/`write_at` calls, which is how large files
@@ -26,6 +32,46 @@ use crate::relpath::RelPath;
 /// Largest single read or write. The `smb` crate hangs on 4-8 MiB requests; 1 MiB is safe and
 /// still fast with several requests in flight.
 pub const MAX_CHUNK: usize = 1024 * 1024;
+
+/// What a job asks of an SMB session's encryption.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encryption {
+    /// As the server asks: encrypted when the share or server requires it, else signed only.
+    #[default]
+    Auto,
+    /// Every message encrypted; a server that cannot is refused before any file moves.
+    Required,
+}
+
+impl Encryption {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encryption::Auto => "auto",
+            Encryption::Required => "required",
+        }
+    }
+}
+
+impl std::str::FromStr for Encryption {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Encryption::Auto),
+            "required" => Ok(Encryption::Required),
+            other => Err(format!(
+                "unknown encryption setting {other:?}: use auto or required"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Encryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -47,6 +93,56 @@ pub struct RemoteEntry {
     pub ctime_ns: Option<i64>,
     /// Server file id, when the server gives one.
     pub file_id: Option<u64>,
+}
+
+/// A name a listing refused: shown escaped, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RejectedName {
+    /// The folder it was in and the name, control characters escaped.
+    pub shown: String,
+    pub reason: String,
+}
+
+/// What a listing found: the entries, the names it refused, and the paths it saw but does not
+/// sync (symbolic links, special files).
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    pub entries: Vec<RemoteEntry>,
+    pub rejected: Vec<RejectedName>,
+    /// Valid paths that are not synced, with the reason ("not synced: symbolic link").
+    pub skipped: Vec<(RelPath, &'static str)>,
+}
+
+impl Listing {
+    /// The path of `name` found in folder `parent`, or `None` (and the name recorded as
+    /// rejected) when it cannot be a path: the one place a listed name becomes a path.
+    pub fn accept(&mut self, parent: &RelPath, name: &str) -> Option<RelPath> {
+        match parent.join(name) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(name = %e.shown, reason = e.reason, "refused a listed name");
+                self.rejected.push(RejectedName {
+                    shown: e.shown,
+                    reason: format!(
+                        "{}; the name was left alone on both sides: rename it on the server",
+                        e.reason
+                    ),
+                });
+                None
+            }
+        }
+    }
+
+    /// Adds another listing's findings.
+    pub fn extend(&mut self, other: Listing) {
+        self.entries.extend(other.entries);
+        self.rejected.extend(other.rejected);
+        self.skipped.extend(other.skipped);
+    }
+
+    pub fn sort(&mut self) {
+        self.entries.sort_by(|a, b| a.path.cmp(&b.path));
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +210,17 @@ impl RemoteError {
     }
 }
 
+/// A name we would have to make (a temp or conflict name) that cannot be a path, typically
+/// because it would pass 255 bytes: that file is reported and left as it is.
+impl From<crate::relpath::InvalidRelPath> for RemoteError {
+    fn from(e: crate::relpath::InvalidRelPath) -> Self {
+        RemoteError::new(
+            RemoteErrorKind::InvalidName,
+            format!("{}: {}; shorten the name", e.shown, e.reason),
+        )
+    }
+}
+
 pub type RemoteResult<T> = Result<T, RemoteError>;
 
 /// A file opened for reading. `read_at` may be called concurrently.
@@ -164,11 +271,11 @@ pub trait Remote: Send + Sync {
 
     /// Recursive listing of everything under the root, folders included, the root excluded.
     /// Entries under a folder named `skip_dir` (at any depth) are not listed, nor is the folder.
-    async fn list(&self, skip_dir: &str) -> RemoteResult<Vec<RemoteEntry>>;
+    async fn list(&self, skip_dir: &str) -> RemoteResult<Listing>;
 
-    /// The entries directly inside the folder `path` (one level); `NotFound` when it is
-    /// missing.
-    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Vec<RemoteEntry>>;
+    /// The entries directly inside the folder `path` (one level), sorted; `NotFound` when it
+    /// is missing.
+    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Listing>;
 
     /// Metadata of one path; `Ok(None)` when it does not exist.
     async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>>;

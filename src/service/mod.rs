@@ -67,6 +67,9 @@ pub struct JobStatus {
     /// When the next scheduled run starts, if one is scheduled.
     pub next_sync_ms: Option<i64>,
     pub pending_conflicts: u64,
+    /// The server rejected the login: the job waits for a new password (it does not retry
+    /// the old one on a timer).
+    pub needs_password: bool,
 }
 
 /// Tunables of the service.
@@ -341,6 +344,7 @@ impl Service {
             message: None,
             last_sync_ms: None,
             next_sync_ms: None,
+            needs_password: false,
             pending_conflicts: 0,
         }));
         let (ctl, rx) = mpsc::unbounded_channel();

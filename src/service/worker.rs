@@ -13,9 +13,15 @@
 //! Offline: a run that cannot reach the server puts the job `offline`, opens one "offline
 //! from .. to .." history entry, and retries with a growing delay (capped) or at once when
 //! the network changes; changes keep being recorded meanwhile, and the first run that gets
-//! through is a full one that catches up. Other failures (login refused, the safety guard)
+//! through is a full one that catches up. Other failures (the safety guard, a missing share)
 //! put the job in `error` and back off the same way; a failure repeated with the same message
 //! leaves no new history entry.
+//!
+//! A login the server rejects is not retried on a timer: on a domain, repeated attempts with
+//! a wrong or expired password lock the account. The job stays in `error` ("the server
+//! rejected the user name or password") with no remote watch or poll, until the stored
+//! password changes (checked every [`PASSWORD_CHECK`], without contacting the server), the job
+//! is edited, or the user asks for a sync.
 //!
 //! Pause: no new run or transfer starts; a run in progress finishes its transfers in flight.
 //! Shutdown: like pause, then after the grace period transfers in flight are cut (their temps
@@ -46,6 +52,9 @@ const MAX_SCOPE_ROOTS: usize = 5000;
 /// A path whose sync failed is retried this many times in a row by live sync.
 const RETRIES: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
+/// While a login is rejected: how often the stored password is compared with the one the
+/// server refused (a local read, no login).
+const PASSWORD_CHECK: Duration = Duration::from_secs(20);
 
 #[derive(Debug)]
 pub(super) enum Ctl {
@@ -107,6 +116,9 @@ pub(super) struct Worker {
     outage: Option<Outage>,
     /// The message of the last failed run, so a repeat leaves no new history entry.
     failure: Option<String>,
+    /// The server rejected the login made with the password of this fingerprint: nothing
+    /// runs (no run, watch or poll) until the stored password differs or the user asks.
+    rejected_login: Option<RejectedLogin>,
     heartbeat_at: Instant,
     last_start: Option<chrono::DateTime<chrono::Local>>,
 }
@@ -151,6 +163,7 @@ impl Worker {
             backoff: FIRST_BACKOFF,
             outage: None,
             failure: None,
+            rejected_login: None,
             heartbeat_at: Instant::now(),
             last_start: None,
             job,
@@ -211,6 +224,22 @@ impl Worker {
 
     /// The run to do now, if any.
     fn due(&mut self, now: Instant) -> Option<RunKind> {
+        if let Some(r) = &self.rejected_login {
+            // Only the user's own request, or a new password, tries the server again.
+            if self.want_full == Some(FullWhy::Asked) {
+                return Some(RunKind::Full(FullWhy::Asked));
+            }
+            if now < r.check_at {
+                return None;
+            }
+            if self.engine.password_fingerprint(&self.job) == r.fingerprint {
+                self.rejected_login.as_mut().expect("checked").check_at = now + PASSWORD_CHECK;
+                return None;
+            }
+            tracing::info!(job = %self.job.name, "a new password was stored: trying again");
+            self.rejected_login = None;
+            return Some(RunKind::Full(FullWhy::Retry));
+        }
         if let Some(t) = self.blocked_until {
             if now < t {
                 return None;
@@ -245,6 +274,10 @@ impl Worker {
             }
         };
         consider(self.blocked_until);
+        if let Some(r) = &self.rejected_login {
+            consider(Some(r.check_at));
+            return wake;
+        }
         if self.blocked_until.is_none() && !self.paused {
             consider(self.timed_at);
             consider(self.rescan_at);
@@ -289,17 +322,9 @@ impl Worker {
     fn on_change(&mut self, side: Side, c: Change) {
         let now = Instant::now();
         match c {
-            Change::Paths(paths) => {
-                for p in paths {
-                    if p.is_root() {
-                        self.want_full.get_or_insert(FullWhy::Rescan);
-                    } else if !self.excludes.is_excluded(&p) {
-                        match side {
-                            Side::Local => self.local_pending.touch(p, now),
-                            Side::Remote => self.remote_pending.touch(p, now),
-                        }
-                    }
-                }
+            Change::Paths(paths) => self.on_paths(side, paths, now),
+            Change::Names(names) => {
+                self.on_paths(side, crate::watch::paths_from_names(&names), now)
             }
             Change::Rescan(why) => {
                 tracing::info!(job = %self.job.name, %side, reason = %why, "full rescan");
@@ -317,6 +342,19 @@ impl Worker {
                     self.poll_at = Some(now + self.poll_period());
                 }
             },
+        }
+    }
+
+    fn on_paths(&mut self, side: Side, paths: Vec<RelPath>, now: Instant) {
+        for p in paths {
+            if p.is_root() {
+                self.want_full.get_or_insert(FullWhy::Rescan);
+            } else if !self.excludes.is_excluded(&p) {
+                match side {
+                    Side::Local => self.local_pending.touch(p, now),
+                    Side::Remote => self.remote_pending.touch(p, now),
+                }
+            }
         }
     }
 
@@ -344,7 +382,7 @@ impl Worker {
 
     /// Starts remote change notification if wanted and possible, else schedules polling.
     async fn start_remote_watch(&mut self) {
-        if !self.realtime() || self.remote_watch.is_some() {
+        if !self.realtime() || self.remote_watch.is_some() || self.rejected_login.is_some() {
             return;
         }
         if !self.job.live.remote_notify {
@@ -594,6 +632,35 @@ impl Worker {
             .unwrap_or(0);
         self.status.lock().unwrap().pending_conflicts = conflicts;
         let did_nothing = report.counts == Counts::default();
+        if report.auth_failed {
+            let why = report.message.clone().unwrap_or_default();
+            if let (true, true, Some(id)) = (
+                did_nothing,
+                self.failure.as_deref() == Some(why.as_str()),
+                report.run_id,
+            ) {
+                let _ = self.engine.db.delete_run(id).await;
+            }
+            tracing::warn!(job = %self.job.name, reason = %why, "login rejected: waiting for a new password, not retrying");
+            self.failure = Some(why);
+            self.rejected_login = Some(RejectedLogin {
+                fingerprint: self.engine.password_fingerprint(&self.job),
+                check_at: now + PASSWORD_CHECK,
+            });
+            // No timer, no watch, no poll: each of them would log in again.
+            self.blocked_until = None;
+            self.poll_at = None;
+            self.remote_watch = None;
+            self.status.lock().unwrap().needs_password = true;
+            let msg = format!(
+                "the server rejected the user name or password; enter the new password (`anemone-sync job set-password {} --password-stdin`, or Password in the app)",
+                self.job.name
+            );
+            self.publish(JobState::Error, Some(msg)).await;
+            return false;
+        }
+        self.rejected_login = None;
+        self.status.lock().unwrap().needs_password = false;
         if report.unreachable {
             let msg = report
                 .message
@@ -672,6 +739,14 @@ impl Worker {
         self.blocked_until = Some(now + self.backoff);
         self.backoff = (self.backoff * 2).min(self.opts.retry_max.max(FIRST_BACKOFF));
     }
+}
+
+/// A login the server rejected (see [`Worker::rejected_login`]).
+struct RejectedLogin {
+    /// Of the password that was refused; compared, never shown or stored.
+    fingerprint: Option<[u8; 32]>,
+    /// When to compare the stored password with it again.
+    check_at: Instant,
 }
 
 #[derive(Debug)]

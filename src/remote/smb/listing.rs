@@ -22,7 +22,7 @@ use super::convert::{filetime_to_ns, join_shown, join_smb};
 use super::errors::Place;
 use super::session::{deadline, SmbConn};
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, RemoteEntry, RemoteErrorKind, RemoteResult};
+use crate::remote::{EntryKind, Listing, RemoteEntry, RemoteErrorKind, RemoteResult};
 
 /// Built on the listing thread, so the future itself need not be `Send`.
 type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
@@ -125,14 +125,42 @@ pub(crate) async fn open_folder(
     }
 }
 
-/// One directory entry as the server reported it.
+/// One directory entry as the server reported it. `name` is untrusted: it becomes a path
+/// only through [`Listing::accept`] (see [`Item::add_to`]).
 pub(crate) struct Item {
     pub name: String,
     pub is_dir: bool,
+    /// The server marks it as a reparse point (a symbolic link or junction on its side).
+    pub is_link: bool,
     pub size: u64,
     pub mtime_ns: i64,
     pub ctime_ns: Option<i64>,
     pub file_id: Option<u64>,
+}
+
+impl Item {
+    /// Adds this entry of folder `parent` to `out` when its name is valid and it is not a
+    /// link; returns its path when it is a folder to descend into.
+    pub(crate) fn add_to(self, parent: &RelPath, out: &mut Listing) -> Option<RelPath> {
+        let path = out.accept(parent, &self.name)?;
+        if self.is_link {
+            out.skipped.push((path, "not synced: symbolic link"));
+            return None;
+        }
+        out.entries.push(RemoteEntry {
+            path: path.clone(),
+            kind: if self.is_dir {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            },
+            size: self.size,
+            mtime_ns: self.mtime_ns,
+            ctime_ns: self.ctime_ns,
+            file_id: self.file_id,
+        });
+        self.is_dir.then_some(path)
+    }
 }
 
 /// Lists one folder (`smb_path` is share-relative, `\`-separated). `shown` is the path for
@@ -167,6 +195,7 @@ async fn query_all(dir: &Arc<Directory>, place: &Place, shown: &str) -> RemoteRe
         items.push(Item {
             name,
             is_dir,
+            is_link: info.file_attributes.reparse_point(),
             size: if is_dir { 0 } else { info.end_of_file },
             mtime_ns: filetime_to_ns(*info.last_write_time),
             ctime_ns: (!info.change_time.is_zero()).then(|| filetime_to_ns(*info.change_time)),
@@ -186,14 +215,14 @@ pub(crate) async fn walk(
     skip_dir: String,
     timeout: Duration,
     concurrency: usize,
-) -> RemoteResult<Vec<RemoteEntry>> {
+) -> RemoteResult<Listing> {
     let full = |rel: &RelPath| -> (String, String) {
         (
             join_smb(&root, rel.as_str()),
             join_shown(&root, rel.as_str()),
         )
     };
-    let mut out = Vec::new();
+    let mut out = Listing::default();
     let mut pending: VecDeque<RelPath> = VecDeque::from([RelPath::root()]);
     let mut running = FuturesUnordered::new();
     let mut turn = 0usize;
@@ -218,24 +247,11 @@ pub(crate) async fn walk(
             if item.is_dir && !skip_dir.is_empty() && item.name == skip_dir {
                 continue;
             }
-            let path = rel.join(&item.name);
-            if item.is_dir {
-                pending.push_back(path.clone());
+            if let Some(dir) = item.add_to(&rel, &mut out) {
+                pending.push_back(dir);
             }
-            out.push(RemoteEntry {
-                path,
-                kind: if item.is_dir {
-                    EntryKind::Dir
-                } else {
-                    EntryKind::File
-                },
-                size: item.size,
-                mtime_ns: item.mtime_ns,
-                ctime_ns: item.ctime_ns,
-                file_id: item.file_id,
-            });
         }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.sort();
     Ok(out)
 }

@@ -36,8 +36,8 @@ use self::errors::{nt, Place};
 use self::session::{deadline, establish, SmbConn};
 use crate::relpath::RelPath;
 use crate::remote::{
-    EntryKind, Remote, RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader, RemoteResult,
-    RemoteWriter,
+    EntryKind, Listing, Remote, RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader,
+    RemoteResult, RemoteWriter,
 };
 use crate::url::SmbUrl;
 
@@ -180,10 +180,12 @@ impl SmbRemote {
         })
     }
 
-    /// Folder names (one level, no files) in `path` below the remote root, sorted.
+    /// Folder names (one level, no files) in `path` below the remote root, sorted. Names that
+    /// cannot be paths are left out.
     pub async fn list_folders(&self, path: &RelPath) -> RemoteResult<Vec<String>> {
-        let entries = Remote::list_dir(self, path).await?;
-        Ok(entries
+        let listing = Remote::list_dir(self, path).await?;
+        Ok(listing
+            .entries
             .into_iter()
             .filter(|e| e.kind == EntryKind::Dir)
             .map(|e| e.path.name().to_string())
@@ -292,16 +294,8 @@ impl SmbRemote {
         what: &str,
         args: FileCreateArgs,
     ) -> RemoteResult<Resource> {
+        // No component holds a `\\` (SMB's separator): `RelPath` refuses it.
         let shown = self.shown(rel);
-        if rel.components().any(|c| c.contains('\\')) {
-            // SMB would take the backslash as a folder separator and touch another path.
-            return Err(self.place.make(
-                RemoteErrorKind::InvalidName,
-                what,
-                &shown,
-                "a backslash is not allowed in SMB names",
-            ));
-        }
         let smb = self.smb_path(rel);
         deadline(&self.place, self.opts.timeout, what, &shown, async {
             conn.tree()
@@ -412,7 +406,7 @@ impl Remote for SmbRemote {
         }
     }
 
-    async fn list(&self, skip_dir: &str) -> RemoteResult<Vec<RemoteEntry>> {
+    async fn list(&self, skip_dir: &str) -> RemoteResult<Listing> {
         // Folders are spread over all connections, so several smbd processes list at once.
         let conns = self.all_conns().await;
         let place = self.place.clone();
@@ -427,7 +421,7 @@ impl Remote for SmbRemote {
             .await
     }
 
-    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Vec<RemoteEntry>> {
+    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Listing> {
         let conn = self.primary().await;
         let place = self.place.clone();
         let smb = self.smb_path(path);
@@ -439,22 +433,11 @@ impl Remote for SmbRemote {
                 listing::list_dir(&conn, &place, &smb, &shown, timeout).await
             })
             .await?;
-        let mut out: Vec<RemoteEntry> = items
-            .into_iter()
-            .map(|i| RemoteEntry {
-                path: path.join(&i.name),
-                kind: if i.is_dir {
-                    EntryKind::Dir
-                } else {
-                    EntryKind::File
-                },
-                size: i.size,
-                mtime_ns: i.mtime_ns,
-                ctime_ns: i.ctime_ns,
-                file_id: i.file_id,
-            })
-            .collect();
-        out.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut out = Listing::default();
+        for i in items {
+            i.add_to(path, &mut out);
+        }
+        out.sort();
         Ok(out)
     }
 

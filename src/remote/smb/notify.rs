@@ -21,7 +21,6 @@ use super::errors::Place;
 use super::listing::open_folder;
 use super::session::{deadline, establish, SmbConn};
 use super::SmbOptions;
-use crate::relpath::RelPath;
 use crate::remote::{RemoteErrorKind, RemoteResult};
 use crate::url::SmbUrl;
 use crate::watch::{Change, ChangeSender, WatchGuard};
@@ -162,11 +161,13 @@ fn handle(
             Ok(())
         }
         Ok(list) => {
-            let paths: Vec<RelPath> = list
+            // The names are the server's: passed on as they came (SMB's `\\` made `/`), and
+            // checked by whoever turns them into paths (`watch::paths_from_names`).
+            let names: Vec<String> = list
                 .iter()
-                .filter_map(|n| RelPath::new(&n.file_name.to_string().replace('\\', "/")).ok())
+                .map(|n| n.file_name.to_string().replace('\\', "/"))
                 .collect();
-            if tx.send(Change::Paths(paths)).is_err() {
+            if tx.send(Change::Names(names)).is_err() {
                 return Err("nobody listens any more".into());
             }
             Ok(())
