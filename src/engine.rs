@@ -24,7 +24,9 @@ use crate::reconcile::{reconcile, Action, ReconcileOptions, Resolution};
 use crate::relpath::RelPath;
 use crate::remote::dir::DirRemote;
 use crate::remote::smb::{SmbOptions, SmbRemote};
-use crate::remote::{EntryKind, Listing, Remote, RemoteError, RemoteErrorKind};
+use crate::remote::{
+    ConnectionSecurity, Encryption, EntryKind, Listing, Remote, RemoteError, RemoteErrorKind,
+};
 use crate::scan::{scan_local, scan_local_scope, ScanError};
 use crate::scope::{list_remote_scope, Scope};
 use crate::tree::{LocalEntry, RemoteTree};
@@ -121,6 +123,9 @@ pub struct RunReport {
     /// The server rejected the login: live sync stops and waits for a new password.
     #[serde(skip)]
     pub auth_failed: bool,
+    /// How the connection to the server was protected (SMB remotes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionSecurity>,
     /// The plan, for `--dry-run`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned: Option<Vec<PlannedAction>>,
@@ -144,6 +149,18 @@ pub fn data_dir(cli: Option<&Path>) -> PathBuf {
     dirs::data_dir()
         .unwrap_or_else(|| PathBuf::from("."))
         .join("anemone-sync")
+}
+
+/// A connect error; one caused by encryption the job requires says so.
+fn encryption_refused(job: &Job, e: RemoteError) -> SyncError {
+    let about_encryption = e.message.contains("ncryption");
+    if job.encryption == Encryption::Required && about_encryption {
+        return SyncError::Connect(format!(
+            "the server cannot encrypt the connection, and job '{}' requires encryption; nothing was transferred. Turn on SMB encryption on the server (Samba: `server smb encrypt = required` or `desired`; SMB 3 needed), or set the job's encryption to auto ({})",
+            job.name, e.message
+        ));
+    }
+    remote_error_to_sync(e)
 }
 
 fn remote_error_to_sync(e: RemoteError) -> SyncError {
@@ -297,9 +314,13 @@ impl Engine {
                     .get(&u)
                     .map_err(|e| SyncError::Config(e.to_string()))?
                     .unwrap_or_default();
-                let r = SmbRemote::connect(&u, &password, self.smb_options.clone())
+                let opts = SmbOptions {
+                    encryption: job.encryption,
+                    ..self.smb_options.clone()
+                };
+                let r = SmbRemote::connect(&u, &password, opts)
                     .await
-                    .map_err(remote_error_to_sync)?;
+                    .map_err(|e| encryption_refused(job, e))?;
                 Arc::new(r)
             }
         };
@@ -311,6 +332,16 @@ impl Engine {
             )),
             _ => remote_error_to_sync(e),
         })?;
+        // What the wire showed, not only what the crate was asked: a required encryption that
+        // did not happen stops the run before any file moves.
+        if job.encryption == Encryption::Required && remote.security().is_some_and(|s| !s.encrypted)
+        {
+            return Err(SyncError::Connect(format!(
+                "{} did not encrypt the connection, and job '{}' requires encryption; nothing was transferred. Turn on SMB encryption on the server (Samba: `server smb encrypt = required` or `desired`), or set the job's encryption to auto",
+                remote.describe(),
+                job.name
+            )));
+        }
         Ok(remote)
     }
 
@@ -356,6 +387,7 @@ impl Engine {
                     exit_code: e.exit_code(),
                     unreachable: matches!(e, SyncError::Unreachable(_)),
                     auth_failed: matches!(e, SyncError::Auth(_)),
+                    connection: None,
                     planned: None,
                 }
             }
@@ -650,6 +682,7 @@ impl Engine {
             duration_ms: 0,
             unreachable,
             auth_failed: false,
+            connection: remote.security(),
             message,
             run_id,
             exit_code,
@@ -844,6 +877,7 @@ impl Engine {
             exit_code: if ok { 0 } else { 1 },
             unreachable: false,
             auth_failed: false,
+            connection: None,
             planned: None,
         })
     }
@@ -946,6 +980,7 @@ fn dry_run_report(
         run_id: None,
         unreachable: false,
         auth_failed: false,
+        connection: None,
         planned: Some(planned),
     }
 }

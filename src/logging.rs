@@ -18,6 +18,8 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use tracing::Level;
+use tracing_subscriber::filter::{FilterExt, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
@@ -27,28 +29,30 @@ const STDERR_DEFAULT: &str = "warn,smb=off";
 
 /// The most the protocol crates may log (see the module docs), unless
 /// `ANEMONE_SYNC_LOG_SMB_MESSAGES=1`.
-const PROTOCOL_CAPS: &[&str] = &["smb=debug", "sspi=warn", "picky=warn"];
+const PROTOCOL_CAPS: &[(&str, Level)] = &[
+    ("smb", Level::DEBUG),
+    ("sspi", Level::WARN),
+    ("picky", Level::WARN),
+];
 
-/// `filter` with the protocol crates held to [`PROTOCOL_CAPS`] (a directive for the same
-/// target replaces the user's).
-fn capped(mut filter: EnvFilter) -> EnvFilter {
+/// A filter that only ever lowers what another lets through: the protocol crates held to
+/// [`PROTOCOL_CAPS`], everything else as the other filter says.
+fn caps() -> Targets {
+    let all = Targets::new().with_default(Level::TRACE);
     if std::env::var("ANEMONE_SYNC_LOG_SMB_MESSAGES").as_deref() == Ok("1") {
-        return filter;
+        return all;
     }
-    for cap in PROTOCOL_CAPS {
-        filter = filter.add_directive(cap.parse().expect("a valid directive"));
-    }
-    filter
+    all.with_targets(PROTOCOL_CAPS.iter().copied())
 }
 
-/// `RUST_LOG`, else `default`, capped.
+/// `RUST_LOG`, else `default`.
 fn filter_or(default: &str) -> EnvFilter {
-    capped(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)))
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
 }
 
 /// Installs the subscriber. Returns the guard that flushes the file writer; keep it alive.
 pub fn init(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let stderr_filter = filter_or(STDERR_DEFAULT);
+    let stderr_filter = filter_or(STDERR_DEFAULT).and(caps());
     let stderr = fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -61,7 +65,7 @@ pub fn init(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGua
     match file {
         Some(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            let file_filter = filter_or("info,sqlx=warn,smb=warn");
+            let file_filter = filter_or("info,sqlx=warn,smb=warn").and(caps());
             let file_layer = fmt::layer()
                 .with_writer(writer)
                 .with_ansi(false)
@@ -176,18 +180,22 @@ mod tests {
         let layer = fmt::layer()
             .with_writer(move || writer.clone())
             .with_ansi(false)
-            .with_filter(EnvFilter::new(STDERR_DEFAULT));
+            .with_filter(EnvFilter::new(STDERR_DEFAULT).and(caps()));
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, || {
             tracing::error!(
                 target: "smb::connection::worker::parallel::async_backend",
                 "Connection was force-closed by the server."
             );
+            tracing::debug!(target: "smb::resource", "Created file 'a.txt'");
             tracing::warn!(target: "anemone_sync::engine", "our own warning");
             tracing::info!(target: "anemone_sync::engine", "our own info");
         });
         let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
         assert!(!text.contains("force-closed"), "{text}");
+        // The caps only ever lower: `smb=off` stays off (regression: a cap directive once
+        // replaced it and the crate's debug lines reached the terminal).
+        assert!(!text.contains("Created file"), "{text}");
         assert!(text.contains("our own warning"), "{text}");
         assert!(!text.contains("our own info"), "{text}");
     }
@@ -201,7 +209,7 @@ mod tests {
         let layer = fmt::layer()
             .with_writer(move || writer.clone())
             .with_ansi(false)
-            .with_filter(capped(EnvFilter::new("trace,smb=trace,sspi=trace")));
+            .with_filter(EnvFilter::new("trace,smb=trace,sspi=trace").and(caps()));
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, || {
             tracing::trace!(

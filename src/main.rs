@@ -542,6 +542,9 @@ fn print_summary(r: &RunReport, dry_run: bool) {
     for e in &r.errors {
         eprintln!("  {}: {}", e.path, e.message);
     }
+    for n in &r.notes {
+        eprintln!("  note: {}: {}", n.path, n.message);
+    }
     if let Some(plan) = &r.planned {
         for p in plan {
             println!("  {} {}", p.action, p.path);
@@ -711,9 +714,9 @@ async fn history(engine: &Engine, name: Option<String>, json: bool) -> Result<i3
                 .map(|e| (e - r.started_at_ms) as f64 / 1000.0)
                 .unwrap_or(0.0);
             println!(
-                "{} {when} {} {} ({secs:.1} s): {} up, {} down, {} deleted here, {} deleted remotely, {} conflicts, {} errors{}",
+                "{} {when} {} {} ({secs:.1} s): {} up, {} down, {} deleted here, {} deleted remotely, {} conflicts, {} errors, {} notes{}",
                 r.id, r.job, r.status.as_str(), r.counts.uploaded, r.counts.downloaded, r.counts.deleted_local,
-                r.counts.deleted_remote, r.counts.conflicts, r.errors.len(),
+                r.counts.deleted_remote, r.counts.conflicts, r.errors.len(), r.notes.len(),
                 r.message.map(|m| format!(" - {m}")).unwrap_or_default()
             );
         }

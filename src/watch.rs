@@ -73,7 +73,10 @@ pub fn watch_local(
 ) -> Result<WatchGuard, String> {
     let base: PathBuf = root.to_path_buf();
     let feed = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+    // Links are never followed: a link in the job folder (to `~/.ssh`, say) must not make its
+    // target's changes look like the job's (and be uploaded).
+    let config = notify::Config::default().with_follow_symlinks(false);
+    let handler = move |res: notify::Result<notify::Event>| {
         let event = match res {
             Ok(e) => e,
             Err(e) => {
@@ -97,8 +100,9 @@ pub fn watch_local(
         if !paths.is_empty() {
             let _ = feed.send(Change::Paths(paths));
         }
-    })
-    .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    };
+    let mut watcher = notify::RecommendedWatcher::new(handler, config)
+        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
     watcher
         .watch(root, RecursiveMode::Recursive)
         .map_err(|e| watch_error(root, &e))?;

@@ -437,20 +437,9 @@ fn emptied_local_folder_does_not_wipe_the_share() {
 fn wrong_password_exits_3_without_showing_it() {
     let f = Fixture::new("wrong_password", &[]);
     write(&f.l("a.txt"), "kept");
-    // Passwords are stored per account: adding a job for the same account with a wrong
-    // password replaces the stored one.
-    let local = f.local.to_str().unwrap();
+    // The password is changed for the job's account (as after a change on the server).
     let add = f.run_with_stdin(
-        &[
-            "job",
-            "add",
-            "other",
-            "--local",
-            local,
-            "--remote",
-            &f.url,
-            "--password-stdin",
-        ],
+        &["job", "set-password", "job", "--password-stdin"],
         "not-the-password-XYZ\n",
     );
     assert_eq!(add.code, 0, "{}", add.stderr);
@@ -503,13 +492,19 @@ fn missing_share_and_unreachable_host_exit_3() {
         smb.user(),
         smb.port()
     );
+    // Each job on a folder of its own (two jobs on one folder are refused).
+    let other_local = |n: &str| {
+        let p = f.local.parent().unwrap().join(n);
+        fs::create_dir_all(&p).unwrap();
+        p.to_str().unwrap().to_string()
+    };
     let add = f.run_with_stdin(
         &[
             "job",
             "add",
             "s",
             "--local",
-            f.local.to_str().unwrap(),
+            &other_local("s"),
             "--remote",
             &bad_share,
             "--password-stdin",
@@ -540,7 +535,7 @@ fn missing_share_and_unreachable_host_exit_3() {
             "add",
             "d",
             "--local",
-            f.local.to_str().unwrap(),
+            &other_local("d"),
             "--remote",
             &dead
         ])

@@ -2,8 +2,10 @@
 //! lazily started Samba server (`support::samba::SambaServer::shared()`).
 
 mod engine_api;
+mod hostile_remote;
 mod live_sync;
 mod reconcile_props;
+mod security;
 mod smb_remote;
 mod support;
 mod sync_scenarios;

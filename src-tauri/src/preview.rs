@@ -2,11 +2,9 @@
 //! it is cheap (the start of a text file, a small image as a data: URL). Reads only; never
 //! writes either side.
 
-use std::path::Path;
-
 use anemone_sync::engine::Engine;
-use anemone_sync::fsmeta::system_time_ns;
 use anemone_sync::relpath::RelPath;
+use anemone_sync::remote::dir::DirRemote;
 use anemone_sync::remote::Remote;
 use base64::Engine as _;
 
@@ -30,43 +28,38 @@ pub async fn conflict_preview(engine: &Engine, id: i64) -> BridgeResult<Conflict
         .await?
         .ok_or_else(|| BridgeError::not_found("the conflict's job no longer exists"))?;
     let path = RelPath::new(&c.path).map_err(|e| BridgeError::other(e.to_string()))?;
-    let local = local_preview(&path.to_local(&job.local_path), image_mime(&c.path))?;
+    // The local copy is read like the remote one: through the engine's no-follow access, so a
+    // symbolic link put in its place is refused, never read through.
+    let local_side = DirRemote::new(job.local_path.clone());
+    let local = preview(
+        &local_side,
+        &path,
+        image_mime(&c.path),
+        "in the local folder",
+    )
+    .await?;
     let remote = engine.open_remote(&job).await?;
-    let remote = remote_preview(remote.as_ref(), &path, image_mime(&c.path)).await?;
+    let remote = preview(remote.as_ref(), &path, image_mime(&c.path), "on the share").await?;
     Ok(ConflictPreview { local, remote })
 }
 
-fn local_preview(file: &Path, image: Option<&str>) -> BridgeResult<Preview> {
-    let meta = std::fs::metadata(file)
-        .map_err(|e| BridgeError::not_found(format!("cannot read {}: {e}", file.display())))?;
-    let size = meta.len();
-    let mtime_ns = meta.modified().map(system_time_ns).unwrap_or(0);
-    let want = wanted_bytes(size, image);
-    let mut head = Vec::with_capacity(want);
-    if want > 0 {
-        use std::io::Read;
-        std::fs::File::open(file)
-            .and_then(|f| f.take(want as u64).read_to_end(&mut head))
-            .map_err(|e| BridgeError::other(format!("cannot read {}: {e}", file.display())))?;
-    }
-    Ok(make_preview(size, mtime_ns, &head, image))
-}
-
-async fn remote_preview(
-    remote: &dyn Remote,
+/// The preview of `path` on one side (`place` says which, for messages).
+async fn preview(
+    side: &dyn Remote,
     path: &RelPath,
     image: Option<&str>,
+    place: &str,
 ) -> BridgeResult<Preview> {
     let from_remote = |e| BridgeError::from_remote(e, "path");
-    let entry = remote
+    let entry = side
         .stat(path)
         .await
         .map_err(from_remote)?
-        .ok_or_else(|| BridgeError::not_found(format!("{path} is no longer on the share")))?;
+        .ok_or_else(|| BridgeError::not_found(format!("{path} is no longer {place}")))?;
     let want = wanted_bytes(entry.size, image);
     let mut head = Vec::new();
     if want > 0 {
-        let reader = remote.open_read(path).await.map_err(from_remote)?;
+        let reader = side.open_read(path).await.map_err(from_remote)?;
         while head.len() < want {
             let chunk = (want - head.len()).min(anemone_sync::remote::MAX_CHUNK);
             let got = reader
@@ -164,14 +157,24 @@ mod tests {
         assert_eq!(wanted_bytes(1 << 20, None), TEXT_BYTES);
     }
 
-    #[test]
-    fn local_preview_reads_the_start() {
+    #[tokio::test]
+    async fn local_preview_reads_the_start_and_never_through_a_link() {
         let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("notes.txt");
-        std::fs::write(&f, "x".repeat(10_000)).unwrap();
-        let p = local_preview(&f, None).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "x".repeat(10_000)).unwrap();
+        let side = DirRemote::new(dir.path());
+        let notes = RelPath::new("notes.txt").unwrap();
+        let p = preview(&side, &notes, None, "here").await.unwrap();
         assert_eq!(p.size, 10_000);
         assert_eq!(p.text.unwrap().len(), TEXT_BYTES);
         assert!(p.mtime_ns > 0);
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().unwrap();
+            std::fs::write(outside.path().join("secret"), "secret").unwrap();
+            std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("l"))
+                .unwrap();
+            let l = RelPath::new("l").unwrap();
+            assert!(preview(&side, &l, None, "here").await.is_err());
+        }
     }
 }

@@ -73,6 +73,15 @@ impl fmt::Display for Encryption {
     }
 }
 
+/// How a live connection to the server protects what it sends, as seen on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ConnectionSecurity {
+    /// Every message is encrypted (SMB3 transform).
+    pub encrypted: bool,
+    /// Messages are signed (or encrypted, which also protects them).
+    pub signed: bool,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryKind {
@@ -265,6 +274,12 @@ pub trait Remote: Send + Sync {
 
     /// Whether names that differ only in case refer to the same file on this remote.
     fn case_insensitive(&self) -> bool;
+
+    /// How the connection to the server is protected, as last seen; `None` for a folder on
+    /// this machine (or before anything was sent).
+    fn security(&self) -> Option<ConnectionSecurity> {
+        None
+    }
 
     /// Checks the remote root is reachable and is a folder.
     async fn check_root(&self) -> RemoteResult<()>;

@@ -70,6 +70,8 @@ pub struct JobStatus {
     /// The server rejected the login: the job waits for a new password (it does not retry
     /// the old one on a timer).
     pub needs_password: bool,
+    /// How the last run's connection to the server was protected (SMB jobs).
+    pub security: Option<crate::remote::ConnectionSecurity>,
 }
 
 /// Tunables of the service.
@@ -345,6 +347,7 @@ impl Service {
             last_sync_ms: None,
             next_sync_ms: None,
             needs_password: false,
+            security: None,
             pending_conflicts: 0,
         }));
         let (ctl, rx) = mpsc::unbounded_channel();

@@ -34,6 +34,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::pending::Pending;
 use super::{JobState, JobStatus, ServiceOptions};
+use crate::beneath::{Beneath, FileKind};
 use crate::db::history::{Counts, RunStatus};
 use crate::db::jobs::Job;
 use crate::db::now_ms;
@@ -136,7 +137,10 @@ impl Worker {
         let (local_tx, local_rx) = mpsc::unbounded_channel();
         let (remote_tx, remote_rx) = mpsc::unbounded_channel();
         let quiet = Duration::from_millis(job.live.quiet_ms as u64);
-        let excludes = Excludes::new(&job.excludes)
+        // The job's own excludes and our data folder: the watcher drops their events (our
+        // database writes inside a job folder must not wake a run).
+        let excludes = engine
+            .excludes_for(&job)
             .unwrap_or_else(|_| Excludes::new(&[]).expect("default excludes"));
         Worker {
             engine,
@@ -520,21 +524,18 @@ impl Worker {
     /// (our own download echoing back, or a touch that changed nothing we track), not yet when
     /// it is still being written.
     async fn local_check(&self, p: &RelPath, quiet: Duration) -> LocalCheck {
-        let abs = p.to_local(&self.job.local_path);
-        let meta = match tokio::fs::symlink_metadata(&abs).await {
-            Ok(m) => m,
-            Err(_) => return LocalCheck::Sync, // gone: maybe a delete to propagate
+        let (fs, rel) = (Beneath::new(&self.job.local_path), p.clone());
+        let meta = match tokio::task::spawn_blocking(move || fs.metadata(&rel)).await {
+            Ok(Ok(Some(m))) => m,
+            _ => return LocalCheck::Sync, // gone or unreadable: the run looks and says
         };
-        if meta.is_file() {
-            let age = meta
-                .modified()
-                .ok()
-                .and_then(|m| std::time::SystemTime::now().duration_since(m).ok());
-            if age.is_some_and(|a| a < quiet) {
+        if meta.kind == FileKind::File {
+            let now = crate::fsmeta::system_time_ns(std::time::SystemTime::now());
+            let age = Duration::from_nanos(now.saturating_sub(meta.mtime_ns).max(0) as u64);
+            if age < quiet {
                 return LocalCheck::Moving;
             }
-            let size = meta.len();
-            let mtime = crate::fsmeta::mtime_ns(&meta);
+            let (size, mtime) = (meta.size, meta.mtime_ns);
             if let Ok(Some(b)) = self.engine.db.base_entry(self.job.id, p).await {
                 if b.kind == EntryKind::File && b.local_meta_same(size, mtime) {
                     return LocalCheck::Unchanged;
@@ -630,7 +631,13 @@ impl Worker {
             .await
             .map(|c| c.len() as u64)
             .unwrap_or(0);
-        self.status.lock().unwrap().pending_conflicts = conflicts;
+        {
+            let mut st = self.status.lock().unwrap();
+            st.pending_conflicts = conflicts;
+            if report.connection.is_some() {
+                st.security = report.connection;
+            }
+        }
         let did_nothing = report.counts == Counts::default();
         if report.auth_failed {
             let why = report.message.clone().unwrap_or_default();

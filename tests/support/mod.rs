@@ -2,9 +2,11 @@
 //!
 //! - [`samba`]: a real Samba server on loopback, private or shared per test process.
 //! - [`sync`]: a job driven through the real binary, and tree comparisons.
+//! - [`proxy`]: a TCP proxy that keeps a copy of the stream (what crossed in clear).
 
 #![allow(dead_code)]
 
 pub mod live;
+pub mod proxy;
 pub mod samba;
 pub mod sync;

@@ -187,6 +187,11 @@ fn descendants_of(pid: i32) -> Vec<i32> {
 impl SambaServer {
     /// A private server (for tests that kill or restart it).
     pub fn start() -> SambaServer {
+        Self::start_with("")
+    }
+
+    /// A private server with extra `[global]` settings (`smb.conf` lines).
+    pub fn start_with(global_extra: &str) -> SambaServer {
         ensure_unix_user();
         sweep_stale_dirs();
         let smbd = smbd_path();
@@ -207,7 +212,7 @@ impl SambaServer {
         let mut last_err = String::new();
         for _attempt in 0..5 {
             let port = free_port();
-            std::fs::write(&conf, config(&root, port)).unwrap();
+            std::fs::write(&conf, config(&root, port, global_extra)).unwrap();
             set_password(&conf);
             match launch(&root, &conf, port) {
                 Ok(child) => {
@@ -483,7 +488,7 @@ fn set_password(conf: &Path) {
     );
 }
 
-fn config(root: &Path, port: u16) -> String {
+fn config(root: &Path, port: u16, global_extra: &str) -> String {
     let r = root.display();
     format!(
         "[global]
@@ -508,6 +513,7 @@ fn config(root: &Path, port: u16) -> String {
    disable spoolss = yes
    server min protocol = SMB2_10
    map to guest = never
+{global_extra}
 
 [{SHARE}]
    path = {r}/share

@@ -65,10 +65,21 @@ impl Fixture {
         (remote, url): (PathBuf, anemone_sync::url::SmbUrl),
         extra: &[&str],
     ) -> Fixture {
+        Self::at_with_data(smb, (remote, url), extra, Path::new("data"))
+    }
+
+    /// Like [`Fixture::at`], with the data folder at `data` (relative to the fixture's temp
+    /// folder, so `local/...` puts it inside the job's local folder).
+    pub fn at_with_data(
+        smb: &SambaServer,
+        (remote, url): (PathBuf, anemone_sync::url::SmbUrl),
+        extra: &[&str],
+        data: &Path,
+    ) -> Fixture {
         let tmp = tempfile::tempdir().expect("tempdir");
         let local = tmp.path().join("local");
         std::fs::create_dir_all(&local).unwrap();
-        let data = tmp.path().join("data");
+        let data = tmp.path().join(data);
         let f = Fixture {
             local,
             remote,
@@ -202,19 +213,24 @@ pub fn age(path: &Path, secs_ago: i64) {
     filetime::set_file_mtime(path, filetime::FileTime::from_unix_time(now - secs_ago, 0)).unwrap();
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
     Dir,
     File(Vec<u8>),
 }
 
-/// Everything under `root` except the trash, as path -> content.
+/// Everything under `root` except the trash, symbolic links and special files (none of which
+/// is synced), as path -> content.
 pub fn tree(root: &Path) -> BTreeMap<String, Node> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Node>) {
         for item in std::fs::read_dir(dir).unwrap() {
             let item = item.unwrap();
             let name = item.file_name().to_string_lossy().into_owned();
             if name == ".anemone-trash" && dir == root {
+                continue;
+            }
+            let ft = item.file_type().unwrap();
+            if !ft.is_dir() && !ft.is_file() {
                 continue;
             }
             let rel = item

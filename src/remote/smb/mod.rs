@@ -36,8 +36,8 @@ use self::errors::{nt, Place};
 use self::session::{deadline, establish, SmbConn};
 use crate::relpath::RelPath;
 use crate::remote::{
-    EntryKind, Listing, Remote, RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader,
-    RemoteResult, RemoteWriter,
+    ConnectionSecurity, Encryption, EntryKind, Listing, Remote, RemoteEntry, RemoteError,
+    RemoteErrorKind, RemoteReader, RemoteResult, RemoteWriter,
 };
 use crate::url::SmbUrl;
 
@@ -56,6 +56,8 @@ pub struct SmbOptions {
     /// small files; several connections let several processes (and cores) work. The first
     /// connection is made at once, the others when first needed.
     pub connections: usize,
+    /// Whether every message must be encrypted (the job's setting).
+    pub encryption: Encryption,
 }
 
 impl Default for SmbOptions {
@@ -65,6 +67,7 @@ impl Default for SmbOptions {
             list_concurrency: 8,
             tcp_nodelay: true,
             connections: 4,
+            encryption: Encryption::Auto,
         }
     }
 }
@@ -386,6 +389,37 @@ impl Remote for SmbRemote {
 
     fn case_insensitive(&self) -> bool {
         true
+    }
+
+    /// The weakest protection among the connections made (each as its last message went).
+    fn security(&self) -> Option<ConnectionSecurity> {
+        use self::transport::Protection;
+        let pool = self.pool();
+        let mut conns: Vec<Arc<SmbConn>> = pool
+            .primary
+            .try_lock()
+            .ok()
+            .into_iter()
+            .map(|c| c.clone())
+            .collect();
+        for slot in &pool.extra {
+            if let Ok(s) = slot.try_lock() {
+                conns.extend(s.conn());
+            }
+        }
+        let weakest = conns
+            .iter()
+            .filter_map(|c| c.wire.as_ref().map(|w| w.last_sent()))
+            .filter(|p| *p != Protection::None)
+            .min_by_key(|p| match p {
+                Protection::Plain => 0,
+                Protection::Signed => 1,
+                _ => 2,
+            })?;
+        Some(ConnectionSecurity {
+            encrypted: weakest == Protection::Encrypted,
+            signed: weakest != Protection::Plain,
+        })
     }
 
     async fn check_root(&self) -> RemoteResult<()> {

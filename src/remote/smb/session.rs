@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use smb::{Connection, ConnectionConfig, Guid, Session, Tree, UncPath};
 
 use super::errors::{kind_of_io, Place};
-use super::transport::{connect_tcp, FastTcp};
+use super::transport::{connect_tcp, FastTcp, Wire};
 use super::SmbOptions;
-use crate::remote::{RemoteError, RemoteErrorKind, RemoteResult};
+use crate::remote::{Encryption, RemoteError, RemoteErrorKind, RemoteResult};
 use crate::url::SmbUrl;
 
 /// See the comment where the connection is configured.
@@ -26,6 +26,9 @@ pub(crate) struct SmbConn {
     /// connection that carried enough writes starves of credits and hangs; `SmbRemote` retires
     /// a connection once this passes [`super::ROTATE_AFTER_BYTES`].
     pub(crate) written: std::sync::atomic::AtomicU64,
+    /// How the messages sent on this connection are protected (see [`Wire`]); `None` with the
+    /// crate's own transport (measurements only).
+    pub(crate) wire: Option<Arc<Wire>>,
 }
 
 struct Inner {
@@ -176,10 +179,19 @@ async fn establish_once(
         // 4096 (half of Samba's default `smb2 max credits`) absorbs the leak of the
         // ROTATE_AFTER_BYTES (128 MiB) a connection carries before it is replaced.
         credits_backlog: Some(CREDITS_BACKLOG),
+        // Required: the crate encrypts every message of the session even where the server
+        // would not ask, and fails the login where the server cannot.
+        encryption_mode: match opts.encryption {
+            Encryption::Required => smb::connection::EncryptionMode::Required,
+            Encryption::Auto => smb::connection::EncryptionMode::Allowed,
+        },
         ..Default::default()
     };
+    let mut wire = None;
     let transport: Box<dyn smb::transport::SmbTransport> = if opts.tcp_nodelay {
-        Box::new(FastTcp::new(stream).map_err(|e| conn_err(kind_of_io(&e), e.to_string()))?)
+        let w = Arc::new(Wire::default());
+        wire = Some(w.clone());
+        Box::new(FastTcp::new(stream, w).map_err(|e| conn_err(kind_of_io(&e), e.to_string()))?)
     } else {
         // The crate's own transport, as published (Nagle on, split writes): measurements only.
         let addr = stream
@@ -288,6 +300,7 @@ async fn establish_once(
     );
     Ok(SmbConn {
         written: std::sync::atomic::AtomicU64::new(0),
+        wire,
         inner: Some(Inner {
             tree: Arc::new(tree),
             _session: session,

@@ -8,9 +8,14 @@
 //! two `recvfrom` calls per message where one usually holds several small replies. Any read or
 //! write failure is reported as `NotConnected`, which makes the crate's worker stop instead of
 //! spinning on a dead socket.
+//!
+//! It also notes how each message it sends is protected ([`Wire`]): what the job card shows as
+//! "encrypted" or "signed" is read off the wire, not taken from the crate's settings.
 
 use std::io::IoSlice;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt};
@@ -44,21 +49,69 @@ pub(crate) async fn connect_tcp(
     Ok(stream)
 }
 
+/// How the last message sent on a connection was protected, read from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Protection {
+    /// Nothing sent yet.
+    None,
+    /// An SMB2 message in clear without a signature.
+    Plain,
+    /// An SMB2 message in clear, signed (SMB2_FLAGS_SIGNED).
+    Signed,
+    /// An SMB3 transform message: encrypted (and so also integrity-protected).
+    Encrypted,
+}
+
+/// What [`FastTcp`] saw on the wire; shared with the connection that owns it.
+#[derive(Debug, Default)]
+pub(crate) struct Wire {
+    last_sent: AtomicU8,
+}
+
+impl Wire {
+    pub(crate) fn last_sent(&self) -> Protection {
+        match self.last_sent.load(Ordering::Relaxed) {
+            1 => Protection::Plain,
+            2 => Protection::Signed,
+            3 => Protection::Encrypted,
+            _ => Protection::None,
+        }
+    }
+
+    /// Notes the protection of a message from its first bytes: protocol id 0xFD 'SMB' for a
+    /// transform (encrypted) message, 0xFE 'SMB' for a plain one, whose flags (offset 16, little
+    /// endian) carry SMB2_FLAGS_SIGNED (0x8).
+    fn note(&self, head: &[u8]) {
+        let kind = match head {
+            [0xFD, b'S', b'M', b'B', ..] => 3,
+            [0xFE, b'S', b'M', b'B', _, _, _, _, _, _, _, _, _, _, _, _, f, ..]
+                if f & 0x08 != 0 =>
+            {
+                2
+            }
+            _ => 1,
+        };
+        self.last_sent.store(kind, Ordering::Relaxed);
+    }
+}
+
 /// A connected TCP stream, whole (during negotiation) or one of its halves (after `split`).
 pub(crate) struct FastTcp {
     reader: Option<BufReader<OwnedReadHalf>>,
     writer: Option<OwnedWriteHalf>,
     peer: SocketAddr,
+    wire: Arc<Wire>,
 }
 
 impl FastTcp {
-    pub(crate) fn new(stream: TcpStream) -> std::io::Result<FastTcp> {
+    pub(crate) fn new(stream: TcpStream, wire: Arc<Wire>) -> std::io::Result<FastTcp> {
         let peer = stream.peer_addr()?;
         let (r, w) = stream.into_split();
         Ok(FastTcp {
             reader: Some(BufReader::with_capacity(RECEIVE_BUFFER, r)),
             writer: Some(w),
             peer,
+            wire,
         })
     }
 }
@@ -86,11 +139,13 @@ impl SmbTransport for FastTcp {
             reader: self.reader,
             writer: None,
             peer: self.peer,
+            wire: self.wire.clone(),
         };
         let write = FastTcp {
             reader: None,
             writer: self.writer,
             peer: self.peer,
+            wire: self.wire,
         };
         Ok((Box::new(read), Box::new(write)))
     }
@@ -128,6 +183,17 @@ impl SmbTransportWrite for FastTcp {
             if len > 0x00FF_FFFF {
                 return Err(TransportError::InvalidMessage);
             }
+            let mut head = [0u8; 20];
+            let mut filled = 0;
+            for part in data.iter() {
+                let n = part.len().min(head.len() - filled);
+                head[filled..filled + n].copy_from_slice(&part[..n]);
+                filled += n;
+                if filled == head.len() {
+                    break;
+                }
+            }
+            self.wire.note(&head[..filled]);
             let be = (len as u32).to_be_bytes();
             let header = [0, be[1], be[2], be[3]];
             let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(1 + data.iter().count());
@@ -145,5 +211,25 @@ impl SmbTransportWrite for FastTcp {
             Ok(())
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protection_is_read_off_the_message_head() {
+        let w = Wire::default();
+        assert_eq!(w.last_sent(), Protection::None);
+        let mut plain = vec![0xFE, b'S', b'M', b'B'];
+        plain.extend([0u8; 16]);
+        w.note(&plain);
+        assert_eq!(w.last_sent(), Protection::Plain);
+        plain[16] = 0x08;
+        w.note(&plain);
+        assert_eq!(w.last_sent(), Protection::Signed);
+        w.note(&[0xFD, b'S', b'M', b'B', 1, 2, 3]);
+        assert_eq!(w.last_sent(), Protection::Encrypted);
     }
 }
