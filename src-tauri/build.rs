@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "open_log_folder",
     "open_local_folder",
     "get_app_state",
+    "set_password",
 ];
 
 fn main() {

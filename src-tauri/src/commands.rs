@@ -46,6 +46,7 @@ pub const NAMES: &[&str] = &[
     "open_log_folder",
     "open_local_folder",
     "get_app_state",
+    "set_password",
 ];
 
 /// The handler with every command, for `tauri::Builder::invoke_handler`.
@@ -74,6 +75,7 @@ macro_rules! command_handler {
             $crate::commands::open_log_folder,
             $crate::commands::open_local_folder,
             $crate::commands::get_app_state,
+            $crate::commands::set_password,
         ]
     };
 }
@@ -107,6 +109,8 @@ pub async fn job_views(ctx: &AppContext) -> BridgeResult<Vec<JobView>> {
             last_run: db.runs(Some(j.id), 1).await?.first().map(Run::from),
             next_sync_ms: status.and_then(|s| s.next_sync_ms),
             pending_conflicts: pending,
+            needs_password: status.is_some_and(|s| s.needs_password),
+            security: status.and_then(|s| s.security).map(Into::into),
         });
     }
     Ok(out)
@@ -152,19 +156,21 @@ async fn password_for(ctx: &AppContext, url: &SmbUrl, typed: &Option<String>) ->
         .unwrap_or_default()
 }
 
-async fn check_name_free(ctx: &AppContext, name: &str, own_id: Option<i64>) -> BridgeResult<()> {
-    if let Some(other) = ctx.engine.db.job_by_name(name.trim()).await? {
-        if Some(other.id) != own_id {
-            return Err(BridgeError::invalid(
-                "name",
-                format!(
-                    "A job named “{}” already exists: pick another name.",
-                    other.name
-                ),
-            ));
+/// The engine's job rules (name, overlapping folders, the data folder), before anything about
+/// the job (its password included) is stored. `own_id`: the job being edited.
+async fn check_rules(
+    ctx: &AppContext,
+    job: &anemone_sync::db::jobs::NewJob,
+    own_id: Option<i64>,
+) -> BridgeResult<()> {
+    use anemone_sync::engine::JobCheckError;
+    match ctx.engine.check_job(job, own_id).await {
+        Ok(()) => Ok(()),
+        Err(JobCheckError::Rule(p)) => {
+            Err(BridgeError::invalid(p.field, form::sentence(&p.message)))
         }
+        Err(JobCheckError::Db(e)) => Err(e.into()),
     }
-    Ok(())
 }
 
 #[tauri::command]
@@ -176,7 +182,7 @@ pub async fn list_jobs(ctx: Ctx<'_>) -> BridgeResult<Vec<JobView>> {
 #[tauri::command]
 pub async fn add_job(ctx: Ctx<'_>, input: JobInput) -> BridgeResult<JobView> {
     let checked = form::check_job(&input)?;
-    check_name_free(&ctx, &input.name, None).await?;
+    check_rules(&ctx, &checked.job, None).await?;
     if let Some(pw) = &input.server.password {
         store_password(&ctx, &checked.url, pw).await?;
     }
@@ -190,16 +196,16 @@ pub async fn add_job(ctx: Ctx<'_>, input: JobInput) -> BridgeResult<JobView> {
 pub async fn update_job(ctx: Ctx<'_>, id: i64, input: JobInput) -> BridgeResult<JobView> {
     let old = job_row(&ctx, id).await?;
     let mut checked = form::check_job(&input)?;
-    check_name_free(&ctx, &input.name, Some(id)).await?;
-    if let Some(pw) = &input.server.password {
-        store_password(&ctx, &checked.url, pw).await?;
-    }
     // Settings the form does not show are kept as they were.
     checked.job.trash_retention_days = old.trash_retention_days;
     // The form shows when the job syncs; its other live settings stay as they were.
     let mut live = old.live.clone();
     form::apply_when(&input.when, &mut live)?;
     checked.job.live = live;
+    check_rules(&ctx, &checked.job, Some(id)).await?;
+    if let Some(pw) = &input.server.password {
+        store_password(&ctx, &checked.url, pw).await?;
+    }
     // With the worker stopped: a job moved to other folders starts over as a first sync, and
     // no run of its old settings may record anything after that.
     ctx.service
@@ -217,6 +223,26 @@ pub async fn remove_job(ctx: Ctx<'_>, id: i64) -> BridgeResult<()> {
         .change_job(id, ctx.engine.db.remove_job(id))
         .await?;
     Ok(())
+}
+
+/// Stores a new password for a job's login (after the server rejected the old one) and asks
+/// for a sync, which tries the server once with it.
+#[tauri::command]
+pub async fn set_password(ctx: Ctx<'_>, job_id: i64, password: String) -> BridgeResult<JobView> {
+    let job = job_row(&ctx, job_id).await?;
+    let url = match anemone_sync::url::RemoteUrl::parse(&job.remote_url) {
+        Ok(anemone_sync::url::RemoteUrl::Smb(u)) => u,
+        _ => {
+            return Err(BridgeError::invalid(
+                "password",
+                "This job syncs with a folder on this computer, which has no password.",
+            ))
+        }
+    };
+    store_password(&ctx, &url, &password).await?;
+    tracing::info!(job = %job.name, "new password stored from the app");
+    ctx.service.sync_now(Some(job_id));
+    job_view(&ctx, job_id).await
 }
 
 #[tauri::command]

@@ -119,12 +119,28 @@ pub struct CheckedJob {
     pub url: SmbUrl,
 }
 
-/// Checks the whole form, field by field in the form's order.
+/// An engine message as the form shows it: a sentence, capitalised, with a full stop.
+pub fn sentence(msg: &str) -> String {
+    let mut chars = msg.chars();
+    let mut out: String = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// Checks the whole form, field by field in the form's order. (The rules that need the other
+/// jobs, such as overlapping folders, are the engine's: `Engine::check_job`.)
 pub fn check_job(input: &JobInput) -> BridgeResult<CheckedJob> {
     let name = input.name.trim();
     if name.is_empty() {
         return Err(BridgeError::invalid("name", "Give the job a name."));
     }
+    anemone_sync::job_rules::check_name(name)
+        .map_err(|p| BridgeError::invalid("name", sentence(&p.message)))?;
     let local = check_local_path(&input.local_path)?;
     let url = smb_url(&input.server, &input.remote_path)?;
     Excludes::new(&input.excludes).map_err(|e| BridgeError::invalid("excludes", e.to_string()))?;
@@ -151,6 +167,7 @@ pub fn check_job(input: &JobInput) -> BridgeResult<CheckedJob> {
         .collect();
     job.max_delete_percent = input.max_delete_percent;
     job.parallel = input.parallel;
+    job.encryption = input.encryption.into();
     apply_when(&input.when, &mut job.live)?;
     Ok(CheckedJob { job, url })
 }
@@ -333,6 +350,7 @@ mod tests {
                 times: vec![],
                 days: vec![],
             },
+            encryption: crate::types::Encryption::Required,
         }
     }
 
@@ -351,6 +369,22 @@ mod tests {
         assert_eq!(c.job.excludes, vec!["*.bak".to_string()]);
         assert_eq!((c.job.max_delete_percent, c.job.parallel), (30, 2));
         assert_eq!(c.job.live, LiveSettings::default());
+        assert_eq!(c.job.encryption, anemone_sync::remote::Encryption::Required);
+    }
+
+    #[test]
+    fn job_names_follow_the_engine_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["two\nlines", &"n".repeat(65), "tab\tname"] {
+            let mut i = input(dir.path().to_str().unwrap());
+            i.name = bad.to_string();
+            let e = check_job(&i).map(|_| ()).expect_err("should be refused");
+            assert_eq!(e.field.as_deref(), Some("name"), "{bad:?}");
+        }
+        assert_eq!(
+            sentence("the job name is empty; give it a name"),
+            "The job name is empty; give it a name."
+        );
     }
 
     #[test]

@@ -58,6 +58,23 @@ pub struct When {
     pub days: Vec<String>,
 }
 
+/// What a job asks of the SMB connection's encryption (remote::Encryption).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Encryption {
+    /// As the server asks.
+    Auto,
+    /// Every message encrypted; a server that cannot is refused.
+    Required,
+}
+
+/// How the live connection to the server protects what it sends (remote::ConnectionSecurity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ConnectionSecurity {
+    pub encrypted: bool,
+    pub signed: bool,
+}
+
 /// How a run ended (db::history::RunStatus).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -118,6 +135,7 @@ pub struct Job {
     pub parallel: u32,
     pub trash_retention_days: u32,
     pub when: When,
+    pub encryption: Encryption,
 }
 
 /// What a run did (db::history::Counts).
@@ -154,6 +172,8 @@ pub struct Run {
     pub counts: Counts,
     pub message: Option<String>,
     pub errors: Vec<FileError>,
+    /// Paths left alone on purpose (symbolic links, special files) and the like: not errors.
+    pub notes: Vec<FileError>,
 }
 
 /// One line of the recent-activity list (db::history::Activity).
@@ -253,6 +273,10 @@ pub struct JobView {
     /// When the next scheduled sync starts (ms since the epoch), if one is scheduled.
     pub next_sync_ms: Option<i64>,
     pub pending_conflicts: u64,
+    /// The server rejected the login: the job waits for a new password (`set_password`).
+    pub needs_password: bool,
+    /// How the last connection to the server was protected, once known.
+    pub security: Option<ConnectionSecurity>,
 }
 
 /// The server part of the job form.
@@ -282,6 +306,7 @@ pub struct JobInput {
     pub max_delete_percent: u32,
     pub parallel: u32,
     pub when: When,
+    pub encryption: Encryption,
 }
 
 /// One side of a conflicted file.
@@ -401,6 +426,30 @@ impl From<ConflictPolicy> for anemone_sync::reconcile::ConflictPolicy {
     }
 }
 
+impl From<anemone_sync::remote::Encryption> for Encryption {
+    fn from(e: anemone_sync::remote::Encryption) -> Self {
+        parse_str_enum(e.as_str()).unwrap_or(Encryption::Required)
+    }
+}
+
+impl From<Encryption> for anemone_sync::remote::Encryption {
+    fn from(e: Encryption) -> Self {
+        match e {
+            Encryption::Auto => anemone_sync::remote::Encryption::Auto,
+            Encryption::Required => anemone_sync::remote::Encryption::Required,
+        }
+    }
+}
+
+impl From<anemone_sync::remote::ConnectionSecurity> for ConnectionSecurity {
+    fn from(s: anemone_sync::remote::ConnectionSecurity) -> Self {
+        ConnectionSecurity {
+            encrypted: s.encrypted,
+            signed: s.signed,
+        }
+    }
+}
+
 impl From<db::history::RunStatus> for RunStatus {
     fn from(s: db::history::RunStatus) -> Self {
         // A status this shell does not know yet is shown as failed rather than as running.
@@ -432,6 +481,7 @@ impl From<&db::jobs::Job> for Job {
             parallel: j.parallel,
             trash_retention_days: j.trash_retention_days,
             when: When::from(&j.live),
+            encryption: j.encryption.into(),
         }
     }
 }
@@ -489,6 +539,7 @@ impl From<&db::history::Run> for Run {
             counts: (&r.counts).into(),
             message: r.message.clone(),
             errors: r.errors.iter().map(Into::into).collect(),
+            notes: r.notes.iter().map(Into::into).collect(),
         }
     }
 }
@@ -650,6 +701,8 @@ pub mod bindings {
             ConflictPolicy,
             Trigger,
             When,
+            Encryption,
+            ConnectionSecurity,
             RunStatus,
             Phase,
             Direction,

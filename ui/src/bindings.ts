@@ -34,6 +34,16 @@ times: Array<string>,
 days: Array<string>, };
 
 /**
+ * What a job asks of the SMB connection's encryption (remote::Encryption).
+ */
+export type Encryption = "auto" | "required";
+
+/**
+ * How the live connection to the server protects what it sends (remote::ConnectionSecurity).
+ */
+export type ConnectionSecurity = { encrypted: boolean, signed: boolean, };
+
+/**
  * How a run ended (db::history::RunStatus).
  */
 export type RunStatus = "running" | "success" | "partial" | "failed" | "aborted" | "interrupted" | "offline";
@@ -54,7 +64,7 @@ export type Job = { id: number, name: string, local_path: string,
 /**
  * Canonical remote URL, never with a password.
  */
-remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, when: When, };
+remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, when: When, encryption: Encryption, };
 
 /**
  * What a run did (db::history::Counts).
@@ -69,7 +79,11 @@ export type FileError = { path: string, message: string, };
 /**
  * One run of a job (db::history::Run); the counts are flattened into it.
  */
-export type Run = { id: number, job: string, started_at_ms: number, ended_at_ms: number | null, status: RunStatus, dry_run: boolean, message: string | null, errors: Array<FileError>, uploaded: number, downloaded: number, deleted_local: number, deleted_remote: number, conflicts: number, skipped: number, bytes_up: number, bytes_down: number, };
+export type Run = { id: number, job: string, started_at_ms: number, ended_at_ms: number | null, status: RunStatus, dry_run: boolean, message: string | null, errors: Array<FileError>, 
+/**
+ * Paths left alone on purpose (symbolic links, special files) and the like: not errors.
+ */
+notes: Array<FileError>, uploaded: number, downloaded: number, deleted_local: number, deleted_remote: number, conflicts: number, skipped: number, bytes_up: number, bytes_down: number, };
 
 /**
  * One line of the recent-activity list (db::history::Activity).
@@ -114,11 +128,19 @@ message: string | null, last_run: Run | null,
 /**
  * When the next scheduled sync starts (ms since the epoch), if one is scheduled.
  */
-next_sync_ms: number | null, pending_conflicts: number, id: number, name: string, local_path: string, 
+next_sync_ms: number | null, pending_conflicts: number, 
+/**
+ * The server rejected the login: the job waits for a new password (`set_password`).
+ */
+needs_password: boolean, 
+/**
+ * How the last connection to the server was protected, once known.
+ */
+security: ConnectionSecurity | null, id: number, name: string, local_path: string, 
 /**
  * Canonical remote URL, never with a password.
  */
-remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, when: When, };
+remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, enabled: boolean, parallel: number, trash_retention_days: number, when: When, encryption: Encryption, };
 
 /**
  * The server part of the job form.
@@ -140,7 +162,7 @@ export type JobInput = { name: string, local_path: string, server: ServerInput,
 /**
  * Folder inside the share, '' or '/'-separated, e.g. "Projects/2026".
  */
-remote_path: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, parallel: number, when: When, };
+remote_path: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array<string>, max_delete_percent: number, parallel: number, when: When, encryption: Encryption, };
 
 /**
  * One side of a conflicted file.

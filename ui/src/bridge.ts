@@ -99,6 +99,9 @@ export const openLogFolder = () => call<void>('open_log_folder');
 export const openLocalFolder = (jobId: number) => call<void>('open_local_folder', { jobId });
 /** The overall state now (the window may open after the last `app-state` event). */
 export const getAppState = () => call<AppState>('get_app_state');
+/** Stores a new password for a job's login (after the server rejected the old one) and syncs it. */
+export const setPassword = (jobId: number, password: string) =>
+  call<JobView>('set_password', { jobId, password });
 
 // ---- Events ----
 

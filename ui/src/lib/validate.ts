@@ -1,5 +1,5 @@
 // Client-side validation of the job form, run before any command is invoked.
-import type { ConflictPolicy, Job, JobInput, Mode, Trigger } from '../bridge';
+import type { ConflictPolicy, Encryption, Job, JobInput, Mode, Trigger } from '../bridge';
 
 /** The form as typed: every field a string, as bound to the inputs. */
 export interface JobForm {
@@ -24,6 +24,8 @@ export interface JobForm {
   times: string;
   /** Days of the week ("mon-fri", "sat, sun"); empty: every day. */
   days: string;
+  /** SMB encryption: as the server asks, or required. */
+  encryption: Encryption;
 }
 
 export type FormErrors = Partial<Record<keyof JobForm, string>>;
@@ -48,6 +50,7 @@ export function emptyForm(): JobForm {
     interval_minutes: '60',
     times: '',
     days: '',
+    encryption: 'auto',
   };
 }
 
@@ -162,11 +165,21 @@ export function excludesError(text: string): string | null {
   return null;
 }
 
+/** The engine's rules for a job name (src/job_rules.rs): not blank, at most 64 characters, no
+ * line break or other control character. Spaces around it are trimmed when it is sent. */
+export function nameError(name: string): string | null {
+  const t = name.trim();
+  if (t === '') return 'Enter a name for this job.';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(t)) return 'The name cannot contain line breaks, tabs or other control characters.';
+  if ([...t].length > 64) return 'Keep the name to 64 characters or fewer.';
+  return null;
+}
+
 /** All problems of the form, by field; empty when it can be sent. */
 export function validateJobForm(f: JobForm, opts: { editing?: boolean } = {}): FormErrors {
   const errs: FormErrors = {};
-  if (f.name.trim() === '') errs.name = 'Enter a name for this job.';
-  else if (f.name.trim().length > 100) errs.name = 'Keep the name under 100 characters.';
+  const n = nameError(f.name);
+  if (n) errs.name = n;
   const h = hostError(f.host);
   if (h) errs.host = h;
   const p = portError(f.port);
@@ -245,6 +258,7 @@ export function formToInput(f: JobForm): JobInput {
       times: f.trigger === 'schedule' ? parseTimes(f.times) : [],
       days: f.trigger === 'schedule' ? (parseDays(f.days) ?? []) : [],
     },
+    encryption: f.encryption,
   };
 }
 
@@ -261,7 +275,7 @@ export function formFromJob(
     | 'max_delete_percent'
     | 'parallel'
   > &
-    Partial<Pick<Job, 'when'>>,
+    Partial<Pick<Job, 'when' | 'encryption'>>,
 ): JobForm {
   const f = emptyForm();
   f.name = j.name;
@@ -271,6 +285,7 @@ export function formFromJob(
   f.excludes = j.excludes.join('\n');
   f.max_delete_percent = String(j.max_delete_percent);
   f.parallel = String(j.parallel);
+  if (j.encryption) f.encryption = j.encryption;
   if (j.when) {
     f.trigger = j.when.trigger;
     f.interval_minutes = String(j.when.interval_minutes);

@@ -128,6 +128,7 @@ export function run(id: number, job = 'Documents', extra: Record<string, unknown
     bytes_down: (id % 3) * 524_288,
     message: null,
     errors: id % 10 === 3 ? [{ path: `Reports/q${id}.xlsx`, message: 'The file is open in another program.' }, { path: `Reports/big${id}.iso`, message: 'Not enough space on the server.' }] : [],
+    notes: id % 10 === 3 ? [{ path: 'link', message: 'not synced: symbolic link (local side)' }] : [],
     ...extra,
   };
 }
@@ -146,10 +147,13 @@ export function job(id: number, name: string, extra: Record<string, unknown> = {
     parallel: 4,
     trash_retention_days: 30,
     when: { trigger: 'realtime', interval_minutes: 60, times: [], days: [] },
+    encryption: 'auto',
     state: 'idle',
     last_run: run(1, name),
     next_sync_ms: Date.now() + 5 * 60_000,
     pending_conflicts: 0,
+    needs_password: false,
+    security: { encrypted: false, signed: true },
     ...extra,
   };
 }

@@ -40,6 +40,8 @@ describe('history', () => {
       'Reports/q3.xlsx: The file is open in another program.',
       'Reports/big3.iso: Not enough space on the server.',
     ]);
+    // What the run left alone on purpose is listed apart from the errors.
+    expect(await details.getByTestId('run-note').allTextContents()).toEqual(['link: not synced: symbolic link (local side)']);
     expect(await page.getByRole('button', { name: 'Details of run 3', exact: true }).getAttribute('aria-expanded')).toBe('true');
     await screenshot(page, 'history');
 

@@ -202,6 +202,7 @@ describe('add-job form', () => {
     await expect.poll(() => page.getByLabel('Folder on this computer', { exact: true }).inputValue()).toBe('/home/me/Picked');
     await page.getByLabel('Direction', { exact: true }).selectOption('upload');
     await page.getByLabel('When both sides changed', { exact: true }).selectOption('ask');
+    await page.getByLabel('Encryption', { exact: true }).selectOption('required');
     await page.getByLabel(/^Exclude/).fill('*.tmp\n\nnode_modules/\n');
 
     // A save error naming a field lands on it; then a retry succeeds.
@@ -224,6 +225,7 @@ describe('add-job form', () => {
         max_delete_percent: 50,
         parallel: 4,
         when: { trigger: 'realtime', interval_minutes: 60, times: [], days: [] },
+        encryption: 'required',
       },
     });
     // The app starts the first sync itself: no second run is asked for.
@@ -265,6 +267,31 @@ describe('add-job form', () => {
     await page.getByLabel('Every (minutes)', { exact: true }).fill('0');
     await page.getByRole('button', { name: 'Add and sync' }).click();
     await page.getByTestId('error-interval_minutes').waitFor();
+    await page.close();
+  });
+
+  it('asks for a new password when the server rejected the login, and shows how the connection is protected', async () => {
+    const rejected = job(3, 'Projects', {
+      state: 'error',
+      message: 'the server rejected the user name or password',
+      needs_password: true,
+      security: null,
+    });
+    const jobs = [job(1, 'Documents', { security: { encrypted: true, signed: true }, encryption: 'required' }), rejected];
+    const page = await open(env, { responses: { list_jobs: jobs, set_password: job(3, 'Projects') } });
+    await expectText(page.getByTestId('job-1').getByTestId('job-security'), /Connection: encrypted \(required\)/);
+    expect(await page.getByTestId('job-3').getByTestId('job-security').count()).toBe(0);
+    const card = page.getByTestId('job-3');
+    await card.getByText('The server rejected the user name or password.').waitFor();
+    await card.getByRole('button', { name: 'Enter a new password for Projects' }).click();
+    await card.getByLabel('New password', { exact: true }).fill('n3w-secret');
+    await screenshot(page, 'jobs-password');
+    await card.getByRole('button', { name: 'Save and sync' }).click();
+    await expect.poll(async () => (await calls(page, 'set_password')).map((c) => c.args)).toEqual([{ jobId: 3, password: 'n3w-secret' }]);
+    // No other command carries the password, and nothing shows it.
+    expect((await calls(page)).filter((c) => JSON.stringify(c.args).includes('n3w-secret')).length).toBe(1);
+    expect(await page.content()).not.toContain('n3w-secret');
+    expect(jsErrors(page)).toEqual([]);
     await page.close();
   });
 

@@ -29,6 +29,11 @@ describe('validateJobForm', () => {
     const e = validateJobForm(emptyForm());
     expect(Object.keys(e).sort()).toEqual(['host', 'local_path', 'name', 'share']);
     expect(validateJobForm({ ...good(), name: '   ' }).name).toMatch(/name/);
+    // The engine's name rules: no line break or control character, at most 64 characters.
+    expect(validateJobForm({ ...good(), name: 'two\nlines' }).name).toMatch(/line breaks/);
+    expect(validateJobForm({ ...good(), name: 'tab\there' }).name).toMatch(/control/);
+    expect(validateJobForm({ ...good(), name: 'n'.repeat(65) }).name).toMatch(/64/);
+    expect(validateJobForm({ ...good(), name: 'ü'.repeat(64) }).name).toBeUndefined();
   });
   it('checks the port range', () => {
     expect(portError('')).toBeNull();
@@ -101,7 +106,9 @@ describe('conversion', () => {
       max_delete_percent: 50,
       parallel: 4,
       when: { trigger: 'realtime', interval_minutes: 60, times: [], days: [] },
+      encryption: 'auto',
     });
+    expect(formToInput({ ...good(), encryption: 'required' }).encryption).toBe('required');
     expect(formToInput({ ...good(), password: '' }).server.password).toBeNull();
     expect(formToInput(good()).server.port).toBeNull();
   });
@@ -130,7 +137,8 @@ describe('conversion', () => {
       name: 'N', local_path: '/l', remote_url: 'smb://CORP;alice@nas.local:4450/files/Projects/A%20B', mode: 'upload',
       conflict_policy: 'ask', excludes: ['*.tmp', 'x/'], max_delete_percent: 20, parallel: 2,
     });
-    expect(f).toMatchObject({ host: 'nas.local', port: '4450', share: 'files', user: 'alice', domain: 'CORP', remote_path: 'Projects/A B', excludes: '*.tmp\nx/', mode: 'upload' });
+    expect(f).toMatchObject({ host: 'nas.local', port: '4450', share: 'files', user: 'alice', domain: 'CORP', remote_path: 'Projects/A B', excludes: '*.tmp\nx/', mode: 'upload', encryption: 'auto' });
+    expect(formFromJob({ ...f, name: 'x', remote_url: 'smb://nas/s', excludes: [], max_delete_percent: 1, parallel: 1, encryption: 'required' }).encryption).toBe('required');
     expect(formFromJob({ ...f, name: 'x', local_path: '/l', remote_url: 'smb://nas/share', excludes: [], max_delete_percent: 1, parallel: 1 })).toMatchObject({ host: 'nas', share: 'share', user: '', port: '', remote_path: '' });
   });
 });
