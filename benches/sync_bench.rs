@@ -9,7 +9,9 @@
 //! over cores, which shows the floor this machine's smbd sets for the 10,000-file sync.
 //!
 //! Run: `scripts/bench` (or `cargo bench --bench sync_bench`). `BENCH_BIG_MIB` (default 1024)
-//! sets the big file's size.
+//! sets the big file's size. `BENCH_ENCRYPTION=required` measures everything encrypted: our jobs
+//! with `--encryption required` and smbclient with `--client-protection=encrypt` (compare with a
+//! run without it for the cost of encryption).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -81,9 +83,17 @@ fn cli(data: &Path, args: &[&str], stdin: &str) -> Run {
     }
 }
 
+/// Whether this run measures encrypted connections (`BENCH_ENCRYPTION=required`).
+fn encrypted() -> bool {
+    std::env::var("BENCH_ENCRYPTION").as_deref() == Ok("required")
+}
+
 /// smbclient on the test share, in folder `dir`, running `cmd`.
 fn smbclient_command(srv: &SambaServer, dir: &str, cmd: &str) -> Command {
     let mut c = Command::new("smbclient");
+    if encrypted() {
+        c.arg("--client-protection=encrypt");
+    }
     c.args(["-p", &srv.port().to_string()])
         .arg(format!("//127.0.0.1/{}", srv.share_name()))
         .arg("-U")
@@ -254,6 +264,7 @@ fn main() {
     let mut rows: Vec<Row> = Vec::new();
     let mut peak = 0i64;
     let pw = format!("{}\n", srv.password());
+    let encryption = if encrypted() { "required" } else { "auto" };
     let add_job = |data: &Path, name: &str, local: &Path, url: &str| {
         cli(
             data,
@@ -266,6 +277,8 @@ fn main() {
                 "--remote",
                 url,
                 "--password-stdin",
+                "--encryption",
+                encryption,
             ],
             &pw,
         );
@@ -403,5 +416,18 @@ fn main() {
         "| peak RSS of a sync (MiB) | {:.0} | - | - | - | - | - | - |",
         peak as f64 / 1024.0
     );
-    println!("\nbig file: {big_mib} MiB; our times include scanning (hashing) the local side. Client CPU is user + system of the client process(es); smbd CPU is what the server's processes used meanwhile. On the x4 row the ratio is the four mputs' time over our first sync's.");
+    println!(
+        "\nencryption: {} (ours `--encryption {encryption}`{})",
+        if encrypted() {
+            "every message encrypted"
+        } else {
+            "as the server asks (signed, not encrypted)"
+        },
+        if encrypted() {
+            ", smbclient `--client-protection=encrypt`"
+        } else {
+            ""
+        }
+    );
+    println!("big file: {big_mib} MiB; our times include scanning (hashing) the local side. Client CPU is user + system of the client process(es); smbd CPU is what the server's processes used meanwhile. On the x4 row the ratio is the four mputs' time over our first sync's.");
 }
