@@ -115,21 +115,17 @@ impl Walk<'_> {
         };
         for (os_name, meta) in items {
             let Some(name) = os_name.to_str() else {
-                self.scan.rejected.push(RejectedName {
-                    shown: crate::relpath::escape(&path.shown_child(&os_name.to_string_lossy())),
-                    reason:
-                        "the name is not valid UTF-8 and cannot be stored on the share; rename it"
-                            .into(),
-                });
+                self.scan
+                    .rejected
+                    .push(RejectedName::not_utf8(&path, &os_name));
                 continue;
             };
             let child = match path.join(name) {
                 Ok(c) => c,
                 Err(e) => {
-                    self.scan.rejected.push(RejectedName {
-                        shown: e.shown,
-                        reason: format!("{}; rename it", e.reason),
-                    });
+                    self.scan
+                        .rejected
+                        .push(RejectedName::invalid(e, "rename it"));
                     continue;
                 }
             };

@@ -94,10 +94,8 @@ fn list_into(
     let mut subdirs = Vec::new();
     for (os_name, m) in items {
         let Some(name) = os_name.to_str() else {
-            out.rejected.push(super::RejectedName {
-                shown: crate::relpath::escape(&path.shown_child(&os_name.to_string_lossy())),
-                reason: "the name is not valid UTF-8 and cannot be synced; rename it".into(),
-            });
+            out.rejected
+                .push(super::RejectedName::not_utf8(path, &os_name));
             continue;
         };
         if !skip_dir.is_empty() && name == skip_dir {

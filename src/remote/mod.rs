@@ -112,6 +112,25 @@ pub struct RejectedName {
     pub reason: String,
 }
 
+impl RejectedName {
+    /// A name that cannot be a path, and what the user can do about it.
+    pub fn invalid(e: crate::relpath::InvalidRelPath, what_to_do: &str) -> RejectedName {
+        RejectedName {
+            shown: e.shown,
+            reason: format!("{}; {what_to_do}", e.reason),
+        }
+    }
+
+    /// A name in folder `parent` that is not UTF-8 (a local or `file://` folder).
+    pub fn not_utf8(parent: &RelPath, name: &std::ffi::OsStr) -> RejectedName {
+        RejectedName {
+            shown: crate::relpath::escape(&parent.shown_child(&name.to_string_lossy())),
+            reason: "the name is not valid UTF-8 and cannot be stored on the share; rename it"
+                .into(),
+        }
+    }
+}
+
 /// What a listing found: the entries, the names it refused, and the paths it saw but does not
 /// sync (symbolic links, special files).
 #[derive(Clone, Debug, Default)]
@@ -130,13 +149,10 @@ impl Listing {
             Ok(p) => Some(p),
             Err(e) => {
                 tracing::warn!(name = %e.shown, reason = e.reason, "refused a listed name");
-                self.rejected.push(RejectedName {
-                    shown: e.shown,
-                    reason: format!(
-                        "{}; the name was left alone on both sides: rename it on the server",
-                        e.reason
-                    ),
-                });
+                self.rejected.push(RejectedName::invalid(
+                    e,
+                    "the name was left alone on both sides: rename it on the server",
+                ));
                 None
             }
         }

@@ -641,15 +641,8 @@ impl Worker {
         let did_nothing = report.counts == Counts::default();
         if report.auth_failed {
             let why = report.message.clone().unwrap_or_default();
-            if let (true, true, Some(id)) = (
-                did_nothing,
-                self.failure.as_deref() == Some(why.as_str()),
-                report.run_id,
-            ) {
-                let _ = self.engine.db.delete_run(id).await;
-            }
+            self.record_failure(report, &why).await;
             tracing::warn!(job = %self.job.name, reason = %why, "login rejected: waiting for a new password, not retrying");
-            self.failure = Some(why);
             self.rejected_login = Some(RejectedLogin {
                 fingerprint: self.engine.password_fingerprint(&self.job),
                 check_at: now + PASSWORD_CHECK,
@@ -660,7 +653,7 @@ impl Worker {
             self.remote_watch = None;
             self.status.lock().unwrap().needs_password = true;
             let msg = format!(
-                "the server rejected the user name or password; enter the new password (`anemone-sync job set-password {} --password-stdin`, or Password in the app)",
+                "the server rejected the user name or password; enter the new password (`anemone-sync job set-password {} --password-stdin`, or Enter new password on the job in the app)",
                 self.job.name
             );
             self.publish(JobState::Error, Some(msg)).await;
@@ -694,15 +687,8 @@ impl Worker {
         }
         if matches!(report.status, RunStatus::Failed | RunStatus::Aborted) {
             let msg = report.message.clone().unwrap_or_default();
-            if let (true, true, Some(id)) = (
-                did_nothing,
-                self.failure.as_deref() == Some(msg.as_str()),
-                report.run_id,
-            ) {
-                let _ = self.engine.db.delete_run(id).await;
-            }
+            self.record_failure(report, &msg).await;
             tracing::warn!(job = %self.job.name, reason = %msg, "run failed");
-            self.failure = Some(msg.clone());
             self.block(now);
             self.publish(JobState::Error, Some(msg)).await;
             return false;
@@ -739,6 +725,17 @@ impl Worker {
         };
         self.publish(state, message).await;
         true
+    }
+
+    /// Remembers a failed run's message; a run that did nothing and failed exactly as the last
+    /// one leaves no new history entry.
+    async fn record_failure(&mut self, report: &RunReport, msg: &str) {
+        let repeat = self.failure.as_deref() == Some(msg);
+        if let (true, true, Some(id)) = (report.counts == Counts::default(), repeat, report.run_id)
+        {
+            let _ = self.engine.db.delete_run(id).await;
+        }
+        self.failure = Some(msg.to_string());
     }
 
     /// Nothing runs for a while (offline or failing); each failure waits longer, up to the cap.
