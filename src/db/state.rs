@@ -270,8 +270,14 @@ impl Db {
 
 fn row_to_base(row: &sqlx::sqlite::SqliteRow) -> DbResult<Option<BaseEntry>> {
     let path: String = row.try_get("path")?;
-    let Ok(path) = RelPath::new(&path) else {
-        return Ok(None);
+    // Read back through the same check as every name from outside: a row that cannot be a
+    // safe path (a database edited by hand or by another program) is left out.
+    let path = match RelPath::new(&path) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(path = %e.shown, reason = e.reason, "ignored a synced-state row whose path is not valid");
+            return Ok(None);
+        }
     };
     let kind: String = row.try_get("kind")?;
     let hash: Option<Vec<u8>> = row.try_get("hash")?;
