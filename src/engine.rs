@@ -519,15 +519,20 @@ impl Engine {
             .collect();
         // Hidden from this run on all three trees, so nothing is done to them on either side:
         // what could not be read, and links and special files on either side.
-        let hidden: Vec<RelPath> = scan
+        let hidden: BTreeSet<RelPath> = scan
             .unreadable
             .iter()
             .map(|(p, _)| p.clone())
             .chain(scan.skipped.iter().map(|(p, _)| p.clone()))
             .chain(remote_skipped.iter().map(|(p, _)| p.clone()))
             .collect();
-        let visible =
-            |p: &RelPath| !excludes.is_excluded(p) && !hidden.iter().any(|h| p.starts_with(h));
+        // A path is hidden when it or a folder above it is (a lookup per level, not a scan of
+        // every hidden path for every file).
+        let visible = |p: &RelPath| {
+            !excludes.is_excluded(p)
+                && !hidden.contains(p)
+                && !p.ancestors().any(|a| hidden.contains(&a))
+        };
         let remote_tree: RemoteTree = listing
             .into_iter()
             .filter(|e| visible(&e.path))
