@@ -15,11 +15,11 @@ use crate::credentials::Credentials;
 use crate::db::history::{Counts, FileError, RunStatus};
 use crate::db::jobs::Job;
 use crate::db::{Db, DbError};
+use crate::events::{Event, EventSender, Phase, RunProgress, PROGRESS_INTERVAL};
 use crate::excludes::Excludes;
 use crate::execute::{Executor, RunControl, Side};
 use crate::guard;
 use crate::names::{parse_temp_name, TRASH_DIR};
-use crate::progress::{Event, EventSender, Phase, RunProgress, PROGRESS_INTERVAL};
 use crate::reconcile::{reconcile, Action, ReconcileOptions, Resolution};
 use crate::relpath::RelPath;
 use crate::remote::dir::DirRemote;
@@ -248,7 +248,7 @@ impl Engine {
             remote_factory: None,
             data_dir: data_dir.clone(),
             credentials: Credentials::new(&data_dir),
-            events: crate::progress::channel().0,
+            events: crate::events::channel().0,
             reconnect_budget: Duration::from_secs(budget),
             smb_options,
         })

@@ -3,13 +3,14 @@
 //! The pipeline, one module per stage:
 //! scan ([`scan`]) -> reconcile ([`reconcile`], a pure function of three trees) ->
 //! execute ([`execute`]) -> record ([`db`]). Around it: jobs and settings ([`db`]), remote URLs
-//! ([`url`]), credentials ([`credentials`]), the remote side ([`remote`]), progress events
-//! ([`progress`]).
+//! ([`url`]), credentials ([`credentials`]), the remote side ([`remote`]), events and job
+//! states ([`events`]).
 
 pub mod beneath;
 pub mod credentials;
 pub mod db;
 pub mod engine;
+pub mod events;
 pub mod excludes;
 pub mod execute;
 pub mod fsmeta;
@@ -20,7 +21,6 @@ pub mod logging;
 pub mod memory;
 pub mod names;
 pub mod private;
-pub mod progress;
 pub mod reconcile;
 pub mod relpath;
 pub mod remote;

@@ -14,7 +14,7 @@ mod watch;
 
 use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::{self, Engine, Keep, RunReport, SyncError, SyncOptions};
-use anemone_sync::progress::Event;
+use anemone_sync::events::Event;
 use anemone_sync::reconcile::{ConflictPolicy, Mode};
 use anemone_sync::remote::Encryption;
 use anemone_sync::trigger::{LiveSettings, Schedule, TimeOfDay, Trigger};

@@ -1,12 +1,63 @@
 //! The three trees the reconciler compares: what is on disk now, what is on the remote now, and
-//! what both sides looked like when a path was last synced (the base, from the state database).
+//! what both sides looked like when a path was last synced (the base, from the state database),
+//! and the words for their entries (kind, which way a file travels), which every layer above
+//! shares.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, RemoteEntry};
+
+/// A file or a folder (links and special files are never entries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    File,
+    Dir,
+}
+
+/// Metadata of one remote entry as the server reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteEntry {
+    pub path: RelPath,
+    pub kind: EntryKind,
+    /// Bytes; 0 for folders.
+    pub size: u64,
+    /// Last-write time, nanoseconds since the Unix epoch (SMB has 100 ns resolution).
+    pub mtime_ns: i64,
+    /// Change time (metadata change), when the server gives one.
+    pub ctime_ns: Option<i64>,
+    /// Server file id, when the server gives one.
+    pub file_id: Option<u64>,
+}
+
+impl fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EntryKind::File => "file",
+            EntryKind::Dir => "folder",
+        })
+    }
+}
 
 pub type Hash = [u8; 32];
+
+/// Which way a file travels: up to the remote, or down to the local folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
 
 /// A local file or folder as scanned. `hash` is set for files (blake3 of the content).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use std::fs;
 
 use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::{Engine, SyncOptions};
-use anemone_sync::progress::Event;
+use anemone_sync::events::Event;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_publishes_typed_progress_events() {

@@ -1,4 +1,4 @@
-//! Engine events to the front end, in one place: every `progress::Event` goes to the window as
+//! Engine events to the front end, in one place: every `events::Event` goes to the window as
 //! `engine-event`; from them (and a slow clock, for "synced 2 min ago") the overall state is
 //! computed and sent as `app-state`, shown on the tray, and turned into notifications
 //! (conflicts, errors, a finished first sync).
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anemone_sync::db::history::RunStatus;
 use anemone_sync::db::now_ms;
-use anemone_sync::progress::Event;
+use anemone_sync::events::Event;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;

@@ -8,7 +8,7 @@
 //! names, so a value the UI does not know yet still crosses as text instead of failing.
 
 use anemone_sync::db;
-use anemone_sync::progress;
+use anemone_sync::events as engine_events;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -202,7 +202,7 @@ pub struct Conflict {
     pub detected_at_ms: i64,
 }
 
-/// A file being transferred (progress::Transfer).
+/// A file being transferred (events::Transfer).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Transfer {
     pub path: String,
@@ -211,7 +211,7 @@ pub struct Transfer {
     pub bytes_total: u64,
 }
 
-/// An engine progress event (progress::Event); the payload of `engine-event`.
+/// An engine progress event (events::Event); the payload of `engine-event`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EngineEvent {
@@ -573,13 +573,13 @@ impl From<&db::conflicts::Conflict> for Conflict {
     }
 }
 
-impl From<&progress::Transfer> for Transfer {
-    fn from(t: &progress::Transfer) -> Self {
+impl From<&engine_events::Transfer> for Transfer {
+    fn from(t: &engine_events::Transfer) -> Self {
         Transfer {
             path: t.path.clone(),
             direction: match t.direction {
-                progress::Direction::Up => Direction::Up,
-                progress::Direction::Down => Direction::Down,
+                anemone_sync::tree::Direction::Up => Direction::Up,
+                anemone_sync::tree::Direction::Down => Direction::Down,
             },
             bytes_done: t.bytes_done,
             bytes_total: t.bytes_total,
@@ -587,22 +587,22 @@ impl From<&progress::Transfer> for Transfer {
     }
 }
 
-impl From<progress::Phase> for Phase {
-    fn from(p: progress::Phase) -> Self {
+impl From<engine_events::Phase> for Phase {
+    fn from(p: engine_events::Phase) -> Self {
         match p {
-            progress::Phase::Connecting => Phase::Connecting,
-            progress::Phase::Scanning => Phase::Scanning,
-            progress::Phase::Planning => Phase::Planning,
-            progress::Phase::Transferring => Phase::Transferring,
-            progress::Phase::Finishing => Phase::Finishing,
+            engine_events::Phase::Connecting => Phase::Connecting,
+            engine_events::Phase::Scanning => Phase::Scanning,
+            engine_events::Phase::Planning => Phase::Planning,
+            engine_events::Phase::Transferring => Phase::Transferring,
+            engine_events::Phase::Finishing => Phase::Finishing,
         }
     }
 }
 
 impl EngineEvent {
     /// The bridge form of an engine event; `None` for a kind of event the UI does not know.
-    pub fn from_engine(e: &progress::Event) -> Option<EngineEvent> {
-        use progress::Event as E;
+    pub fn from_engine(e: &engine_events::Event) -> Option<EngineEvent> {
+        use engine_events::Event as E;
         #[allow(unreachable_patterns)] // events the engine may gain before the UI knows them
         Some(match e {
             E::RunStarted { job, run_id } => EngineEvent::RunStarted {
@@ -768,15 +768,15 @@ mod tests {
     fn engine_events_cross_unchanged() {
         use anemone_sync::db::history::{Counts as C, RunStatus as S};
         let events = vec![
-            progress::Event::RunStarted {
+            engine_events::Event::RunStarted {
                 job: "a".into(),
                 run_id: 7,
             },
-            progress::Event::Phase {
+            engine_events::Event::Phase {
                 job: "a".into(),
-                phase: progress::Phase::Scanning,
+                phase: engine_events::Phase::Scanning,
             },
-            progress::Event::Progress {
+            engine_events::Event::Progress {
                 job: "a".into(),
                 files_done: 1,
                 files_total: 2,
@@ -784,25 +784,25 @@ mod tests {
                 bytes_total: 4,
                 rate: 5,
                 eta_secs: Some(6),
-                current: vec![progress::Transfer {
+                current: vec![engine_events::Transfer {
                     path: "x/y".into(),
-                    direction: progress::Direction::Down,
+                    direction: anemone_sync::tree::Direction::Down,
                     bytes_done: 1,
                     bytes_total: 9,
                 }],
             },
-            progress::Event::FileDone {
+            engine_events::Event::FileDone {
                 job: "a".into(),
                 path: "p".into(),
                 action: "uploaded".into(),
                 bytes: 3,
             },
-            progress::Event::FileFailed {
+            engine_events::Event::FileFailed {
                 job: "a".into(),
                 path: "p".into(),
                 message: "m".into(),
             },
-            progress::Event::RunFinished {
+            engine_events::Event::RunFinished {
                 job: "a".into(),
                 run_id: 7,
                 status: S::Partial,
@@ -812,7 +812,7 @@ mod tests {
                     ..C::default()
                 },
             },
-            progress::Event::JobState {
+            engine_events::Event::JobState {
                 job: "a".into(),
                 state: anemone_sync::service::JobState::Paused,
                 message: None,

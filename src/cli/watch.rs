@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anemone_sync::db::history::{Counts, RunStatus};
 use anemone_sync::engine::{Engine, SyncError};
-use anemone_sync::progress::Event;
+use anemone_sync::events::Event;
 use anemone_sync::service::{JobState, Service, ServiceOptions};
 
 use super::{human_bytes, selected_jobs};

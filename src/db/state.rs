@@ -10,24 +10,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use super::history::{RunErrorRow, RunFileRow};
 use super::{Db, DbResult};
 use crate::relpath::RelPath;
-use crate::remote::EntryKind;
 use crate::scope::Scope;
-use crate::tree::{BaseEntry, BaseTree, Hash};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    Up,
-    Down,
-}
-
-impl Direction {
-    fn as_str(self) -> &'static str {
-        match self {
-            Direction::Up => "up",
-            Direction::Down => "down",
-        }
-    }
-}
+use crate::tree::{BaseEntry, BaseTree, Direction, EntryKind, Hash};
 
 /// An interrupted transfer: the temp file holds `[0, committed)` of a source that had this size
 /// and time.

@@ -30,8 +30,8 @@ use crate::db::history::{Counts, FileError, RunErrorRow, RunFileRow};
 use crate::db::jobs::Job;
 use crate::db::state::BaseChange;
 use crate::db::Db;
+use crate::events::{Event, EventSender, RunProgress};
 use crate::names::conflict_name;
-use crate::progress::{Event, EventSender, RunProgress};
 use crate::reconcile::{settle, Action, Resolution};
 use crate::relpath::RelPath;
 use crate::remote::{EntryKind, Remote, RemoteEntry, RemoteError, RemoteErrorKind};
@@ -47,15 +47,6 @@ use transfer::{CopyError, CopyRequest, Snapshot};
 pub const SMALL_FILE: u64 = 1024 * 1024;
 /// How many small-file actions run in the slot of one large transfer.
 const SMALL_PER_LARGE: u32 = 4;
-
-impl std::fmt::Display for Side {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Side::Local => "local side",
-            Side::Remote => "remote",
-        })
-    }
-}
 
 /// What happened to one action.
 pub(crate) enum Outcome {

@@ -23,13 +23,14 @@ use std::sync::Arc;
 
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::db::state::{Direction, TransferRecord};
+use crate::db::state::TransferRecord;
+use crate::events::RunProgress;
 use crate::names::{DOWNLOAD_SUFFIX, UPLOAD_SUFFIX};
-use crate::progress::{self, RunProgress};
 use crate::relpath::RelPath;
 use crate::remote::{
     RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader, RemoteWriter, MAX_CHUNK,
 };
+use crate::tree::Direction;
 use crate::tree::Hash;
 
 use super::{Executor, Side};
@@ -153,14 +154,6 @@ fn direction_of(from: Side) -> Direction {
     }
 }
 
-/// The same direction, as progress events name it.
-fn progress_direction_of(from: Side) -> progress::Direction {
-    match from {
-        Side::Local => progress::Direction::Up,
-        Side::Remote => progress::Direction::Down,
-    }
-}
-
 impl Executor {
     pub async fn copy_file(&self, req: &CopyRequest<'_>) -> Result<Copied, CopyError> {
         let to = req.from.other();
@@ -256,7 +249,7 @@ impl Executor {
         let writer = self.side(to).open_write(temp, true).await?;
         let path_str = req.dst_path.as_str();
         self.progress
-            .transfer_started(path_str, progress_direction_of(req.from), req.src.size);
+            .transfer_started(path_str, direction_of(req.from), req.src.size);
         let written = if data.is_empty() {
             Ok(())
         } else {
@@ -355,7 +348,7 @@ impl Executor {
 
         let path_str = req.dst_path.as_str().to_string();
         self.progress
-            .transfer_started(&path_str, progress_direction_of(req.from), size);
+            .transfer_started(&path_str, direction_of(req.from), size);
         self.progress.transfer_bytes(&path_str, start);
         let pumped = self
             .pump(

@@ -28,6 +28,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::relpath::RelPath;
+/// Entries are the tree's words; the remote side lists them.
+pub use crate::tree::{EntryKind, RemoteEntry};
 
 /// Largest single read or write. The `smb` crate hangs on 4-8 MiB requests; 1 MiB is safe and
 /// still fast with several requests in flight.
@@ -80,28 +82,6 @@ pub struct ConnectionSecurity {
     pub encrypted: bool,
     /// Messages are signed (or encrypted, which also protects them).
     pub signed: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EntryKind {
-    File,
-    Dir,
-}
-
-/// Metadata of one remote entry as the server reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RemoteEntry {
-    pub path: RelPath,
-    pub kind: EntryKind,
-    /// Bytes; 0 for folders.
-    pub size: u64,
-    /// Last-write time, nanoseconds since the Unix epoch (SMB has 100 ns resolution).
-    pub mtime_ns: i64,
-    /// Change time (metadata change), when the server gives one.
-    pub ctime_ns: Option<i64>,
-    /// Server file id, when the server gives one.
-    pub file_id: Option<u64>,
 }
 
 /// A name a listing refused: shown escaped, with the reason.
@@ -360,14 +340,5 @@ pub trait Remote: Send + Sync {
     ) -> RemoteResult<Option<crate::watch::WatchGuard>> {
         let _ = tx;
         Ok(None)
-    }
-}
-
-impl fmt::Display for EntryKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            EntryKind::File => "file",
-            EntryKind::Dir => "folder",
-        })
     }
 }

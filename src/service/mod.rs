@@ -26,33 +26,11 @@ use tokio::task::JoinHandle;
 use crate::db::jobs::Job;
 use crate::engine::Engine;
 #[allow(unused_imports)]
-use crate::progress::Event;
+use crate::events::Event;
 use worker::{Ctl, Worker};
 
-/// What a job is doing, as the tray and `status --json` show it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum JobState {
-    Idle,
-    Syncing,
-    Paused,
-    Offline,
-    Error,
-    Conflict,
-}
-
-impl JobState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Idle => "idle",
-            JobState::Syncing => "syncing",
-            JobState::Paused => "paused",
-            JobState::Offline => "offline",
-            JobState::Error => "error",
-            JobState::Conflict => "conflict",
-        }
-    }
-}
+/// Job states are published with the engine's events; they are the service's words.
+pub use crate::events::JobState;
 
 /// One job's live status.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -100,12 +100,12 @@ action: string, bytes: number, };
 export type Conflict = { id: number, job: string, job_id: number, path: string, local_size: number, local_mtime_ns: number, remote_size: number, remote_mtime_ns: number, detected_at_ms: number, };
 
 /**
- * A file being transferred (progress::Transfer).
+ * A file being transferred (events::Transfer).
  */
 export type Transfer = { path: string, direction: Direction, bytes_done: number, bytes_total: number, };
 
 /**
- * An engine progress event (progress::Event); the payload of `engine-event`.
+ * An engine progress event (events::Event); the payload of `engine-event`.
  */
 export type EngineEvent = { "type": "run_started", job: string, run_id: number, } | { "type": "phase", job: string, phase: Phase, } | { "type": "progress", job: string, files_done: number, files_total: number, bytes_done: number, bytes_total: number, 
 /**

@@ -1,5 +1,6 @@
-//! Typed progress events, published on a broadcast channel that the CLI's progress bar and the
-//! desktop app subscribe to. The engine emits a `Progress` snapshot at most every
+//! Typed events, published on a broadcast channel that the CLI's progress bar and the desktop
+//! app subscribe to: a run's phases, progress and files, and each job's live state (set by the
+//! sync service). The engine emits a `Progress` snapshot at most every
 //! [`PROGRESS_INTERVAL`], so ten thousand small files do not flood subscribers.
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use crate::db::history::{Counts, RunStatus};
+use crate::tree::Direction;
 
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(200);
 
@@ -24,11 +26,29 @@ pub enum Phase {
     Finishing,
 }
 
+/// What a job is doing, as the tray and `status --json` show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Direction {
-    Up,
-    Down,
+pub enum JobState {
+    Idle,
+    Syncing,
+    Paused,
+    Offline,
+    Error,
+    Conflict,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Idle => "idle",
+            JobState::Syncing => "syncing",
+            JobState::Paused => "paused",
+            JobState::Offline => "offline",
+            JobState::Error => "error",
+            JobState::Conflict => "conflict",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -83,7 +103,7 @@ pub enum Event {
     /// A job's live state changed (published by the sync service).
     JobState {
         job: String,
-        state: crate::service::JobState,
+        state: JobState,
         message: Option<String>,
     },
 }
