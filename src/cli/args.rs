@@ -1,0 +1,205 @@
+//! The command line as clap parses it: commands, flags, and the parsers of their values. The
+//! contract (commands, flags, JSON fields, exit codes) is relied on by scripts: change it only
+//! compatibly.
+
+use std::path::PathBuf;
+
+use anemone_sync::engine::SyncError;
+use anemone_sync::reconcile::{ConflictPolicy, Mode};
+use anemone_sync::remote::Encryption;
+use anemone_sync::trigger::{LiveSettings, Schedule, TimeOfDay, Trigger};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "anemone-sync",
+    version,
+    about = "Keep local folders in two-way sync with SMB shares"
+)]
+pub(crate) struct Cli {
+    /// Folder for the database, credential file and logs (default: $ANEMONE_SYNC_HOME, else the
+    /// OS data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Add, list or remove sync jobs.
+    Job {
+        #[command(subcommand)]
+        command: JobCommand,
+    },
+    /// Sync jobs (all enabled jobs when none is named).
+    Sync {
+        names: Vec<String>,
+        #[arg(long, conflicts_with = "names")]
+        all: bool,
+        /// Show what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Go on even when the mass-delete guard would stop the run.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Jobs, their last run, pending conflicts and the credential store in use.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pending conflicts (policy `ask`).
+    Conflicts {
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle a pending conflict.
+    Resolve {
+        id: i64,
+        #[arg(long, value_parser = ["local", "remote", "both"])]
+        keep: String,
+    },
+    /// Past runs, newest first.
+    History {
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Live sync in the foreground: a first sync, then every change as it happens (by each
+    /// job's trigger). Ctrl-C or SIGTERM stops it cleanly.
+    Watch {
+        names: Vec<String>,
+        #[arg(long, conflicts_with = "names")]
+        all: bool,
+        /// Seconds transfers in flight get to finish when stopping, before they are cut (their
+        /// temps are resumed next time).
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        grace: u64,
+    },
+}
+
+/// When a job syncs by itself (`job add`).
+#[derive(clap::Args)]
+pub(crate) struct LiveArgs {
+    /// realtime (watch both sides), interval, schedule or manual.
+    #[arg(long, default_value = "realtime", value_parser = parse_trigger)]
+    trigger: Trigger,
+    /// `interval`: minutes between syncs.
+    #[arg(long = "every", value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    every: u32,
+    /// `schedule`: a time of day, HH:MM (repeatable).
+    #[arg(long = "at", value_name = "HH:MM", value_parser = parse_time)]
+    at: Vec<TimeOfDay>,
+    /// `schedule`: days of the week, like mon-fri or sat,sun (default: every day).
+    #[arg(long, value_name = "DAYS", value_parser = parse_days)]
+    days: Option<Days>,
+    /// Minutes between full rescans that back up live sync (0: none).
+    #[arg(long = "rescan", value_name = "MINUTES", default_value_t = 60)]
+    rescan: u32,
+    /// Milliseconds of quiet that coalesce file-system events before a sync.
+    #[arg(long = "quiet-ms", value_name = "MS", default_value_t = 2000)]
+    quiet_ms: u32,
+    /// Do not ask the server for change notification; poll it instead.
+    #[arg(long)]
+    no_remote_notify: bool,
+    /// Seconds between remote polls when notification is off or unavailable.
+    #[arg(long = "poll", value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    poll: u32,
+}
+
+#[derive(Clone)]
+pub(crate) struct Days(Vec<anemone_sync::trigger::Day>);
+
+impl LiveArgs {
+    pub(crate) fn settings(&self) -> Result<LiveSettings, SyncError> {
+        let live = LiveSettings {
+            trigger: self.trigger,
+            interval_minutes: self.every,
+            schedule: Schedule {
+                times: self.at.clone(),
+                days: self.days.clone().map(|d| d.0).unwrap_or_default(),
+            },
+            rescan_minutes: self.rescan,
+            quiet_ms: self.quiet_ms,
+            remote_notify: !self.no_remote_notify,
+            poll_secs: self.poll,
+        };
+        live.validate().map_err(SyncError::Config)?;
+        Ok(live)
+    }
+}
+
+fn parse_trigger(s: &str) -> Result<Trigger, String> {
+    s.parse()
+}
+
+fn parse_time(s: &str) -> Result<TimeOfDay, String> {
+    s.parse()
+}
+
+fn parse_days(s: &str) -> Result<Days, String> {
+    Schedule::parse_days(s).map(Days)
+}
+
+#[derive(Subcommand)]
+pub(crate) enum JobCommand {
+    /// Add a job.
+    Add {
+        name: String,
+        #[arg(long, value_name = "DIR")]
+        local: PathBuf,
+        #[arg(long, value_name = "URL")]
+        remote: String,
+        #[arg(long, default_value = "two-way", value_parser = parse_mode)]
+        mode: Mode,
+        #[arg(long, default_value = "keep-both", value_parser = parse_policy)]
+        conflict: ConflictPolicy,
+        #[arg(long = "exclude", value_name = "GLOB")]
+        excludes: Vec<String>,
+        #[arg(long = "max-delete", value_name = "PCT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=100))]
+        max_delete: u32,
+        /// Files transferred at the same time.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+        parallel: u32,
+        /// Read the SMB password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// SMB encryption: auto (as the server asks) or required (refuse a server that does
+        /// not encrypt).
+        #[arg(long, default_value = "auto", value_parser = parse_encryption)]
+        encryption: Encryption,
+        #[command(flatten)]
+        live: LiveArgs,
+    },
+    /// Store a new password for a job's SMB login (read from the first line of standard
+    /// input), after the server rejected the old one.
+    SetPassword {
+        name: String,
+        /// Read the password from standard input (the only way; the flag says so in scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Remove {
+        name: String,
+    },
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    s.parse()
+}
+
+fn parse_policy(s: &str) -> Result<ConflictPolicy, String> {
+    s.parse()
+}
+
+fn parse_encryption(s: &str) -> Result<Encryption, String> {
+    s.parse()
+}

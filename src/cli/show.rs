@@ -1,0 +1,130 @@
+//! The read-only commands: `status`, `conflicts`, `history`.
+
+use anemone_sync::engine::{Engine, SyncError};
+
+use super::job_by_name;
+
+pub(crate) async fn status(engine: &Engine, json: bool) -> Result<i32, SyncError> {
+    let jobs = engine.db.jobs().await?;
+    let live = engine.db.live_states().await?;
+    let mut out = Vec::new();
+    for j in &jobs {
+        let state = live.iter().find(|l| l.job_id == j.id);
+        let last = engine.db.runs(Some(j.id), 1).await?.into_iter().next();
+        let conflicts = engine.db.pending_conflicts(Some(j.id)).await?.len();
+        out.push(serde_json::json!({
+            "job": j.name,
+            "local": j.local_path,
+            "remote": j.remote_url,
+            "mode": j.mode,
+            "enabled": j.enabled,
+            "pending_conflicts": conflicts,
+            // Set while a sync service (the app or `watch`) runs the job.
+            "state": state.map(|l| l.state.clone()),
+            "state_message": state.and_then(|l| l.message.clone()),
+            "state_since_ms": state.map(|l| l.since_ms),
+            "next_sync_ms": state.and_then(|l| l.next_sync_ms),
+            "trigger": j.live.trigger,
+            "last_run": last.as_ref().map(|r| serde_json::json!({
+                "status": r.status, "started_at_ms": r.started_at_ms, "ended_at_ms": r.ended_at_ms,
+                "message": r.message,
+            })),
+        }));
+    }
+    let store = engine.credentials.store_in_use();
+    if json {
+        let v = serde_json::json!({
+            "data_dir": engine.data_dir,
+            "credential_store": store,
+            "credential_store_detail": engine.credentials.describe_store(),
+            "jobs": out,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        println!("data folder: {}", engine.data_dir.display());
+        println!("passwords: {}", engine.credentials.describe_store());
+        for (j, o) in jobs.iter().zip(&out) {
+            let last = o["last_run"]["status"].as_str().unwrap_or("never synced");
+            let live = match (o["state"].as_str(), o["state_message"].as_str()) {
+                (Some(s), Some(m)) => format!(" - now {s}: {m}"),
+                (Some(s), None) => format!(" - now {s}"),
+                _ => String::new(),
+            };
+            println!(
+                "{}: {} <-> {} - last run: {last}, {} pending conflicts{live}",
+                j.name,
+                j.local_path.display(),
+                j.remote_url,
+                o["pending_conflicts"]
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) async fn conflicts(
+    engine: &Engine,
+    name: Option<String>,
+    json: bool,
+) -> Result<i32, SyncError> {
+    let job_id = match &name {
+        Some(n) => Some(job_by_name(engine, n).await?.id),
+        None => None,
+    };
+    let list = engine.db.pending_conflicts(job_id).await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
+    } else if list.is_empty() {
+        println!("no pending conflicts");
+    } else {
+        for c in list {
+            println!(
+                "{}\t{}\t{}\tlocal {} B, remote {} B - settle with `anemone-sync resolve {} --keep local|remote|both`",
+                c.id, c.job, c.path, c.local_size, c.remote_size, c.id
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) async fn history(
+    engine: &Engine,
+    name: Option<String>,
+    json: bool,
+) -> Result<i32, SyncError> {
+    let job_id = match &name {
+        Some(n) => Some(job_by_name(engine, n).await?.id),
+        None => None,
+    };
+    let runs = engine.db.runs(job_id, 100).await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).unwrap_or_default()
+        );
+    } else {
+        for r in runs {
+            let when = chrono::DateTime::from_timestamp_millis(r.started_at_ms)
+                .map(|t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let secs = r
+                .ended_at_ms
+                .map(|e| (e - r.started_at_ms) as f64 / 1000.0)
+                .unwrap_or(0.0);
+            println!(
+                "{} {when} {} {} ({secs:.1} s): {} up, {} down, {} deleted here, {} deleted remotely, {} conflicts, {} errors, {} notes{}",
+                r.id, r.job, r.status.as_str(), r.counts.uploaded, r.counts.downloaded, r.counts.deleted_local,
+                r.counts.deleted_remote, r.counts.conflicts, r.errors.len(), r.notes.len(),
+                r.message.map(|m| format!(" - {m}")).unwrap_or_default()
+            );
+        }
+    }
+    Ok(0)
+}
