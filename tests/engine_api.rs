@@ -3,8 +3,9 @@
 use std::fs;
 
 use anemone_sync::db::jobs::NewJob;
-use anemone_sync::engine::{Engine, SyncOptions};
+use anemone_sync::engine::Engine;
 use anemone_sync::events::Event;
+use anemone_sync::sync::SyncOptions;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_publishes_typed_progress_events() {

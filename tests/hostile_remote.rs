@@ -12,13 +12,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anemone_sync::db::jobs::NewJob;
-use anemone_sync::engine::{Engine, SyncOptions};
+use anemone_sync::engine::Engine;
 use anemone_sync::relpath::RelPath;
 use anemone_sync::remote::dir::DirRemote;
 use anemone_sync::remote::{
     Listing, Remote, RemoteEntry, RemoteReader, RemoteResult, RemoteWriter,
 };
 use anemone_sync::service::{Service, ServiceOptions};
+use anemone_sync::sync::SyncOptions;
 use anemone_sync::watch::{Change, ChangeSender, WatchGuard};
 use async_trait::async_trait;
 

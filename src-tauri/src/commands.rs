@@ -163,7 +163,7 @@ async fn check_rules(
     job: &anemone_sync::db::jobs::NewJob,
     own_id: Option<i64>,
 ) -> BridgeResult<()> {
-    use anemone_sync::engine::JobCheckError;
+    use anemone_sync::sync::JobCheckError;
     match ctx.engine.check_job(job, own_id).await {
         Ok(()) => Ok(()),
         Err(JobCheckError::Rule(p)) => {
@@ -369,9 +369,9 @@ pub async fn resolve_conflicts(
     keep: Keep,
 ) -> BridgeResult<Vec<ResolveResult>> {
     let keep = match keep {
-        Keep::Local => anemone_sync::engine::Keep::Local,
-        Keep::Remote => anemone_sync::engine::Keep::Remote,
-        Keep::Both => anemone_sync::engine::Keep::Both,
+        Keep::Local => anemone_sync::sync::Keep::Local,
+        Keep::Remote => anemone_sync::sync::Keep::Remote,
+        Keep::Both => anemone_sync::sync::Keep::Both,
     };
     let mut out = Vec::with_capacity(ids.len());
     let mut jobs = Vec::new();

@@ -3,8 +3,8 @@
 //! right control without parsing text. All mapping from engine errors to kinds is here.
 
 use anemone_sync::db::DbError;
-use anemone_sync::engine::SyncError;
 use anemone_sync::remote::{RemoteError, RemoteErrorKind};
+use anemone_sync::sync::SyncError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

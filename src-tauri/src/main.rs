@@ -74,7 +74,7 @@ fn main() {
                     app_state: Mutex::new(None),
                     quitting: Default::default(),
                 });
-                Ok::<_, anemone_sync::engine::SyncError>((ctx, rx, no_jobs))
+                Ok::<_, anemone_sync::sync::SyncError>((ctx, rx, no_jobs))
             })?;
             app.manage(ctx.clone());
             let first =

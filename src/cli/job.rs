@@ -5,7 +5,8 @@ use std::io::BufRead;
 use std::path::PathBuf;
 
 use anemone_sync::db::jobs::NewJob;
-use anemone_sync::engine::{Engine, SyncError};
+use anemone_sync::engine::Engine;
+use anemone_sync::sync::SyncError;
 use anemone_sync::url::RemoteUrl;
 
 use super::args::JobCommand;

@@ -15,7 +15,8 @@ mod watch;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anemone_sync::engine::{self, Engine, Keep, SyncError};
+use anemone_sync::engine::{self, Engine};
+use anemone_sync::sync::{Keep, SyncError};
 use clap::Parser;
 
 use args::{Cli, Command};

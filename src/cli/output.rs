@@ -1,6 +1,6 @@
 //! How a run's outcome reads on a terminal.
 
-use anemone_sync::engine::RunReport;
+use anemone_sync::sync::RunReport;
 
 pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
     let c = &r.counts;

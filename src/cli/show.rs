@@ -1,6 +1,7 @@
 //! The read-only commands: `status`, `conflicts`, `history`.
 
-use anemone_sync::engine::{Engine, SyncError};
+use anemone_sync::engine::Engine;
+use anemone_sync::sync::SyncError;
 
 use super::job_by_name;
 

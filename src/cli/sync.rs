@@ -3,8 +3,9 @@
 
 use std::io::IsTerminal;
 
-use anemone_sync::engine::{Engine, RunReport, SyncError, SyncOptions};
+use anemone_sync::engine::Engine;
 use anemone_sync::events::Event;
+use anemone_sync::sync::{RunReport, SyncError, SyncOptions};
 
 use super::output::print_summary;
 use super::selected_jobs;

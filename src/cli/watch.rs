@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anemone_sync::db::history::{Counts, RunStatus};
-use anemone_sync::engine::{Engine, SyncError};
+use anemone_sync::engine::Engine;
 use anemone_sync::events::Event;
 use anemone_sync::service::{JobState, Service, ServiceOptions};
+use anemone_sync::sync::SyncError;
 
 use super::{human_bytes, selected_jobs};
 

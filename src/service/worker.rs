@@ -38,13 +38,15 @@ use crate::beneath::{Beneath, FileKind};
 use crate::db::history::{Counts, RunStatus};
 use crate::db::jobs::Job;
 use crate::db::now_ms;
-use crate::engine::{plural, Engine, RunReport, SyncOptions};
+use crate::engine::Engine;
 use crate::events::Event;
 use crate::excludes::Excludes;
 use crate::execute::{RunControl, Side};
 use crate::relpath::RelPath;
 use crate::remote::EntryKind;
 use crate::scope::Scope;
+use crate::sync::report::plural;
+use crate::sync::{RunReport, SyncOptions};
 use crate::trigger::Trigger;
 use crate::watch::{watch_local, Change, ChangeSender, WatchGuard};
 
