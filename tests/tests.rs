@@ -4,8 +4,8 @@
 mod engine_api;
 mod hostile_remote;
 mod live_sync;
-mod reconcile_props;
+mod reconcile;
+mod scenarios;
 mod security;
 mod smb_remote;
 mod support;
-mod sync_scenarios;

@@ -1,0 +1,9 @@
+//! Sync scenarios against a real Samba server, through the `anemone-sync` binary, by theme.
+//! Each ends by comparing the two trees (or, for one-way modes and pending conflicts, by
+//! stating exactly what differs).
+
+mod conflicts;
+mod failures;
+mod modes;
+mod propagation;
+mod safety;
