@@ -7,8 +7,11 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod context;
+mod convert;
 mod errors;
 mod events;
 mod form;
