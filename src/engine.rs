@@ -17,7 +17,7 @@ use crate::relpath::RelPath;
 use crate::remote::dir::DirRemote;
 use crate::remote::smb::{SmbOptions, SmbRemote};
 use crate::remote::{Encryption, Remote, RemoteErrorKind};
-use crate::sync::report::{encryption_refused, remote_error_to_sync, JobCheckError, SyncError};
+use crate::sync::report::{encryption_refused, JobCheckError, SyncError};
 use crate::url::RemoteUrl;
 
 /// Where AnemoneSync keeps its database, credential file and logs: `--data-dir`, else
@@ -75,7 +75,7 @@ fn install_id(data_dir: &Path) -> Result<String, SyncError> {
     }
     let id = format!("{:08x}", rand::random::<u32>());
     std::fs::write(&path, &id)
-        .map_err(|e| SyncError::Config(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| SyncError::local(format!("cannot write {}", path.display()), e))?;
     Ok(id)
 }
 
@@ -190,13 +190,13 @@ impl Engine {
                 e.message,
                 remote.describe()
             )),
-            _ => remote_error_to_sync(e),
+            _ => SyncError::Remote(e),
         })?;
         // What the wire showed, not only what the crate was asked: a required encryption that
         // did not happen stops the run before any file moves.
         if job.encryption == Encryption::Required && remote.security().is_some_and(|s| !s.encrypted)
         {
-            return Err(SyncError::Connect(format!(
+            return Err(SyncError::Refused(format!(
                 "{} did not encrypt the connection, and job '{}' requires encryption; nothing was transferred. Turn on SMB encryption on the server (Samba: `server smb encrypt = required` or `desired`), or set the job's encryption to auto",
                 remote.describe(),
                 job.name
@@ -212,7 +212,7 @@ impl Engine {
         let excludes = self.excludes_for(job)?;
         let remote = self.open_remote(job).await?;
         let base = self.db.load_base(job.id).await?;
-        let listing = remote.list(TRASH_DIR).await.map_err(remote_error_to_sync)?;
+        let listing = remote.list(TRASH_DIR).await?;
         let mut changed = Vec::new();
         let mut seen = BTreeSet::new();
         for e in &listing.entries {

@@ -94,13 +94,13 @@ impl BridgeError {
 impl From<SyncError> for BridgeError {
     fn from(e: SyncError) -> Self {
         let message = e.to_string();
-        #[allow(unreachable_patterns)] // SyncError::Unreachable (live sync) lands in the last arm
         let kind = match e {
-            SyncError::Config(_) => BridgeErrorKind::Config,
-            // Refused by the server: login, share or permission.
-            SyncError::Connect(_) => BridgeErrorKind::Auth,
-            SyncError::Guard(_) => BridgeErrorKind::Other,
-            _ => BridgeErrorKind::Unreachable,
+            // The server's answer keeps its kind (a wrong password, a missing share, ...).
+            SyncError::Remote(r) => return BridgeError::from_remote(r, "remote_path"),
+            SyncError::Config(_) | SyncError::Database(_) | SyncError::Local { .. } => {
+                BridgeErrorKind::Config
+            }
+            SyncError::Refused(_) | SyncError::Guard(_) => BridgeErrorKind::Other,
         };
         BridgeError::new(kind, message)
     }
@@ -165,8 +165,9 @@ mod tests {
             (e.kind, e.message.as_str()),
             (BridgeErrorKind::Config, "no such job")
         );
-        let e: BridgeError = SyncError::Connect("bad password for alice".into()).into();
+        let e: BridgeError = SyncError::Remote(remote(RemoteErrorKind::Auth)).into();
         assert_eq!(e.kind, BridgeErrorKind::Auth);
+        assert_eq!(e.field.as_deref(), Some("password"));
     }
 
     #[test]

@@ -155,7 +155,7 @@ fn absolute(p: &std::path::Path) -> Result<PathBuf, SyncError> {
         p.to_path_buf()
     } else {
         std::env::current_dir()
-            .map_err(|e| SyncError::Config(format!("cannot read the current folder: {e}")))?
+            .map_err(|e| SyncError::local("cannot read the current folder", e))?
             .join(p)
     };
     Ok(std::fs::canonicalize(&p).unwrap_or(p))

@@ -2,8 +2,9 @@
 //! [`sync`], [`show`] (status, conflicts, history), [`output`] (what a run prints) and
 //! [`watch`] (live sync in the foreground).
 //!
-//! Exit codes: 0 all succeeded; 1 some files failed; 2 usage or configuration error; 3 cannot
-//! connect or authenticate; 5 aborted by a safety guard.
+//! Exit codes (decided by `SyncError::exit_code` and the run's status): 0 all succeeded; 1 some
+//! files failed; 2 usage or configuration error; 3 cannot connect or authenticate, or the server
+//! refused; 4 a local failure (the state database, a local folder); 5 aborted by a safety guard.
 
 mod args;
 mod job;

@@ -53,9 +53,10 @@ pub(crate) async fn run(
     Ok(worst_exit(&reports))
 }
 
-/// The most serious outcome decides: cannot connect, then guard, then config, then failed files.
+/// The most serious outcome decides: cannot connect, then a local failure, then guard, then
+/// config, then failed files.
 fn worst_exit(reports: &[RunReport]) -> i32 {
-    for code in [3, 5, 2, 1] {
+    for code in [3, 4, 5, 2, 1] {
         if reports.iter().any(|r| r.exit_code == code) {
             return code;
         }

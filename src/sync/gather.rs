@@ -20,7 +20,7 @@ use crate::scan::{scan_local, scan_local_scope, ScanError};
 use crate::scope::{list_remote_scope, Scope};
 use crate::tree::{BaseTree, LocalTree, RemoteTree};
 
-use super::report::{note, remote_error_to_sync, SyncError};
+use super::report::{note, SyncError};
 
 /// What a run decides from.
 pub(crate) struct Gathered {
@@ -37,6 +37,18 @@ pub(crate) struct Gathered {
     /// This install's leftover temps, local and remote (see `cleanup`).
     pub local_temps: Vec<RelPath>,
     pub remote_temps: Vec<RelPath>,
+}
+
+/// A local folder that is not there or not a folder is the job's setting; one that cannot be
+/// read is a local failure.
+fn scan_error(e: ScanError) -> SyncError {
+    match e {
+        ScanError::Root { path, source } => SyncError::local(
+            format!("cannot read local folder {}", path.display()),
+            source,
+        ),
+        e => SyncError::Config(e.to_string()),
+    }
 }
 
 impl Engine {
@@ -98,7 +110,9 @@ impl Engine {
         // A connection problem is reported first, as before the two sides overlapped.
         let (remote, listing) = remote_side?;
         let (base, synced_files, scan) = local_side?;
-        let scan = match scan.map_err(|e| SyncError::Config(format!("local scan failed: {e}")))? {
+        let scan = match scan
+            .map_err(|e| SyncError::local("the local scan failed", std::io::Error::other(e)))?
+        {
             Ok(s) => s,
             Err(ScanError::RootMissing(p)) => {
                 if synced_files > 0 && !force {
@@ -109,18 +123,17 @@ impl Engine {
                     )));
                 }
                 std::fs::create_dir_all(&p).map_err(|e| {
-                    SyncError::Config(format!("cannot create local folder {}: {e}", p.display()))
+                    SyncError::local(format!("cannot create local folder {}", p.display()), e)
                 })?;
-                scan_local(&p, &base, excludes, &self.client_id)
-                    .map_err(|e| SyncError::Config(e.to_string()))?
+                scan_local(&p, &base, excludes, &self.client_id).map_err(scan_error)?
             }
-            Err(e) => return Err(SyncError::Config(e.to_string())),
+            Err(e) => return Err(scan_error(e)),
         };
         let Listing {
             entries: listing,
             rejected: remote_rejected,
             skipped: remote_skipped,
-        } = listing.map_err(remote_error_to_sync)?;
+        } = listing?;
 
         // This install's leftover temps from interrupted runs (not in excluded paths), removed
         // at the end unless resumed. Anything else that looks like a temp is left alone.

@@ -9,27 +9,67 @@ use crate::db::DbError;
 use crate::relpath::RelPath;
 use crate::remote::{ConnectionSecurity, Encryption, RemoteError, RemoteErrorKind};
 
-/// Why a run could not do its work. Each maps to a CLI exit code.
-#[derive(Debug, Clone, thiserror::Error)]
+/// Why a run (or a command around one) could not do its work, with its cause kept. The exit
+/// code of each is decided here, once ([`SyncError::exit_code`]).
+#[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    /// Usage or configuration (exit 2).
+    /// Something the user set or typed is wrong or missing: a URL, a pattern, a job or
+    /// conflict that does not exist, a folder that is not one (exit 2).
     #[error("{0}")]
     Config(String),
-    /// The server rejected the user name or password (wrong, expired, locked): the user must
-    /// enter a new one; live sync does not retry it on a timer (exit 3).
+    /// The server refused or could not be reached; the kind says which: `Auth` (the password:
+    /// live sync waits for a new one), `Connection`/`Timeout` (live sync goes offline and
+    /// retries), anything else (the share, a permission) (exit 3).
     #[error("{0}")]
-    Auth(String),
-    /// Cannot use the share (no such share, access denied, encryption refused): the user must
-    /// act (exit 3).
+    Remote(RemoteError),
+    /// The server was reached but cannot be used as the job asks (it would not encrypt)
+    /// (exit 3).
     #[error("{0}")]
-    Connect(String),
-    /// The server cannot be reached (down, network gone, timed out): live sync goes offline
-    /// and retries by itself (exit 3).
-    #[error("{0}")]
-    Unreachable(String),
+    Refused(String),
+    /// The state database failed: not the user's input (exit 4).
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// A folder on this computer cannot be used (read, created, written) (exit 4).
+    #[error("{message}: {source}")]
+    Local {
+        message: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A safety guard stopped the run before anything was touched (exit 5).
     #[error("{0}")]
     Guard(String),
+}
+
+impl SyncError {
+    /// The CLI's exit code: 2 usage or configuration, 3 cannot connect or authenticate (or the
+    /// server refused), 4 a local failure (database, folder), 5 a safety guard.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            SyncError::Config(_) => 2,
+            SyncError::Remote(_) | SyncError::Refused(_) => 3,
+            SyncError::Database(_) | SyncError::Local { .. } => 4,
+            SyncError::Guard(_) => 5,
+        }
+    }
+
+    /// The server cannot be reached: live sync goes offline and retries by itself.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, SyncError::Remote(e) if e.kind.is_connection_lost())
+    }
+
+    /// The server rejected the user name or password.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, SyncError::Remote(e) if e.kind == RemoteErrorKind::Auth)
+    }
+
+    /// A local failure, with what could not be done.
+    pub fn local(message: impl Into<String>, source: std::io::Error) -> SyncError {
+        SyncError::Local {
+            message: message.into(),
+            source,
+        }
+    }
 }
 
 /// Why a job cannot be stored as it is.
@@ -41,24 +81,17 @@ pub enum JobCheckError {
     Db(DbError),
 }
 
+impl From<RemoteError> for SyncError {
+    fn from(e: RemoteError) -> Self {
+        SyncError::Remote(e)
+    }
+}
+
 impl From<JobCheckError> for SyncError {
     fn from(e: JobCheckError) -> Self {
-        SyncError::Config(e.to_string())
-    }
-}
-
-impl From<DbError> for SyncError {
-    fn from(e: DbError) -> Self {
-        SyncError::Config(e.to_string())
-    }
-}
-
-impl SyncError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            SyncError::Config(_) => 2,
-            SyncError::Auth(_) | SyncError::Connect(_) | SyncError::Unreachable(_) => 3,
-            SyncError::Guard(_) => 5,
+        match e {
+            JobCheckError::Rule(p) => SyncError::Config(p.message),
+            JobCheckError::Db(e) => SyncError::Database(e),
         }
     }
 }
@@ -106,23 +139,12 @@ pub struct PlannedAction {
 pub(crate) fn encryption_refused(job: &Job, e: RemoteError) -> SyncError {
     let about_encryption = e.message.contains("ncryption");
     if job.encryption == Encryption::Required && about_encryption {
-        return SyncError::Connect(format!(
+        return SyncError::Refused(format!(
             "the server cannot encrypt the connection, and job '{}' requires encryption; nothing was transferred. Turn on SMB encryption on the server (Samba: `server smb encrypt = required` or `desired`; SMB 3 needed), or set the job's encryption to auto ({})",
             job.name, e.message
         ));
     }
-    remote_error_to_sync(e)
-}
-
-pub(crate) fn remote_error_to_sync(e: RemoteError) -> SyncError {
-    match e.kind {
-        RemoteErrorKind::Connection | RemoteErrorKind::Timeout => SyncError::Unreachable(e.message),
-        RemoteErrorKind::Auth => SyncError::Auth(e.message),
-        RemoteErrorKind::NoSuchShare | RemoteErrorKind::AccessDenied => {
-            SyncError::Connect(e.message)
-        }
-        _ => SyncError::Config(e.message),
-    }
+    SyncError::Remote(e)
 }
 
 /// A note for a run's history: `path` left alone on `side` ("local" or "remote"), and why.
@@ -160,8 +182,8 @@ impl RunReport {
             message: Some(e.to_string()),
             run_id,
             exit_code: e.exit_code(),
-            unreachable: matches!(e, SyncError::Unreachable(_)),
-            auth_failed: matches!(e, SyncError::Auth(_)),
+            unreachable: e.is_unreachable(),
+            auth_failed: e.is_auth(),
             connection: None,
             planned: None,
         }
@@ -215,5 +237,40 @@ impl RunReport {
             exit_code,
             planned: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The exit code of each class of failure, decided in one place. Regression (issue 13): a
+    /// database failure was a configuration error and exited 2 ("usage error").
+    #[test]
+    fn each_failure_class_has_its_exit_code() {
+        let remote = |kind| SyncError::Remote(RemoteError::new(kind, "m"));
+        let io = || std::io::Error::other("disk");
+        let db = DbError::Invalid("x".into());
+        let cases = [
+            (SyncError::Config("bad URL".into()), 2),
+            (remote(RemoteErrorKind::Auth), 3),
+            (remote(RemoteErrorKind::Connection), 3),
+            (remote(RemoteErrorKind::NoSuchShare), 3),
+            (SyncError::Refused("no encryption".into()), 3),
+            (SyncError::Database(db), 4),
+            (SyncError::local("cannot read", io()), 4),
+            (SyncError::Guard("too many deletes".into()), 5),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.exit_code(), code, "{e:?}");
+        }
+        assert!(remote(RemoteErrorKind::Timeout).is_unreachable());
+        assert!(!remote(RemoteErrorKind::Auth).is_unreachable());
+        assert!(remote(RemoteErrorKind::Auth).is_auth());
+        assert!(!SyncError::Refused("x".into()).is_auth());
+        // The cause is kept, and the message says what could not be done.
+        let e = SyncError::local("cannot create local folder /x", io());
+        assert_eq!(e.to_string(), "cannot create local folder /x: disk");
+        assert!(std::error::Error::source(&e).is_some());
     }
 }

@@ -14,7 +14,7 @@ use crate::remote::dir::DirRemote;
 use crate::remote::{EntryKind, Remote};
 use crate::tree::LocalEntry;
 
-use super::report::{remote_error_to_sync, RunReport, SyncError};
+use super::report::{RunReport, SyncError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keep {
@@ -50,8 +50,13 @@ impl Engine {
         let path = RelPath::new(&c.path).map_err(|e| SyncError::Config(e.to_string()))?;
         let remote = self.open_remote(&job).await?;
         let local_side = Arc::new(DirRemote::new(job.local_path.clone()));
-        let l = local_side.stat(&path).await.map_err(remote_error_to_sync)?;
-        let r = remote.stat(&path).await.map_err(remote_error_to_sync)?;
+        let l = local_side.stat(&path).await.map_err(|e| {
+            SyncError::local(
+                format!("cannot look at the local copy of {path}"),
+                std::io::Error::other(e.message),
+            )
+        })?;
+        let r = remote.stat(&path).await?;
         let (Some(l), Some(r)) = (l, r) else {
             self.db
                 .mark_conflict_resolved(job.id, &path, "gone")
@@ -64,8 +69,10 @@ impl Engine {
         let (fs, rel) = (Beneath::new(&job.local_path), path.clone());
         let hash = tokio::task::spawn_blocking(move || fs.hash_file(&rel))
             .await
-            .map_err(|e| SyncError::Config(e.to_string()))?
-            .map_err(|e| SyncError::Config(format!("cannot read {path}: {e}")))?;
+            .map_err(|e| {
+                SyncError::local("reading the local copy failed", std::io::Error::other(e))
+            })?
+            .map_err(|e| SyncError::local(format!("cannot read {path}"), e))?;
         let local = LocalEntry {
             path: path.clone(),
             kind: EntryKind::File,

@@ -273,3 +273,20 @@ fn full_local_disk_is_reported_and_loses_nothing() {
     assert!(!f.l("big.bin").exists());
     assert!(names_containing(&f.local, "anemone").is_empty());
 }
+
+/// A state database that cannot be read is a local failure (exit 4), not a usage error (2),
+/// and says it is the database. Regression (issue 13): it exited 2.
+#[test]
+fn a_damaged_database_exits_4_and_names_the_database() {
+    let f = Fixture::new("damaged_db", &[]);
+    write(&f.l("a.txt"), "kept");
+    f.sync();
+    for side in ["anemone.db-wal", "anemone.db-shm"] {
+        let _ = fs::remove_file(f.data.join(side));
+    }
+    fs::write(f.data.join("anemone.db"), vec![0x5a; 8192]).unwrap();
+    let out = f.run(&["status"]);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stderr.contains("database"), "{}", out.stderr);
+    assert_eq!(read(&f.l("a.txt")), "kept");
+}
