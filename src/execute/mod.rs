@@ -8,9 +8,15 @@
 //! Every destructive step re-checks its target against the scan just before acting; what
 //! changed meanwhile is left for the next run. What is deleted or overwritten goes to the
 //! side's trash. The base tree is updated as each file finishes.
+//!
+//! Parts: [`transfer`] (one file, safely), `conflict` (both sides changed), `outcome` (what
+//! each action came to, counted and reported), [`trash`], [`dirs`], [`record`] (group commit),
+//! [`retry`] (backoff and reconnects), [`control`] (pause and shutdown).
 
+mod conflict;
 pub mod control;
 pub mod dirs;
+mod outcome;
 pub mod record;
 pub mod retry;
 mod tasks;
@@ -26,13 +32,12 @@ use tracing::Instrument;
 
 pub use crate::reconcile::Side;
 
-use crate::db::history::{Counts, FileError, RunErrorRow, RunFileRow};
+use crate::db::history::{Counts, FileError};
 use crate::db::jobs::Job;
 use crate::db::state::BaseChange;
 use crate::db::Db;
 use crate::events::{Event, EventSender, RunProgress};
-use crate::names::conflict_name;
-use crate::reconcile::{settle, Action, Resolution};
+use crate::reconcile::{Action, Resolution};
 use crate::relpath::RelPath;
 use crate::remote::{EntryKind, Remote, RemoteEntry, RemoteError, RemoteErrorKind};
 use crate::tree::{BaseEntry, LocalEntry};
@@ -43,29 +48,12 @@ use record::Recorder;
 use retry::ReconnectGate;
 use transfer::{CopyError, CopyRequest, Snapshot};
 
+pub(crate) use outcome::Outcome;
+
 /// Files below this size are "small" for scheduling (see `run_parallel`).
 pub const SMALL_FILE: u64 = 1024 * 1024;
 /// How many small-file actions run in the slot of one large transfer.
 const SMALL_PER_LARGE: u32 = 4;
-
-/// What happened to one action.
-pub(crate) enum Outcome {
-    /// Done; `what` names it for history (uploaded, downloaded, deleted_local, ...).
-    Done {
-        what: &'static str,
-        bytes: u64,
-        path: RelPath,
-    },
-    /// Several steps done (a keep-both conflict).
-    Many(Vec<Outcome>),
-    /// Nothing to report (records, forgets).
-    Quiet,
-    /// A conflict waits for the user.
-    Pending,
-    /// Left for the next run (changed since the scan).
-    Deferred(String),
-    Failed(RemoteError),
-}
 
 pub struct Executor {
     pub db: Db,
@@ -331,87 +319,6 @@ impl Executor {
         self.progress.files_done.fetch_add(1, Ordering::Relaxed);
     }
 
-    async fn account(&self, path: &RelPath, outcome: Outcome) {
-        match outcome {
-            Outcome::Done { what, bytes, path } => {
-                {
-                    let mut c = self.counts.lock().unwrap();
-                    match what {
-                        "uploaded" => {
-                            c.uploaded += 1;
-                            c.bytes_up += bytes;
-                        }
-                        "downloaded" => {
-                            c.downloaded += 1;
-                            c.bytes_down += bytes;
-                        }
-                        "deleted_local" => c.deleted_local += 1,
-                        "deleted_remote" => c.deleted_remote += 1,
-                        _ => {}
-                    }
-                }
-                self.note_file(&path, what, bytes);
-                self.emit(Event::FileDone {
-                    job: self.job.name.clone(),
-                    path: path.as_str().to_string(),
-                    action: what.to_string(),
-                    bytes,
-                });
-            }
-            Outcome::Many(list) => {
-                for o in list {
-                    Box::pin(self.account(path, o)).await;
-                }
-            }
-            Outcome::Quiet => {}
-            Outcome::Pending => {
-                self.pending.lock().unwrap().insert(path.clone());
-                self.counts.lock().unwrap().conflicts += 1;
-                self.note_file(path, "conflict_pending", 0);
-            }
-            Outcome::Deferred(why) => {
-                tracing::info!(path = %path, reason = %why, "left for the next run");
-                self.counts.lock().unwrap().skipped += 1;
-            }
-            Outcome::Failed(e) => {
-                self.failed.lock().unwrap().insert(path.clone());
-                self.file_error(path, &e.message).await;
-            }
-        }
-    }
-
-    async fn file_error(&self, path: &RelPath, message: &str) {
-        tracing::warn!(path = %path, error = %message, "file not synced");
-        self.errors.lock().unwrap().push(FileError {
-            path: path.as_str().to_string(),
-            message: message.to_string(),
-        });
-        if let Some(run_id) = self.run_id {
-            self.recorder.note_error(RunErrorRow {
-                run_id,
-                path: path.as_str().to_string(),
-                message: message.to_string(),
-            });
-        }
-        self.emit(Event::FileFailed {
-            job: self.job.name.clone(),
-            path: path.as_str().to_string(),
-            message: message.to_string(),
-        });
-    }
-
-    /// History of this run (written with the next group commit).
-    fn note_file(&self, path: &RelPath, what: &str, bytes: u64) {
-        if let Some(run_id) = self.run_id {
-            self.recorder.note_file(RunFileRow {
-                run_id,
-                path: path.as_str().to_string(),
-                action: what.to_string(),
-                bytes,
-            });
-        }
-    }
-
     /// Returns once the change is committed.
     async fn put_base(&self, e: &BaseEntry) -> Result<(), RemoteError> {
         self.recorder
@@ -628,152 +535,6 @@ impl Executor {
                 "{path} changed on the {side} during the sync; it will be synced on the next run"
             ))),
         }
-    }
-
-    async fn conflict(
-        &self,
-        local: &LocalEntry,
-        remote: &RemoteEntry,
-        same_size: bool,
-    ) -> Result<Outcome, RemoteError> {
-        let path = &local.path;
-        if same_size {
-            let (h, _) = self
-                .gate
-                .retry(|| self.hash_remote(Side::Remote, path))
-                .await?;
-            // A file new since the last sync was not hashed by the scan.
-            let local_hash = match local.hash {
-                Some(h) => h,
-                None => {
-                    self.gate
-                        .retry(|| self.hash_remote(Side::Local, path))
-                        .await?
-                        .0
-                }
-            };
-            if h == local_hash {
-                // Same bytes on both sides: record, transfer nothing.
-                let local = LocalEntry {
-                    hash: Some(local_hash),
-                    ..local.clone()
-                };
-                self.put_base(&BaseEntry::synced(&local, remote)).await?;
-                return Ok(Outcome::Quiet);
-            }
-        }
-        let resolution = settle(
-            self.job.conflict_policy,
-            self.job.mode,
-            local.mtime_ns,
-            remote.mtime_ns,
-        );
-        self.counts.lock().unwrap().conflicts += if resolution == Resolution::Ask { 0 } else { 1 };
-        self.apply_resolution(local, remote, resolution).await
-    }
-
-    /// Carries out a conflict resolution (also used by `resolve`).
-    pub(crate) async fn apply_resolution(
-        &self,
-        local: &LocalEntry,
-        remote: &RemoteEntry,
-        resolution: Resolution,
-    ) -> Result<Outcome, RemoteError> {
-        let path = &local.path;
-        match resolution {
-            Resolution::Ask => {
-                self.db
-                    .put_conflict(
-                        self.job.id,
-                        path,
-                        local.size,
-                        local.mtime_ns,
-                        remote.size,
-                        remote.mtime_ns,
-                    )
-                    .await
-                    .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))?;
-                Ok(Outcome::Pending)
-            }
-            Resolution::UseLocal => {
-                self.upload(local, path, Some(Snapshot::of_remote(remote)))
-                    .await
-            }
-            Resolution::UseRemote => {
-                self.download(remote, path, Some(local_snapshot(local)))
-                    .await
-            }
-            Resolution::KeepBoth { loser } => {
-                let cname = self.free_conflict_name(path).await?;
-                let loser_side = self.side(loser).clone();
-                // The loser must still be what the scan saw before it is renamed.
-                let expected = match loser {
-                    Side::Local => local_snapshot(local),
-                    Side::Remote => Snapshot::of_remote(remote),
-                };
-                match loser_side.stat(path).await? {
-                    Some(cur) if expected.matches(&cur) => {}
-                    _ => {
-                        return Ok(Outcome::Deferred(format!(
-                            "{path} changed on the {loser} during the sync; it will be synced on the next run"
-                        )))
-                    }
-                }
-                self.gate
-                    .retry(|| loser_side.rename(path, &cname, false))
-                    .await?;
-                let mut steps = vec![Outcome::Done {
-                    what: if loser == Side::Local {
-                        "conflict_copy_local"
-                    } else {
-                        "conflict_copy_remote"
-                    },
-                    bytes: 0,
-                    path: cname.clone(),
-                }];
-                let may_write_local = self.job.mode != crate::reconcile::Mode::Upload;
-                let may_write_remote = self.job.mode != crate::reconcile::Mode::Download;
-                match loser {
-                    Side::Local => {
-                        steps.push(self.download(remote, path, None).await?);
-                        if may_write_remote {
-                            let moved = LocalEntry {
-                                path: cname.clone(),
-                                ..local.clone()
-                            };
-                            steps.push(self.upload(&moved, &cname, None).await?);
-                        }
-                    }
-                    Side::Remote => {
-                        steps.push(self.upload(local, path, None).await?);
-                        if may_write_local {
-                            // A rename moves the change time; compare size and time only.
-                            let moved = RemoteEntry {
-                                path: cname.clone(),
-                                ctime_ns: None,
-                                ..remote.clone()
-                            };
-                            steps.push(self.download(&moved, &cname, None).await?);
-                        }
-                    }
-                }
-                Ok(Outcome::Many(steps))
-            }
-        }
-    }
-
-    /// A conflict-copy name free on both sides.
-    async fn free_conflict_name(&self, path: &RelPath) -> Result<RelPath, RemoteError> {
-        let mut candidate = conflict_name(path, &self.host, &self.stamp)?;
-        for n in 2..100 {
-            let taken = self.local.stat(&candidate).await?.is_some()
-                || self.remote.stat(&candidate).await?.is_some();
-            if !taken {
-                return Ok(candidate);
-            }
-            candidate = conflict_name(path, &self.host, &format!("{} {n}", self.stamp))?;
-        }
-        Ok(candidate)
     }
 }
 
