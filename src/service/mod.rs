@@ -13,6 +13,7 @@
 
 mod network;
 mod pending;
+mod timers;
 mod worker;
 
 use std::collections::BTreeMap;

@@ -20,7 +20,7 @@
 //! A login the server rejects is not retried on a timer: on a domain, repeated attempts with
 //! a wrong or expired password lock the account. The job stays in `error` ("the server
 //! rejected the user name or password") with no remote watch or poll, until the stored
-//! password changes (checked every [`PASSWORD_CHECK`], without contacting the server), the job
+//! password changes (checked every `timers::PASSWORD_CHECK`, without contacting the server), the job
 //! is edited, or the user asks for a sync.
 //!
 //! Pause: no new run or transfer starts; a run in progress finishes its transfers in flight.
@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use super::pending::Pending;
+use super::timers::{FullWhy, RunKind, Timers};
 use super::{JobState, JobStatus, ServiceOptions};
 use crate::beneath::{Beneath, FileKind};
 use crate::db::history::{Counts, RunStatus};
@@ -54,10 +55,6 @@ use crate::watch::{watch_local, Change, ChangeSender, WatchGuard};
 const MAX_SCOPE_ROOTS: usize = 5000;
 /// A path whose sync failed is retried this many times in a row by live sync.
 const RETRIES: u32 = 3;
-const FIRST_BACKOFF: Duration = Duration::from_secs(2);
-/// While a login is rejected: how often the stored password is compared with the one the
-/// server refused (a local read, no login).
-const PASSWORD_CHECK: Duration = Duration::from_secs(20);
 
 #[derive(Debug)]
 pub(super) enum Ctl {
@@ -65,23 +62,6 @@ pub(super) enum Ctl {
     Pause,
     Resume,
     Shutdown { grace: Duration },
-}
-
-/// Why a full run happens (for the log, and whether an idle run is worth a history entry).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum FullWhy {
-    Start,
-    Asked,
-    Timed,
-    Rescan,
-    FeedLost,
-    Retry,
-}
-
-enum RunKind {
-    Full(FullWhy),
-    Scoped,
-    Poll,
 }
 
 /// An outage in progress: its history entry.
@@ -109,19 +89,14 @@ pub(super) struct Worker {
 
     paused: bool,
     shutting_down: bool,
-    want_full: Option<FullWhy>,
-    rescan_at: Option<Instant>,
-    timed_at: Option<Instant>,
-    poll_at: Option<Instant>,
-    /// Offline or failing: nothing runs before this (then a full run).
-    blocked_until: Option<Instant>,
-    backoff: Duration,
+    /// When the next run is due, and what kind (pure: see `timers`).
+    timers: Timers,
     outage: Option<Outage>,
     /// The message of the last failed run, so a repeat leaves no new history entry.
     failure: Option<String>,
-    /// The server rejected the login made with the password of this fingerprint: nothing
-    /// runs (no run, watch or poll) until the stored password differs or the user asks.
-    rejected_login: Option<RejectedLogin>,
+    /// The fingerprint of the password the server rejected (while `timers` holds the job for
+    /// it): compared, never shown or stored.
+    rejected_password: Option<[u8; 32]>,
     heartbeat_at: Instant,
     last_start: Option<chrono::DateTime<chrono::Local>>,
 }
@@ -161,15 +136,10 @@ impl Worker {
             remote_pending: Pending::new(quiet),
             paused,
             shutting_down: false,
-            want_full: Some(FullWhy::Start),
-            rescan_at: None,
-            timed_at: None,
-            poll_at: None,
-            blocked_until: None,
-            backoff: FIRST_BACKOFF,
+            timers: Timers::new(),
             outage: None,
             failure: None,
-            rejected_login: None,
+            rejected_password: None,
             heartbeat_at: Instant::now(),
             last_start: None,
             job,
@@ -207,7 +177,7 @@ impl Worker {
                 }
             }
             let wake = self.next_wake();
-            tracing::trace!(in_ms = wake.saturating_duration_since(now).as_millis() as u64, poll = ?self.poll_at.map(|t| t.saturating_duration_since(now)), "sleeping");
+            tracing::trace!(in_ms = wake.saturating_duration_since(now).as_millis() as u64, poll = ?self.timers.poll_at.map(|t| t.saturating_duration_since(now)), "sleeping");
             tokio::select! {
                 c = self.ctl.recv() => {
                     let was_paused = self.paused;
@@ -230,79 +200,38 @@ impl Worker {
 
     /// The run to do now, if any.
     fn due(&mut self, now: Instant) -> Option<RunKind> {
-        if let Some(r) = &self.rejected_login {
-            // Only the user's own request, or a new password, tries the server again.
-            if self.want_full == Some(FullWhy::Asked) {
-                return Some(RunKind::Full(FullWhy::Asked));
-            }
-            if now < r.check_at {
-                return None;
-            }
-            if self.engine.password_fingerprint(&self.job) == r.fingerprint {
-                self.rejected_login.as_mut().expect("checked").check_at = now + PASSWORD_CHECK;
-                return None;
-            }
+        let ready = self.changes_ready();
+        let (engine, job, refused) = (&self.engine, &self.job, self.rejected_password);
+        let kind = self
+            .timers
+            .due(now, ready, || engine.password_fingerprint(job) != refused);
+        if matches!(kind, Some(RunKind::Full(FullWhy::Retry)))
+            && self.rejected_password.take().is_some()
+        {
             tracing::info!(job = %self.job.name, "a new password was stored: trying again");
-            self.rejected_login = None;
-            return Some(RunKind::Full(FullWhy::Retry));
         }
-        if let Some(t) = self.blocked_until {
-            if now < t {
-                return None;
-            }
-            self.blocked_until = None;
-            return Some(RunKind::Full(FullWhy::Retry));
-        }
-        if let Some(why) = self.want_full {
-            return Some(RunKind::Full(why));
-        }
-        if self.timed_at.is_some_and(|t| t <= now) {
-            return Some(RunKind::Full(FullWhy::Timed));
-        }
-        if self.rescan_at.is_some_and(|t| t <= now) {
-            return Some(RunKind::Full(FullWhy::Rescan));
-        }
-        if self.poll_at.is_some_and(|t| t <= now) {
-            return Some(RunKind::Poll);
-        }
-        let ready = |p: &Pending| p.next_ready().is_some_and(|t| t <= now);
-        if ready(&self.local_pending) || ready(&self.remote_pending) {
-            return Some(RunKind::Scoped);
-        }
-        None
+        kind
+    }
+
+    /// When the earliest waiting changes, of either side, are ready.
+    fn changes_ready(&self) -> Option<Instant> {
+        [
+            self.local_pending.next_ready(),
+            self.remote_pending.next_ready(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn next_wake(&self) -> Instant {
-        let mut wake = self.heartbeat_at;
-        let mut consider = |t: Option<Instant>| {
-            if let Some(t) = t {
-                wake = wake.min(t);
-            }
-        };
-        consider(self.blocked_until);
-        if let Some(r) = &self.rejected_login {
-            consider(Some(r.check_at));
-            return wake;
-        }
-        if self.blocked_until.is_none() && !self.paused {
-            consider(self.timed_at);
-            consider(self.rescan_at);
-            consider(self.poll_at);
-            consider(self.local_pending.next_ready());
-            consider(self.remote_pending.next_ready());
-        }
-        wake
+        self.timers
+            .next_wake(self.heartbeat_at, self.paused, self.changes_ready())
     }
 
     fn on_ctl(&mut self, c: Option<Ctl>) {
         match c {
-            Some(Ctl::SyncNow) => {
-                self.want_full = Some(FullWhy::Asked);
-                // An offline job tries at once.
-                if self.blocked_until.is_some() {
-                    self.blocked_until = Some(Instant::now());
-                }
-            }
+            Some(Ctl::SyncNow) => self.timers.sync_now(Instant::now()),
             Some(Ctl::Pause) => self.paused = true,
             Some(Ctl::Resume) => self.paused = false,
             Some(Ctl::Shutdown { .. }) | None => self.shutting_down = true,
@@ -310,9 +239,8 @@ impl Worker {
     }
 
     fn on_network_change(&mut self) {
-        if self.blocked_until.is_some() {
+        if self.timers.network_changed(Instant::now()) {
             tracing::info!(job = %self.job.name, "network changed: retrying now");
-            self.blocked_until = Some(Instant::now());
         }
     }
 
@@ -334,18 +262,18 @@ impl Worker {
             }
             Change::Rescan(why) => {
                 tracing::info!(job = %self.job.name, %side, reason = %why, "full rescan");
-                self.want_full.get_or_insert(FullWhy::Rescan);
+                self.timers.want_full.get_or_insert(FullWhy::Rescan);
             }
             Change::Ended(why) => match side {
                 Side::Local => {
                     tracing::warn!(job = %self.job.name, reason = %why, "local watcher stopped");
                     self.local_watch = None;
-                    self.want_full.get_or_insert(FullWhy::FeedLost);
+                    self.timers.want_full.get_or_insert(FullWhy::FeedLost);
                 }
                 Side::Remote => {
                     tracing::info!(job = %self.job.name, reason = %why, "remote change notification stopped; polling");
                     self.remote_watch = None;
-                    self.poll_at = Some(now + self.poll_period());
+                    self.timers.poll_at = Some(now + self.poll_period());
                 }
             },
         }
@@ -354,7 +282,7 @@ impl Worker {
     fn on_paths(&mut self, side: Side, paths: Vec<RelPath>, now: Instant) {
         for p in paths {
             if p.is_root() {
-                self.want_full.get_or_insert(FullWhy::Rescan);
+                self.timers.want_full.get_or_insert(FullWhy::Rescan);
             } else if !self.excludes.is_excluded(&p) {
                 match side {
                     Side::Local => self.local_pending.touch(p, now),
@@ -388,11 +316,12 @@ impl Worker {
 
     /// Starts remote change notification if wanted and possible, else schedules polling.
     async fn start_remote_watch(&mut self) {
-        if !self.realtime() || self.remote_watch.is_some() || self.rejected_login.is_some() {
+        if !self.realtime() || self.remote_watch.is_some() || self.timers.login_is_rejected() {
             return;
         }
         if !self.job.live.remote_notify {
-            self.poll_at
+            self.timers
+                .poll_at
                 .get_or_insert(Instant::now() + self.poll_period());
             return;
         }
@@ -400,7 +329,8 @@ impl Worker {
             Ok(r) => r,
             Err(_) => {
                 // The run that follows reports why.
-                self.poll_at
+                self.timers
+                    .poll_at
                     .get_or_insert(Instant::now() + self.poll_period());
                 return;
             }
@@ -408,15 +338,17 @@ impl Worker {
         match remote.watch(self.remote_tx.clone()).await {
             Ok(Some(g)) => {
                 self.remote_watch = Some(g);
-                self.poll_at = None;
+                self.timers.poll_at = None;
             }
             Ok(None) => {
-                self.poll_at
+                self.timers
+                    .poll_at
                     .get_or_insert(Instant::now() + self.poll_period());
             }
             Err(e) => {
                 tracing::info!(job = %self.job.name, reason = %e, "the server refused change notification; polling");
-                self.poll_at
+                self.timers
+                    .poll_at
                     .get_or_insert(Instant::now() + self.poll_period());
             }
         }
@@ -431,7 +363,7 @@ impl Worker {
     }
 
     async fn full_run(&mut self, why: FullWhy) {
-        self.want_full = None;
+        self.timers.want_full = None;
         if self.realtime() {
             self.start_local_watch();
             self.start_remote_watch().await;
@@ -451,7 +383,7 @@ impl Worker {
             self.local_pending.done_all(started);
             self.remote_pending.done_all(started);
         } else if !complete {
-            self.want_full.get_or_insert(why);
+            self.timers.want_full.get_or_insert(why);
         }
         self.schedule_after_full();
     }
@@ -459,15 +391,15 @@ impl Worker {
     fn schedule_after_full(&mut self) {
         let now = Instant::now();
         let live = &self.job.live;
-        self.rescan_at = (live.is_live() && live.rescan_minutes > 0)
+        self.timers.rescan_at = (live.is_live() && live.rescan_minutes > 0)
             .then(|| now + Duration::from_secs(live.rescan_minutes as u64 * 60));
         if self.realtime() && self.local_watch.is_none() {
             // No local watcher: scan every poll period instead.
             let soon = now + self.poll_period();
-            self.rescan_at = Some(self.rescan_at.map_or(soon, |t| t.min(soon)));
+            self.timers.rescan_at = Some(self.timers.rescan_at.map_or(soon, |t| t.min(soon)));
         }
         let cnow = chrono::Local::now();
-        self.timed_at = live.next_timed_run(cnow, self.last_start).map(|t| {
+        self.timers.timed_at = live.next_timed_run(cnow, self.last_start).map(|t| {
             let wait = (t - cnow).to_std().unwrap_or_default();
             now + wait
         });
@@ -548,7 +480,7 @@ impl Worker {
     }
 
     async fn poll(&mut self) {
-        self.poll_at = None;
+        self.timers.poll_at = None;
         tracing::debug!("polling the remote");
         match self.engine.remote_changes(&self.job).await {
             Ok(paths) => {
@@ -559,13 +491,13 @@ impl Worker {
                 // The server answers again: try notification again.
                 self.start_remote_watch().await;
                 if self.remote_watch.is_none() {
-                    self.poll_at = Some(Instant::now() + self.poll_period());
+                    self.timers.poll_at = Some(Instant::now() + self.poll_period());
                 }
             }
             Err(e) => {
                 tracing::info!(job = %self.job.name, error = %e, "polling the remote failed");
                 // A full run tells offline from other trouble and records it.
-                self.want_full.get_or_insert(FullWhy::Retry);
+                self.timers.want_full.get_or_insert(FullWhy::Retry);
             }
         }
     }
@@ -595,7 +527,7 @@ impl Worker {
                             self.publish(JobState::Paused, None).await;
                         }
                         Some(Ctl::Resume) => self.paused = false,
-                        Some(Ctl::SyncNow) => self.want_full = Some(FullWhy::Asked),
+                        Some(Ctl::SyncNow) => self.timers.want_full = Some(FullWhy::Asked),
                         Some(Ctl::Shutdown { grace }) => {
                             self.shutting_down = true;
                             control.stop();
@@ -645,13 +577,9 @@ impl Worker {
             let why = report.message.clone().unwrap_or_default();
             self.record_failure(report, &why).await;
             tracing::warn!(job = %self.job.name, reason = %why, "login rejected: waiting for a new password, not retrying");
-            self.rejected_login = Some(RejectedLogin {
-                fingerprint: self.engine.password_fingerprint(&self.job),
-                check_at: now + PASSWORD_CHECK,
-            });
+            self.rejected_password = self.engine.password_fingerprint(&self.job);
             // No timer, no watch, no poll: each of them would log in again.
-            self.blocked_until = None;
-            self.poll_at = None;
+            self.timers.login_rejected(now);
             self.remote_watch = None;
             self.status.lock().unwrap().needs_password = true;
             let msg = format!(
@@ -661,7 +589,8 @@ impl Worker {
             self.publish(JobState::Error, Some(msg)).await;
             return false;
         }
-        self.rejected_login = None;
+        self.rejected_password = None;
+        self.timers.password_check_at = None;
         self.status.lock().unwrap().needs_password = false;
         if report.unreachable {
             let msg = report
@@ -702,8 +631,7 @@ impl Worker {
             }
         }
         self.failure = None;
-        self.backoff = FIRST_BACKOFF;
-        self.blocked_until = None;
+        self.timers.got_through();
         for e in &report.errors {
             if let Ok(p) = RelPath::new(&e.path) {
                 self.local_pending.failed(p, now, RETRIES);
@@ -742,17 +670,8 @@ impl Worker {
 
     /// Nothing runs for a while (offline or failing); each failure waits longer, up to the cap.
     fn block(&mut self, now: Instant) {
-        self.blocked_until = Some(now + self.backoff);
-        self.backoff = (self.backoff * 2).min(self.opts.retry_max.max(FIRST_BACKOFF));
+        self.timers.failed(now, self.opts.retry_max);
     }
-}
-
-/// A login the server rejected (see [`Worker::rejected_login`]).
-struct RejectedLogin {
-    /// Of the password that was refused; compared, never shown or stored.
-    fingerprint: Option<[u8; 32]>,
-    /// When to compare the stored password with it again.
-    check_at: Instant,
 }
 
 #[derive(Debug)]
