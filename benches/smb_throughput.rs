@@ -1,4 +1,4 @@
-//! Throughput and latency of `SmbRemote` against a private loopback Samba, next to `smbclient`.
+//! Throughput and latency of `SmbReplica` against a private loopback Samba, next to `smbclient`.
 //!
 //! Run: `cargo bench --bench smb_throughput` (needs smbd and smbclient; runs as root to create
 //! the test user). Env: `SMB_BENCH_MIB` (default 1024) sets the file size,
@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anemone_sync::relpath::RelPath;
-use anemone_sync::remote::smb::{SmbOptions, SmbRemote};
-use anemone_sync::remote::{Remote, MAX_CHUNK};
+use anemone_sync::replica::smb::{SmbOptions, SmbReplica};
+use anemone_sync::replica::{Replica, MAX_CHUNK};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use support::samba::SambaServer;
 
@@ -77,7 +77,7 @@ async fn main() {
         tcp_nodelay: nodelay,
         ..SmbOptions::default()
     };
-    let remote = SmbRemote::connect(&url, srv.password(), main_opts)
+    let remote = SmbReplica::connect(&url, srv.password(), main_opts)
         .await
         .unwrap();
     let offsets: Vec<usize> = (0..size).step_by(MAX_CHUNK).collect();
@@ -127,7 +127,7 @@ async fn main() {
             let (r, data) = (r.clone(), data.clone());
             async move {
                 let b = r.read_at(off as u64, MAX_CHUNK).await?;
-                Ok::<bool, anemone_sync::remote::RemoteError>(b[..] == data[off..off + b.len()])
+                Ok::<bool, anemone_sync::replica::ReplicaError>(b[..] == data[off..off + b.len()])
             }
         })
         .buffer_unordered(in_flight)
@@ -144,7 +144,7 @@ async fn main() {
     assert_eq!(std::fs::metadata(&dst).unwrap().len(), size as u64);
 
     println!();
-    println!("{mib} MiB over loopback, ours = SmbRemote with {in_flight} x 1 MiB in flight");
+    println!("{mib} MiB over loopback, ours = SmbReplica with {in_flight} x 1 MiB in flight");
     println!("| operation | ours MiB/s | smbclient MiB/s | ours/smbclient |");
     println!("|---|---|---|---|");
     for (op, ok, a, b) in [
@@ -179,14 +179,14 @@ async fn main() {
         let mut connects = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let r = SmbRemote::connect(&many_url, srv.password(), opts.clone())
+            let r = SmbReplica::connect(&many_url, srv.password(), opts.clone())
                 .await
                 .unwrap();
             connects.push(t.elapsed());
             drop(r);
         }
         connects.sort();
-        let r = SmbRemote::connect(&many_url, srv.password(), opts)
+        let r = SmbReplica::connect(&many_url, srv.password(), opts)
             .await
             .unwrap();
         let t = Instant::now();

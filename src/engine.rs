@@ -13,10 +13,11 @@ use crate::db::Db;
 use crate::events::EventSender;
 use crate::excludes::Excludes;
 use crate::names::TRASH_DIR;
+use crate::policy::Encryption;
 use crate::relpath::RelPath;
-use crate::remote::dir::DirRemote;
-use crate::remote::smb::{SmbOptions, SmbRemote};
-use crate::remote::{Encryption, Remote, RemoteErrorKind};
+use crate::replica::dir::DirReplica;
+use crate::replica::smb::{SmbOptions, SmbReplica};
+use crate::replica::{Replica, ReplicaErrorKind};
 use crate::sync::report::{encryption_refused, JobCheckError, SyncError};
 use crate::url::RemoteUrl;
 
@@ -50,7 +51,7 @@ pub struct Engine {
 }
 
 /// See [`Engine::remote_factory`].
-pub type RemoteFactory = Arc<dyn Fn(&Job) -> Option<Arc<dyn Remote>> + Send + Sync>;
+pub type RemoteFactory = Arc<dyn Fn(&Job) -> Option<Arc<dyn Replica>> + Send + Sync>;
 
 /// `inner` relative to `outer` when it lies inside it (or is it); both made canonical first
 /// where they exist, so `..` or a link in either spelling does not hide the nesting.
@@ -161,13 +162,13 @@ impl Engine {
     }
 
     /// Connects to a job's remote and checks its folder exists.
-    pub async fn open_remote(&self, job: &Job) -> Result<Arc<dyn Remote>, SyncError> {
+    pub async fn open_remote(&self, job: &Job) -> Result<Arc<dyn Replica>, SyncError> {
         let url =
             RemoteUrl::parse(&job.remote_url).map_err(|e| SyncError::Config(e.to_string()))?;
         let given = self.remote_factory.as_ref().and_then(|f| f(job));
-        let remote: Arc<dyn Remote> = match (given, url) {
+        let remote: Arc<dyn Replica> = match (given, url) {
             (Some(r), _) => r,
-            (None, RemoteUrl::Dir(p)) => Arc::new(DirRemote::new(p)),
+            (None, RemoteUrl::Dir(p)) => Arc::new(DirReplica::new(p)),
             (None, RemoteUrl::Smb(u)) => {
                 let password = self
                     .credentials
@@ -178,14 +179,14 @@ impl Engine {
                     encryption: job.encryption,
                     ..self.smb_options.clone()
                 };
-                let r = SmbRemote::connect(&u, &password, opts)
+                let r = SmbReplica::connect(&u, &password, opts)
                     .await
                     .map_err(|e| encryption_refused(job, e))?;
                 Arc::new(r)
             }
         };
         remote.check_root().await.map_err(|e| match e.kind {
-            RemoteErrorKind::NotFound => SyncError::Config(format!(
+            ReplicaErrorKind::NotFound => SyncError::Config(format!(
                 "{} ({}); create that folder on the share or fix the job's remote URL",
                 e.message,
                 remote.describe()

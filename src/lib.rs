@@ -1,13 +1,21 @@
 //! AnemoneSync engine: two-way sync of local folders with SMB shares.
 //!
-//! A run reads top to bottom in [`sync`]: gather the three trees ([`sync::gather`]: [`scan`]
-//! the local folder, list the [`remote`], load the synced state from [`db`]) -> reconcile
-//! ([`reconcile`], a pure function of three trees) -> [`guard`] -> a dry run's counts
-//! ([`sync::plan`]) or [`execute`] (which records each file in [`db`] as it finishes) ->
-//! [`sync::cleanup`] -> [`sync::report`]. What every run shares (database, credentials, event
-//! channel, a job's rules, excludes and remote) is the [`engine`]; live sync is [`service`].
-//! Underneath: entries and trees ([`tree`]), paths ([`relpath`]), no-follow file access
-//! ([`beneath`]), events and job states ([`events`]).
+//! The folders show the layers, top down:
+//! - [`service`]: live sync, one worker per job (triggers, coalescing, when each run is due);
+//! - [`sync`]: one run, top to bottom: [`sync::gather`] the three trees ([`scan`] the local
+//!   folder, list the remote [`replica`], load the synced state from [`db`]) ->
+//!   [`sync::reconcile`] (pure) -> [`sync::guard`] -> [`sync::plan`] (pure: order, totals, a
+//!   dry run's counts) -> [`sync::execute`] (which writes each finished file through
+//!   [`sync::record`]) -> [`sync::cleanup`] -> [`sync::report`];
+//! - [`engine`]: what every run shares (database, credentials, event channel, a job's rules,
+//!   excludes and replica);
+//! - [`replica`]: one trait for both sides of a job, a folder ([`replica::dir`]) or an SMB share
+//!   ([`replica::smb`]);
+//! - underneath, the words every layer shares: what a job asks ([`policy`]), entries and trees
+//!   ([`tree`]), paths ([`relpath`]), events and job states ([`events`]), no-follow file access
+//!   ([`beneath`]).
+//!
+//! Imports point down this list, never up.
 
 pub mod beneath;
 pub mod credentials;
@@ -15,18 +23,16 @@ pub mod db;
 pub mod engine;
 pub mod events;
 pub mod excludes;
-pub mod execute;
 pub mod fsmeta;
-pub mod guard;
 pub mod job_rules;
 pub mod localio;
 pub mod logging;
 pub mod memory;
 pub mod names;
+pub mod policy;
 pub mod private;
-pub mod reconcile;
 pub mod relpath;
-pub mod remote;
+pub mod replica;
 pub mod scan;
 pub mod scope;
 pub mod service;

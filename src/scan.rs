@@ -19,8 +19,9 @@ use crate::beneath::{Beneath, DirFd, FileKind, Meta};
 use crate::excludes::Excludes;
 use crate::names::parse_temp_name;
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, RejectedName};
+use crate::replica::RejectedName;
 use crate::scope::Scope;
+use crate::tree::EntryKind;
 use crate::tree::{BaseTree, LocalEntry, LocalTree};
 
 #[derive(Debug, Default)]

@@ -10,8 +10,9 @@
 use std::collections::BTreeSet;
 
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, Listing, Remote, RemoteErrorKind, RemoteResult};
+use crate::replica::{Listing, Replica, ReplicaErrorKind, ReplicaResult};
 use crate::tree::BaseTree;
+use crate::tree::EntryKind;
 
 /// Subtree roots; no root lies under another (adding a parent absorbs its children).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -96,10 +97,10 @@ impl Scope {
 /// Lists the scope on the remote: each root (recursively when it is a folder) and the folders
 /// above the roots as single entries. `skip_dir` (the trash) is never entered.
 pub async fn list_remote_scope(
-    remote: &dyn Remote,
+    remote: &dyn Replica,
     scope: &Scope,
     skip_dir: &str,
-) -> RemoteResult<Listing> {
+) -> ReplicaResult<Listing> {
     if scope.is_everything() {
         return remote.list(skip_dir).await;
     }
@@ -124,7 +125,7 @@ pub async fn list_remote_scope(
                 let children = match remote.list_dir(&dir).await {
                     Ok(c) => c,
                     // Removed between the stat and the listing: nothing below it now.
-                    Err(e) if e.kind == RemoteErrorKind::NotFound => continue,
+                    Err(e) if e.kind == ReplicaErrorKind::NotFound => continue,
                     Err(e) => return Err(e),
                 };
                 stack.extend(

@@ -18,7 +18,7 @@ pub enum EntryKind {
 
 /// Metadata of one remote entry as the server reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RemoteEntry {
+pub struct Entry {
     pub path: RelPath,
     pub kind: EntryKind,
     /// Bytes; 0 for folders.
@@ -85,7 +85,7 @@ pub struct BaseEntry {
 
 impl BaseEntry {
     /// The base entry that records `local` and `remote` as in sync.
-    pub fn synced(local: &LocalEntry, remote: &RemoteEntry) -> BaseEntry {
+    pub fn synced(local: &LocalEntry, remote: &Entry) -> BaseEntry {
         BaseEntry {
             path: local.path.clone(),
             kind: local.kind,
@@ -102,7 +102,7 @@ impl BaseEntry {
     /// Whether the remote entry is as it was at the last sync. Compares every piece of metadata
     /// the server gave both times, never size alone: an edit that keeps the size still moves the
     /// last-write or change time.
-    pub fn remote_unchanged(&self, r: &RemoteEntry) -> bool {
+    pub fn remote_unchanged(&self, r: &Entry) -> bool {
         if self.kind != r.kind {
             return false;
         }
@@ -132,7 +132,7 @@ impl BaseEntry {
 }
 
 pub type LocalTree = BTreeMap<RelPath, LocalEntry>;
-pub type RemoteTree = BTreeMap<RelPath, RemoteEntry>;
+pub type RemoteTree = BTreeMap<RelPath, Entry>;
 pub type BaseTree = BTreeMap<RelPath, BaseEntry>;
 
 pub fn hex(h: &Hash) -> String {

@@ -2,7 +2,7 @@
 //!
 //! - The local folder is watched with `notify` (inotify, FSEvents, ReadDirectoryChangesW),
 //!   recursively: [`watch_local`].
-//! - The remote folder is watched by the remote itself ([`crate::remote::Remote::watch`]):
+//! - The remote folder is watched by the remote itself ([`crate::replica::Replica::watch`]):
 //!   SMB2 CHANGE_NOTIFY on an SMB share, `notify` on a plain folder.
 //!
 //! A feed never goes silent on trouble: a queue overflow or a watcher error is a

@@ -14,12 +14,11 @@ use std::time::Duration;
 use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::Engine;
 use anemone_sync::relpath::RelPath;
-use anemone_sync::remote::dir::DirRemote;
-use anemone_sync::remote::{
-    Listing, Remote, RemoteEntry, RemoteReader, RemoteResult, RemoteWriter,
-};
+use anemone_sync::replica::dir::DirReplica;
+use anemone_sync::replica::{FileReader, FileWriter, Listing, Replica, ReplicaResult};
 use anemone_sync::service::{Service, ServiceOptions};
 use anemone_sync::sync::SyncOptions;
+use anemone_sync::tree::Entry;
 use anemone_sync::watch::{Change, ChangeSender, WatchGuard};
 use async_trait::async_trait;
 
@@ -48,7 +47,7 @@ fn hostile_names() -> Vec<String> {
 /// A real folder served as a remote, plus hostile names in every listing of its root and of
 /// `sub`, and in its change notifications. Records every path it is asked to act on.
 struct HostileRemote {
-    inner: DirRemote,
+    inner: DirReplica,
     calls: Mutex<Vec<String>>,
 }
 
@@ -69,46 +68,46 @@ impl HostileRemote {
 }
 
 #[async_trait]
-impl Remote for HostileRemote {
+impl Replica for HostileRemote {
     fn describe(&self) -> String {
         "smb://hostile/share".into()
     }
     fn case_insensitive(&self) -> bool {
         false
     }
-    async fn check_root(&self) -> RemoteResult<()> {
+    async fn check_root(&self) -> ReplicaResult<()> {
         self.inner.check_root().await
     }
-    async fn list(&self, skip_dir: &str) -> RemoteResult<Listing> {
+    async fn list(&self, skip_dir: &str) -> ReplicaResult<Listing> {
         let l = self.inner.list(skip_dir).await?;
         let l = self.poison(&RelPath::root(), l);
         Ok(self.poison(&RelPath::new("sub").unwrap(), l))
     }
-    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Listing> {
+    async fn list_dir(&self, path: &RelPath) -> ReplicaResult<Listing> {
         self.note("list_dir", path);
         let l = self.inner.list_dir(path).await?;
         Ok(self.poison(path, l))
     }
-    async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>> {
+    async fn stat(&self, path: &RelPath) -> ReplicaResult<Option<Entry>> {
         self.inner.stat(path).await
     }
-    async fn create_dir(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn create_dir(&self, path: &RelPath) -> ReplicaResult<()> {
         self.note("create_dir", path);
         self.inner.create_dir(path).await
     }
-    async fn remove_dir(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn remove_dir(&self, path: &RelPath) -> ReplicaResult<()> {
         self.note("remove_dir", path);
         self.inner.remove_dir(path).await
     }
-    async fn remove_file(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn remove_file(&self, path: &RelPath) -> ReplicaResult<()> {
         self.note("remove_file", path);
         self.inner.remove_file(path).await
     }
-    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> RemoteResult<()> {
+    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> ReplicaResult<()> {
         self.note("rename", from);
         self.inner.rename(from, to, replace).await
     }
-    async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>> {
+    async fn open_read(&self, path: &RelPath) -> ReplicaResult<Arc<dyn FileReader>> {
         self.note("open_read", path);
         self.inner.open_read(path).await
     }
@@ -116,14 +115,14 @@ impl Remote for HostileRemote {
         &self,
         path: &RelPath,
         truncate: bool,
-    ) -> RemoteResult<Arc<dyn RemoteWriter>> {
+    ) -> ReplicaResult<Arc<dyn FileWriter>> {
         self.note("open_write", path);
         self.inner.open_write(path, truncate).await
     }
-    async fn reconnect(&self) -> RemoteResult<()> {
+    async fn reconnect(&self) -> ReplicaResult<()> {
         Ok(())
     }
-    async fn watch(&self, tx: ChangeSender) -> RemoteResult<Option<WatchGuard>> {
+    async fn watch(&self, tx: ChangeSender) -> ReplicaResult<Option<WatchGuard>> {
         // A burst of hostile notifications now, and again a little later.
         let send = move || {
             let _ = tx.send(Change::Names(hostile_names()));
@@ -177,12 +176,12 @@ async fn setup(live: bool) -> (Setup, anemone_sync::db::jobs::Job) {
     write(&local.join("mine.txt"), "a local file");
     let sentinel_before = tree(tmp.path());
     let remote = Arc::new(HostileRemote {
-        inner: DirRemote::new(&server),
+        inner: DirReplica::new(&server),
         calls: Mutex::new(Vec::new()),
     });
     let mut engine = Engine::open(&tmp.path().join("data")).await.unwrap();
     let given = remote.clone();
-    engine.remote_factory = Some(Arc::new(move |_| Some(given.clone() as Arc<dyn Remote>)));
+    engine.remote_factory = Some(Arc::new(move |_| Some(given.clone() as Arc<dyn Replica>)));
     let mut job = NewJob::new(
         "hostile",
         local.clone(),

@@ -1,4 +1,4 @@
-//! `SmbRemote` against a real Samba server: what users care about (their bytes, times, names,
+//! `SmbReplica` against a real Samba server: what users care about (their bytes, times, names,
 //! and clear errors), plus the `smb` crate's defects we work around (listing on a multi-thread
 //! runtime, reconnect after a server restart, time-outs on a hung server).
 
@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anemone_sync::relpath::RelPath;
-use anemone_sync::remote::smb::{test_connection, SmbOptions, SmbRemote};
-use anemone_sync::remote::{EntryKind, Remote, RemoteErrorKind, MAX_CHUNK};
+use anemone_sync::replica::smb::{test_connection, SmbOptions, SmbReplica};
+use anemone_sync::replica::{Replica, ReplicaErrorKind, MAX_CHUNK};
+use anemone_sync::tree::EntryKind;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::support::samba::SambaServer;
@@ -25,10 +26,10 @@ fn opts() -> SmbOptions {
 }
 
 /// A remote on a fresh folder of the shared server, and that folder on disk.
-async fn fresh(name: &str) -> (std::path::PathBuf, SmbRemote) {
+async fn fresh(name: &str) -> (std::path::PathBuf, SmbReplica) {
     let srv = SambaServer::shared();
     let (dir, url) = srv.folder(name);
-    let remote = SmbRemote::connect(&url, srv.password(), opts())
+    let remote = SmbReplica::connect(&url, srv.password(), opts())
         .await
         .unwrap();
     (dir, remote)
@@ -47,7 +48,7 @@ fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     v
 }
 
-async fn put(remote: &SmbRemote, path: &str, data: &[u8]) {
+async fn put(remote: &SmbReplica, path: &str, data: &[u8]) {
     let w = remote.open_write(&rp(path), true).await.unwrap();
     if !data.is_empty() {
         w.write_at(0, data.to_vec()).await.unwrap();
@@ -56,7 +57,7 @@ async fn put(remote: &SmbRemote, path: &str, data: &[u8]) {
 }
 
 /// The paths `list(skip_dir)` returns, in its order.
-async fn listed_paths(remote: &SmbRemote, skip_dir: &str) -> Vec<String> {
+async fn listed_paths(remote: &SmbReplica, skip_dir: &str) -> Vec<String> {
     remote
         .list(skip_dir)
         .await
@@ -67,7 +68,7 @@ async fn listed_paths(remote: &SmbRemote, skip_dir: &str) -> Vec<String> {
         .collect()
 }
 
-async fn get(remote: &SmbRemote, path: &str) -> Vec<u8> {
+async fn get(remote: &SmbReplica, path: &str) -> Vec<u8> {
     let r = remote.open_read(&rp(path)).await.unwrap();
     let mut out = Vec::new();
     let mut off = 0u64;
@@ -128,7 +129,7 @@ async fn create_folder_list_and_stat() {
 
     // A file where a folder is wanted.
     let e = remote.create_dir(&rp("a/f.txt")).await.unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::AlreadyExists, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::AlreadyExists, "{e}");
 
     assert_eq!(
         remote.list_folders(&RelPath::root()).await.unwrap(),
@@ -252,7 +253,7 @@ async fn rename_with_and_without_replace() {
         .rename(&rp("b.txt"), &rp("c.txt"), false)
         .await
         .unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::AlreadyExists, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::AlreadyExists, "{e}");
     assert!(
         e.message.contains("b.txt") && e.message.contains("c.txt"),
         "{e}"
@@ -281,7 +282,7 @@ async fn rename_with_and_without_replace() {
         .rename(&rp("nope"), &rp("z"), false)
         .await
         .unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::NotFound, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::NotFound, "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -290,16 +291,16 @@ async fn remove_files_and_folders() {
     remote.create_dir(&rp("full")).await.unwrap();
     put(&remote, "full/f", b"1").await;
     let e = remote.remove_dir(&rp("full")).await.unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::NotEmpty, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::NotEmpty, "{e}");
     assert!(dir.join("full/f").exists());
     remote.remove_file(&rp("full/f")).await.unwrap();
     assert!(!dir.join("full/f").exists());
     remote.remove_dir(&rp("full")).await.unwrap();
     assert!(!dir.join("full").exists());
     let e = remote.remove_file(&rp("gone")).await.unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::NotFound, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::NotFound, "{e}");
     let e = remote.remove_dir(&rp("gone")).await.unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::NotFound, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::NotFound, "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -356,9 +357,9 @@ async fn invalid_names_give_invalid_name() {
             }
             Err(e) => e,
         };
-        assert_eq!(e.kind, RemoteErrorKind::InvalidName, "{bad:?}: {e}");
+        assert_eq!(e.kind, ReplicaErrorKind::InvalidName, "{bad:?}: {e}");
         let e = remote.create_dir(&rp(bad)).await.unwrap_err();
-        assert_eq!(e.kind, RemoteErrorKind::InvalidName, "{bad:?}: {e}");
+        assert_eq!(e.kind, ReplicaErrorKind::InvalidName, "{bad:?}: {e}");
     }
 }
 
@@ -366,10 +367,10 @@ async fn invalid_names_give_invalid_name() {
 async fn wrong_password_is_auth_without_the_password() {
     let srv = SambaServer::shared();
     let secret = "Wr0ng-Secret-xyzzy";
-    let err = SmbRemote::connect(&srv.url(""), secret, opts())
+    let err = SmbReplica::connect(&srv.url(""), secret, opts())
         .await
         .unwrap_err();
-    assert_eq!(err.kind, RemoteErrorKind::Auth, "{err}");
+    assert_eq!(err.kind, ReplicaErrorKind::Auth, "{err}");
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(secret), "{shown}");
     assert!(
@@ -381,10 +382,10 @@ async fn wrong_password_is_auth_without_the_password() {
     let e = test_connection(&srv.url(""), secret, opts())
         .await
         .unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::Auth);
+    assert_eq!(e.kind, ReplicaErrorKind::Auth);
 
     // Neither the remote's Debug nor describe() carries the (right) password.
-    let remote = SmbRemote::connect(&srv.url(""), srv.password(), opts())
+    let remote = SmbReplica::connect(&srv.url(""), srv.password(), opts())
         .await
         .unwrap();
     let d = format!("{remote:?} {}", remote.describe());
@@ -404,8 +405,8 @@ async fn closed_port_is_connection_error() {
     };
     let mut url = SambaServer::shared().url("");
     url.port = Some(port);
-    let e = SmbRemote::connect(&url, "x", opts()).await.unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::Connection, "{e}");
+    let e = SmbReplica::connect(&url, "x", opts()).await.unwrap_err();
+    assert_eq!(e.kind, ReplicaErrorKind::Connection, "{e}");
     assert!(e.message.contains(&format!("127.0.0.1:{port}")), "{e}");
     assert!(e.message.contains("check host and port"), "{e}");
 }
@@ -415,10 +416,10 @@ async fn missing_share_and_missing_folder() {
     let srv = SambaServer::shared();
     let mut url = srv.url("");
     url.share = "nosuchshare".into();
-    let e = SmbRemote::connect(&url, srv.password(), opts())
+    let e = SmbReplica::connect(&url, srv.password(), opts())
         .await
         .unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::NoSuchShare, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::NoSuchShare, "{e}");
     assert!(
         e.message.contains("check the share name on 127.0.0.1"),
         "{e}"
@@ -428,7 +429,7 @@ async fn missing_share_and_missing_folder() {
     let e = test_connection(&url, srv.password(), opts())
         .await
         .unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::NotFound, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::NotFound, "{e}");
     let (_dir, url) = srv.folder("exists");
     test_connection(&url, srv.password(), opts()).await.unwrap();
 }
@@ -481,7 +482,7 @@ async fn skip_dir_is_not_listed() {
 async fn reconnect_after_server_restart() {
     let srv = SambaServer::start();
     let (dir, url) = srv.folder("restart");
-    let remote = SmbRemote::connect(&url, srv.password(), opts())
+    let remote = SmbReplica::connect(&url, srv.password(), opts())
         .await
         .unwrap();
     put(&remote, "before", b"1").await;
@@ -492,7 +493,7 @@ async fn reconnect_after_server_restart() {
     let e = remote.list("").await.unwrap_err();
     assert!(e.kind.is_connection_lost(), "{e:?}");
     let e = remote.reconnect().await.unwrap_err();
-    assert_eq!(e.kind, RemoteErrorKind::Connection, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::Connection, "{e}");
 
     srv.start_again();
     remote.reconnect().await.unwrap();
@@ -513,7 +514,7 @@ async fn hung_server_times_out() {
         timeout: Duration::from_secs(5),
         ..SmbOptions::default()
     };
-    let remote = SmbRemote::connect(&url, srv.password(), o.clone())
+    let remote = SmbReplica::connect(&url, srv.password(), o.clone())
         .await
         .unwrap();
     put(&remote, "f", b"1").await;
@@ -529,7 +530,7 @@ async fn hung_server_times_out() {
     .await;
     let connect = tokio::time::timeout(
         Duration::from_secs(60),
-        SmbRemote::connect(&url, srv.password(), o),
+        SmbReplica::connect(&url, srv.password(), o),
     )
     .await;
     for p in &pids {
@@ -544,7 +545,7 @@ async fn hung_server_times_out() {
         let e = r
             .unwrap_or_else(|_| panic!("{what} hung past 60 s"))
             .unwrap_err();
-        assert_eq!(e.kind, RemoteErrorKind::Timeout, "{what}: {e}");
+        assert_eq!(e.kind, ReplicaErrorKind::Timeout, "{what}: {e}");
     }
 }
 
@@ -566,7 +567,7 @@ async fn concurrent_files_spread_over_several_connections() {
     let srv = SambaServer::start();
     let (dir, url) = srv.folder("spread");
     let remote = std::sync::Arc::new(
-        SmbRemote::connect(&url, srv.password(), opts())
+        SmbReplica::connect(&url, srv.password(), opts())
             .await
             .unwrap(),
     );

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use anemone_sync::remote::smb::{test_connection as smb_test, SmbRemote};
+use anemone_sync::replica::smb::{test_connection as smb_test, SmbReplica};
 use anemone_sync::url::SmbUrl;
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
@@ -276,7 +276,7 @@ pub async fn browse_remote(
     let root = form::smb_url(&server, "")?;
     let folder = form::remote_folder(&path, "remote_path")?;
     let password = password_for(&ctx, &root, &server.password).await;
-    let remote = SmbRemote::connect(&root, &password, ctx.engine.smb_options.clone())
+    let remote = SmbReplica::connect(&root, &password, ctx.engine.smb_options.clone())
         .await
         .map_err(|e| BridgeError::from_remote(e, "remote_path"))?;
     let mut names = remote

@@ -10,15 +10,15 @@ pub(crate) fn parse_str_enum<T: serde::de::DeserializeOwned>(s: &str) -> Option<
     serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
 }
 
-impl From<anemone_sync::reconcile::Mode> for Mode {
-    fn from(m: anemone_sync::reconcile::Mode) -> Self {
+impl From<anemone_sync::policy::Mode> for Mode {
+    fn from(m: anemone_sync::policy::Mode) -> Self {
         parse_str_enum(m.as_str()).unwrap_or(Mode::TwoWay)
     }
 }
 
-impl From<Mode> for anemone_sync::reconcile::Mode {
+impl From<Mode> for anemone_sync::policy::Mode {
     fn from(m: Mode) -> Self {
-        use anemone_sync::reconcile::Mode as M;
+        use anemone_sync::policy::Mode as M;
         match m {
             Mode::TwoWay => M::TwoWay,
             Mode::Upload => M::Upload,
@@ -27,15 +27,15 @@ impl From<Mode> for anemone_sync::reconcile::Mode {
     }
 }
 
-impl From<anemone_sync::reconcile::ConflictPolicy> for ConflictPolicy {
-    fn from(p: anemone_sync::reconcile::ConflictPolicy) -> Self {
+impl From<anemone_sync::policy::ConflictPolicy> for ConflictPolicy {
+    fn from(p: anemone_sync::policy::ConflictPolicy) -> Self {
         parse_str_enum(p.as_str()).unwrap_or(ConflictPolicy::KeepBoth)
     }
 }
 
-impl From<ConflictPolicy> for anemone_sync::reconcile::ConflictPolicy {
+impl From<ConflictPolicy> for anemone_sync::policy::ConflictPolicy {
     fn from(p: ConflictPolicy) -> Self {
-        use anemone_sync::reconcile::ConflictPolicy as P;
+        use anemone_sync::policy::ConflictPolicy as P;
         match p {
             ConflictPolicy::KeepBoth => P::KeepBoth,
             ConflictPolicy::Newest => P::Newest,
@@ -46,23 +46,23 @@ impl From<ConflictPolicy> for anemone_sync::reconcile::ConflictPolicy {
     }
 }
 
-impl From<anemone_sync::remote::Encryption> for Encryption {
-    fn from(e: anemone_sync::remote::Encryption) -> Self {
+impl From<anemone_sync::policy::Encryption> for Encryption {
+    fn from(e: anemone_sync::policy::Encryption) -> Self {
         parse_str_enum(e.as_str()).unwrap_or(Encryption::Required)
     }
 }
 
-impl From<Encryption> for anemone_sync::remote::Encryption {
+impl From<Encryption> for anemone_sync::policy::Encryption {
     fn from(e: Encryption) -> Self {
         match e {
-            Encryption::Auto => anemone_sync::remote::Encryption::Auto,
-            Encryption::Required => anemone_sync::remote::Encryption::Required,
+            Encryption::Auto => anemone_sync::policy::Encryption::Auto,
+            Encryption::Required => anemone_sync::policy::Encryption::Required,
         }
     }
 }
 
-impl From<anemone_sync::remote::ConnectionSecurity> for ConnectionSecurity {
-    fn from(s: anemone_sync::remote::ConnectionSecurity) -> Self {
+impl From<anemone_sync::replica::ConnectionSecurity> for ConnectionSecurity {
+    fn from(s: anemone_sync::replica::ConnectionSecurity) -> Self {
         ConnectionSecurity {
             encrypted: s.encrypted,
             signed: s.signed,
@@ -364,7 +364,7 @@ mod tests {
 
     #[test]
     fn enums_keep_the_engine_names() {
-        use anemone_sync::reconcile::{ConflictPolicy as P, Mode as M};
+        use anemone_sync::policy::{ConflictPolicy as P, Mode as M};
         for m in [M::TwoWay, M::Upload, M::Download] {
             let mine: Mode = m.into();
             assert_eq!(serde_json::to_value(mine).unwrap(), m.as_str());

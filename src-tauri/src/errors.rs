@@ -3,7 +3,7 @@
 //! right control without parsing text. All mapping from engine errors to kinds is here.
 
 use anemone_sync::db::DbError;
-use anemone_sync::remote::{RemoteError, RemoteErrorKind};
+use anemone_sync::replica::{ReplicaError, ReplicaErrorKind};
 use anemone_sync::sync::SyncError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -71,16 +71,16 @@ impl BridgeError {
 
     /// An error from talking to the share while testing or browsing it. A missing folder is
     /// about `missing_field` (the remote folder for a test, the browsed path for browsing).
-    pub fn from_remote(e: RemoteError, missing_field: &str) -> Self {
+    pub fn from_remote(e: ReplicaError, missing_field: &str) -> Self {
         let (kind, field) = match e.kind {
-            RemoteErrorKind::Auth => (BridgeErrorKind::Auth, Some("password")),
-            RemoteErrorKind::AccessDenied => (BridgeErrorKind::Auth, Some("user")),
-            RemoteErrorKind::NoSuchShare => (BridgeErrorKind::NoShare, Some("share")),
-            RemoteErrorKind::Connection | RemoteErrorKind::Timeout => {
+            ReplicaErrorKind::Auth => (BridgeErrorKind::Auth, Some("password")),
+            ReplicaErrorKind::AccessDenied => (BridgeErrorKind::Auth, Some("user")),
+            ReplicaErrorKind::NoSuchShare => (BridgeErrorKind::NoShare, Some("share")),
+            ReplicaErrorKind::Connection | ReplicaErrorKind::Timeout => {
                 (BridgeErrorKind::Unreachable, Some("host"))
             }
-            RemoteErrorKind::NotFound => (BridgeErrorKind::NotFound, Some(missing_field)),
-            RemoteErrorKind::InvalidName => (BridgeErrorKind::InvalidInput, Some(missing_field)),
+            ReplicaErrorKind::NotFound => (BridgeErrorKind::NotFound, Some(missing_field)),
+            ReplicaErrorKind::InvalidName => (BridgeErrorKind::InvalidInput, Some(missing_field)),
             _ => (BridgeErrorKind::Other, None),
         };
         BridgeError {
@@ -116,39 +116,39 @@ impl From<DbError> for BridgeError {
 mod tests {
     use super::*;
 
-    fn remote(kind: RemoteErrorKind) -> RemoteError {
-        RemoteError::new(kind, "what the engine said")
+    fn remote(kind: ReplicaErrorKind) -> ReplicaError {
+        ReplicaError::new(kind, "what the engine said")
     }
 
     #[test]
     fn remote_errors_name_the_field_to_fix() {
         let cases = [
             (
-                RemoteErrorKind::Auth,
+                ReplicaErrorKind::Auth,
                 BridgeErrorKind::Auth,
                 Some("password"),
             ),
             (
-                RemoteErrorKind::NoSuchShare,
+                ReplicaErrorKind::NoSuchShare,
                 BridgeErrorKind::NoShare,
                 Some("share"),
             ),
             (
-                RemoteErrorKind::Connection,
+                ReplicaErrorKind::Connection,
                 BridgeErrorKind::Unreachable,
                 Some("host"),
             ),
             (
-                RemoteErrorKind::Timeout,
+                ReplicaErrorKind::Timeout,
                 BridgeErrorKind::Unreachable,
                 Some("host"),
             ),
             (
-                RemoteErrorKind::NotFound,
+                ReplicaErrorKind::NotFound,
                 BridgeErrorKind::NotFound,
                 Some("remote_path"),
             ),
-            (RemoteErrorKind::DiskFull, BridgeErrorKind::Other, None),
+            (ReplicaErrorKind::DiskFull, BridgeErrorKind::Other, None),
         ];
         for (from, kind, field) in cases {
             let e = BridgeError::from_remote(remote(from), "remote_path");
@@ -165,7 +165,7 @@ mod tests {
             (e.kind, e.message.as_str()),
             (BridgeErrorKind::Config, "no such job")
         );
-        let e: BridgeError = SyncError::Remote(remote(RemoteErrorKind::Auth)).into();
+        let e: BridgeError = SyncError::Remote(remote(ReplicaErrorKind::Auth)).into();
         assert_eq!(e.kind, BridgeErrorKind::Auth);
         assert_eq!(e.field.as_deref(), Some("password"));
     }

@@ -361,15 +361,15 @@ mod tests {
         assert_eq!(c.job.name, "photos");
         assert_eq!(c.job.remote_url, "smb://alice@nas.local/home/Pictures");
         assert_eq!(c.job.local_path, std::fs::canonicalize(dir.path()).unwrap());
-        assert_eq!(c.job.mode, anemone_sync::reconcile::Mode::Upload);
+        assert_eq!(c.job.mode, anemone_sync::policy::Mode::Upload);
         assert_eq!(
             c.job.conflict_policy,
-            anemone_sync::reconcile::ConflictPolicy::Ask
+            anemone_sync::policy::ConflictPolicy::Ask
         );
         assert_eq!(c.job.excludes, vec!["*.bak".to_string()]);
         assert_eq!((c.job.max_delete_percent, c.job.parallel), (30, 2));
         assert_eq!(c.job.live, LiveSettings::default());
-        assert_eq!(c.job.encryption, anemone_sync::remote::Encryption::Required);
+        assert_eq!(c.job.encryption, anemone_sync::policy::Encryption::Required);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use anemone_sync::engine::Engine;
 use anemone_sync::relpath::RelPath;
-use anemone_sync::remote::dir::DirRemote;
-use anemone_sync::remote::Remote;
+use anemone_sync::replica::dir::DirReplica;
+use anemone_sync::replica::Replica;
 use base64::Engine as _;
 
 use crate::errors::{BridgeError, BridgeResult};
@@ -30,7 +30,7 @@ pub async fn conflict_preview(engine: &Engine, id: i64) -> BridgeResult<Conflict
     let path = RelPath::new(&c.path).map_err(|e| BridgeError::other(e.to_string()))?;
     // The local copy is read like the remote one: through the engine's no-follow access, so a
     // symbolic link put in its place is refused, never read through.
-    let local_side = DirRemote::new(job.local_path.clone());
+    let local_side = DirReplica::new(job.local_path.clone());
     let local = preview(
         &local_side,
         &path,
@@ -45,7 +45,7 @@ pub async fn conflict_preview(engine: &Engine, id: i64) -> BridgeResult<Conflict
 
 /// The preview of `path` on one side (`place` says which, for messages).
 async fn preview(
-    side: &dyn Remote,
+    side: &dyn Replica,
     path: &RelPath,
     image: Option<&str>,
     place: &str,
@@ -61,7 +61,7 @@ async fn preview(
     if want > 0 {
         let reader = side.open_read(path).await.map_err(from_remote)?;
         while head.len() < want {
-            let chunk = (want - head.len()).min(anemone_sync::remote::MAX_CHUNK);
+            let chunk = (want - head.len()).min(anemone_sync::replica::MAX_CHUNK);
             let got = reader
                 .read_at(head.len() as u64, chunk)
                 .await
@@ -161,7 +161,7 @@ mod tests {
     async fn local_preview_reads_the_start_and_never_through_a_link() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.txt"), "x".repeat(10_000)).unwrap();
-        let side = DirRemote::new(dir.path());
+        let side = DirReplica::new(dir.path());
         let notes = RelPath::new("notes.txt").unwrap();
         let p = preview(&side, &notes, None, "here").await.unwrap();
         assert_eq!(p.size, 10_000);

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::Engine;
-use anemone_sync::reconcile::ConflictPolicy;
+use anemone_sync::policy::ConflictPolicy;
 use anemone_sync::url::RemoteUrl;
 use samba::SambaServer;
 use serde_json::json;

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use anemone_sync::reconcile::{ConflictPolicy, Mode};
-use anemone_sync::remote::Encryption;
+use anemone_sync::policy::Encryption;
+use anemone_sync::policy::{ConflictPolicy, Mode};
 use anemone_sync::sync::SyncError;
 use anemone_sync::trigger::{LiveSettings, Schedule, TimeOfDay, Trigger};
 use clap::{Parser, Subcommand};

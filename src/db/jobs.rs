@@ -6,8 +6,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Db, DbError, DbResult};
-use crate::reconcile::{ConflictPolicy, Mode};
-use crate::remote::Encryption;
+use crate::policy::Encryption;
+use crate::policy::{ConflictPolicy, Mode};
 use crate::trigger::{LiveSettings, Schedule};
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

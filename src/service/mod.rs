@@ -50,7 +50,7 @@ pub struct JobStatus {
     /// the old one on a timer).
     pub needs_password: bool,
     /// How the last run's connection to the server was protected (SMB jobs).
-    pub security: Option<crate::remote::ConnectionSecurity>,
+    pub security: Option<crate::replica::ConnectionSecurity>,
 }
 
 /// Tunables of the service.

@@ -42,12 +42,12 @@ use crate::db::now_ms;
 use crate::engine::Engine;
 use crate::events::Event;
 use crate::excludes::Excludes;
-use crate::execute::{RunControl, Side};
 use crate::relpath::RelPath;
-use crate::remote::EntryKind;
 use crate::scope::Scope;
+use crate::sync::execute::{RunControl, Side};
 use crate::sync::report::plural;
 use crate::sync::{RunReport, SyncOptions};
+use crate::tree::EntryKind;
 use crate::trigger::Trigger;
 use crate::watch::{watch_local, Change, ChangeSender, WatchGuard};
 

@@ -10,11 +10,11 @@ use crate::db::history::FileError;
 use crate::db::jobs::Job;
 use crate::engine::Engine;
 use crate::excludes::Excludes;
-use crate::execute::Executor;
 use crate::names::{parse_temp_name, TRASH_DIR};
 use crate::relpath::RelPath;
-use crate::remote::dir::DirRemote;
-use crate::remote::Remote;
+use crate::replica::dir::DirReplica;
+use crate::replica::Replica;
+use crate::sync::execute::Executor;
 
 use super::report::note;
 
@@ -44,7 +44,7 @@ impl Engine {
         &self,
         job: &Job,
         exec: &Executor,
-        remote: &Arc<dyn Remote>,
+        remote: &Arc<dyn Replica>,
         temps: Temps<'_>,
     ) -> Vec<FileError> {
         let failed = exec.failed.lock().unwrap().clone();
@@ -74,19 +74,19 @@ impl Engine {
             }
         }
         let mut notes = Vec::new();
-        let local_side = DirRemote::new(job.local_path.clone());
+        let local_side = DirReplica::new(job.local_path.clone());
         for (side, what) in [
-            (&local_side as &dyn Remote, "local"),
+            (&local_side as &dyn Replica, "local"),
             (remote.as_ref(), "remote"),
         ] {
-            match crate::execute::trash::purge(side, job.trash_retention_days).await {
+            match crate::sync::execute::trash::purge(side, job.trash_retention_days).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(runs = n, side = what, "emptied old trash"),
-                Err(crate::execute::trash::PurgeError::NotAFolder(why)) => {
+                Err(crate::sync::execute::trash::PurgeError::NotAFolder(why)) => {
                     tracing::warn!(side = what, reason = %why, "the trash is not a folder; left alone");
                     notes.push(note(&RelPath::new(TRASH_DIR).expect("valid"), &why, what));
                 }
-                Err(crate::execute::trash::PurgeError::Remote(e)) => {
+                Err(crate::sync::execute::trash::PurgeError::Remote(e)) => {
                     tracing::warn!(error = %e, side = what, "could not empty old trash")
                 }
             }

@@ -15,16 +15,17 @@ use crate::events::Phase;
 use crate::excludes::Excludes;
 use crate::names::TRASH_DIR;
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, Listing, Remote};
+use crate::replica::{Listing, Replica};
 use crate::scan::{scan_local, scan_local_scope, ScanError};
 use crate::scope::{list_remote_scope, Scope};
+use crate::tree::EntryKind;
 use crate::tree::{BaseTree, LocalTree, RemoteTree};
 
 use super::report::{note, SyncError};
 
 /// What a run decides from.
 pub(crate) struct Gathered {
-    pub remote: Arc<dyn Remote>,
+    pub remote: Arc<dyn Replica>,
     pub local_tree: LocalTree,
     pub remote_tree: RemoteTree,
     pub base_tree: BaseTree,

@@ -1,11 +1,15 @@
 //! One sync run of a job, top to bottom: gather the three trees ([`gather`]), reconcile them
-//! (`crate::reconcile`, pure), check the safety guard (`crate::guard`), count a dry run
-//! ([`plan`]) or execute the plan (`crate::execute`, which records each file as it finishes),
+//! (`crate::sync::reconcile`, pure), check the safety guard (`crate::sync::guard`), count a dry run
+//! ([`plan`]) or execute the plan (`crate::sync::execute`, which records each file as it finishes),
 //! clean up ([`cleanup`]) and report ([`report`]). Settling a pending conflict is [`resolve`].
 
 pub mod cleanup;
+pub mod execute;
 pub mod gather;
+pub mod guard;
 pub mod plan;
+pub mod reconcile;
+pub mod record;
 pub mod report;
 pub mod resolve;
 
@@ -18,12 +22,11 @@ use crate::db::history::{Counts, RunStatus};
 use crate::db::jobs::Job;
 use crate::engine::Engine;
 use crate::events::{Event, Phase, RunProgress, PROGRESS_INTERVAL};
-use crate::execute::{ExecResult, Executor, RunControl, Side};
-use crate::guard;
-use crate::reconcile::{reconcile, Action, ReconcileOptions};
-use crate::remote::dir::DirRemote;
-use crate::remote::EntryKind;
+use crate::replica::dir::DirReplica;
 use crate::scope::Scope;
+use crate::tree::EntryKind;
+use execute::{ExecResult, Executor, RunControl, Side};
+use reconcile::{reconcile, Action, ReconcileOptions};
 
 pub use report::{JobCheckError, PlannedAction, RunReport, SyncError};
 pub use resolve::Keep;
@@ -193,7 +196,7 @@ impl Engine {
             self.db.clone(),
             job.clone(),
             run_id,
-            Arc::new(DirRemote::new(job.local_path.clone())),
+            Arc::new(DirReplica::new(job.local_path.clone())),
             g.remote.clone(),
             progress.clone(),
             Some(self.events.clone()),

@@ -2,7 +2,7 @@
 
 use crate::db::history::{Counts, FileError, RunStatus};
 use crate::db::jobs::Job;
-use crate::reconcile::Action;
+use crate::sync::reconcile::Action;
 
 use super::report::{PlannedAction, RunReport};
 

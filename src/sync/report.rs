@@ -6,8 +6,9 @@ use serde::Serialize;
 use crate::db::history::{Counts, FileError, RunStatus};
 use crate::db::jobs::Job;
 use crate::db::DbError;
+use crate::policy::Encryption;
 use crate::relpath::RelPath;
-use crate::remote::{ConnectionSecurity, Encryption, RemoteError, RemoteErrorKind};
+use crate::replica::{ConnectionSecurity, ReplicaError, ReplicaErrorKind};
 
 /// Why a run (or a command around one) could not do its work, with its cause kept. The exit
 /// code of each is decided here, once ([`SyncError::exit_code`]).
@@ -21,7 +22,7 @@ pub enum SyncError {
     /// live sync waits for a new one), `Connection`/`Timeout` (live sync goes offline and
     /// retries), anything else (the share, a permission) (exit 3).
     #[error("{0}")]
-    Remote(RemoteError),
+    Remote(ReplicaError),
     /// The server was reached but cannot be used as the job asks (it would not encrypt)
     /// (exit 3).
     #[error("{0}")]
@@ -60,7 +61,7 @@ impl SyncError {
 
     /// The server rejected the user name or password.
     pub fn is_auth(&self) -> bool {
-        matches!(self, SyncError::Remote(e) if e.kind == RemoteErrorKind::Auth)
+        matches!(self, SyncError::Remote(e) if e.kind == ReplicaErrorKind::Auth)
     }
 
     /// A local failure, with what could not be done.
@@ -81,8 +82,8 @@ pub enum JobCheckError {
     Db(DbError),
 }
 
-impl From<RemoteError> for SyncError {
-    fn from(e: RemoteError) -> Self {
+impl From<ReplicaError> for SyncError {
+    fn from(e: ReplicaError) -> Self {
         SyncError::Remote(e)
     }
 }
@@ -136,7 +137,7 @@ pub struct PlannedAction {
 }
 
 /// A connect error; one caused by encryption the job requires says so.
-pub(crate) fn encryption_refused(job: &Job, e: RemoteError) -> SyncError {
+pub(crate) fn encryption_refused(job: &Job, e: ReplicaError) -> SyncError {
     let about_encryption = e.message.contains("ncryption");
     if job.encryption == Encryption::Required && about_encryption {
         return SyncError::Refused(format!(
@@ -196,7 +197,7 @@ impl RunReport {
         run_id: Option<i64>,
         mut errors: Vec<FileError>,
         notes: Vec<FileError>,
-        result: crate::execute::ExecResult,
+        result: crate::sync::execute::ExecResult,
         connection: Option<ConnectionSecurity>,
     ) -> RunReport {
         let lost = result.connection_lost;
@@ -248,14 +249,14 @@ mod tests {
     /// database failure was a configuration error and exited 2 ("usage error").
     #[test]
     fn each_failure_class_has_its_exit_code() {
-        let remote = |kind| SyncError::Remote(RemoteError::new(kind, "m"));
+        let remote = |kind| SyncError::Remote(ReplicaError::new(kind, "m"));
         let io = || std::io::Error::other("disk");
         let db = DbError::Invalid("x".into());
         let cases = [
             (SyncError::Config("bad URL".into()), 2),
-            (remote(RemoteErrorKind::Auth), 3),
-            (remote(RemoteErrorKind::Connection), 3),
-            (remote(RemoteErrorKind::NoSuchShare), 3),
+            (remote(ReplicaErrorKind::Auth), 3),
+            (remote(ReplicaErrorKind::Connection), 3),
+            (remote(ReplicaErrorKind::NoSuchShare), 3),
             (SyncError::Refused("no encryption".into()), 3),
             (SyncError::Database(db), 4),
             (SyncError::local("cannot read", io()), 4),
@@ -264,9 +265,9 @@ mod tests {
         for (e, code) in cases {
             assert_eq!(e.exit_code(), code, "{e:?}");
         }
-        assert!(remote(RemoteErrorKind::Timeout).is_unreachable());
-        assert!(!remote(RemoteErrorKind::Auth).is_unreachable());
-        assert!(remote(RemoteErrorKind::Auth).is_auth());
+        assert!(remote(ReplicaErrorKind::Timeout).is_unreachable());
+        assert!(!remote(ReplicaErrorKind::Auth).is_unreachable());
+        assert!(remote(ReplicaErrorKind::Auth).is_auth());
         assert!(!SyncError::Refused("x".into()).is_auth());
         // The cause is kept, and the message says what could not be done.
         let e = SyncError::local("cannot create local folder /x", io());

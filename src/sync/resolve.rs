@@ -7,11 +7,12 @@ use crate::beneath::Beneath;
 use crate::db::history::RunStatus;
 use crate::engine::Engine;
 use crate::events::RunProgress;
-use crate::execute::{Executor, Side};
-use crate::reconcile::Resolution;
 use crate::relpath::RelPath;
-use crate::remote::dir::DirRemote;
-use crate::remote::{EntryKind, Remote};
+use crate::replica::dir::DirReplica;
+use crate::replica::Replica;
+use crate::sync::execute::{Executor, Side};
+use crate::sync::reconcile::Resolution;
+use crate::tree::EntryKind;
 use crate::tree::LocalEntry;
 
 use super::report::{RunReport, SyncError};
@@ -49,7 +50,7 @@ impl Engine {
             .ok_or_else(|| SyncError::Config("the conflict's job no longer exists".into()))?;
         let path = RelPath::new(&c.path).map_err(|e| SyncError::Config(e.to_string()))?;
         let remote = self.open_remote(&job).await?;
-        let local_side = Arc::new(DirRemote::new(job.local_path.clone()));
+        let local_side = Arc::new(DirReplica::new(job.local_path.clone()));
         let l = local_side.stat(&path).await.map_err(|e| {
             SyncError::local(
                 format!("cannot look at the local copy of {path}"),

@@ -26,12 +26,13 @@ mod world;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anemone_sync::names::{conflict_name, smb_path_problem};
-use anemone_sync::reconcile::{
-    reconcile, settle, Action, ConflictPolicy, Mode, ReconcileOptions, Resolution, Side,
-};
+use anemone_sync::policy::{ConflictPolicy, Mode};
 use anemone_sync::relpath::RelPath;
-use anemone_sync::remote::{EntryKind, RemoteEntry};
+use anemone_sync::sync::reconcile::{
+    reconcile, settle, Action, ReconcileOptions, Resolution, Side,
+};
 use anemone_sync::tree::{BaseEntry, BaseTree, Hash, LocalEntry, LocalTree, RemoteTree};
+use anemone_sync::tree::{Entry, EntryKind};
 #[allow(unused_imports)]
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};

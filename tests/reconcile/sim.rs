@@ -102,7 +102,7 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn expect_remote(&self, p: &RelPath, e: Option<&RemoteEntry>) -> SimResult {
+    pub(crate) fn expect_remote(&self, p: &RelPath, e: Option<&Entry>) -> SimResult {
         if self.w.remote.get(p) != e {
             return Err(format!(
                 "stale remote entry for {p:?}: plan has {e:?}, share has {:?}",
@@ -248,7 +248,7 @@ impl Sim {
         &mut self,
         p: &RelPath,
         local: &LocalEntry,
-        remote: &RemoteEntry,
+        remote: &Entry,
         same_size: bool,
     ) -> SimResult {
         if local.kind != EntryKind::File || remote.kind != EntryKind::File {

@@ -40,9 +40,9 @@ impl World {
     }
 
     /// A freshly written remote file: new change time and file id.
-    pub(crate) fn rfile(&mut self, path: &RelPath, c: Content, mtime: i64) -> RemoteEntry {
+    pub(crate) fn rfile(&mut self, path: &RelPath, c: Content, mtime: i64) -> Entry {
         self.next_id += 1;
-        let e = RemoteEntry {
+        let e = Entry {
             path: path.clone(),
             kind: EntryKind::File,
             size: size(c),
@@ -54,9 +54,9 @@ impl World {
         e
     }
 
-    pub(crate) fn rdir(&mut self, path: &RelPath, mtime: i64) -> RemoteEntry {
+    pub(crate) fn rdir(&mut self, path: &RelPath, mtime: i64) -> Entry {
         self.next_id += 1;
-        RemoteEntry {
+        Entry {
             path: path.clone(),
             kind: EntryKind::Dir,
             size: 0,

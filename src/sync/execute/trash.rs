@@ -13,7 +13,8 @@ use std::time::SystemTime;
 
 use crate::names::TRASH_DIR;
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, Remote, RemoteError, RemoteErrorKind, RemoteResult};
+use crate::replica::{Replica, ReplicaError, ReplicaErrorKind, ReplicaResult};
+use crate::tree::EntryKind;
 
 use super::dirs::DirCache;
 use super::Side;
@@ -22,21 +23,21 @@ fn trash_dir() -> RelPath {
     RelPath::new(TRASH_DIR).expect("a valid name")
 }
 
-fn too_long(path: &RelPath) -> RemoteError {
-    RemoteError::new(
-        RemoteErrorKind::InvalidName,
+fn too_long(path: &RelPath) -> ReplicaError {
+    ReplicaError::new(
+        ReplicaErrorKind::InvalidName,
         format!("{path}: its name is too long to be moved to the trash; it was left in place"),
     )
 }
 
 /// Moves `path` to the trash on that side; returns where it went.
 pub async fn move_to_trash(
-    remote: &dyn Remote,
+    remote: &dyn Replica,
     side: Side,
     dirs: &DirCache,
     stamp: &str,
     path: &RelPath,
-) -> RemoteResult<RelPath> {
+) -> ReplicaResult<RelPath> {
     let base = trash_dir().join(stamp).map_err(|_| too_long(path))?;
     let mut target = path.under(&base);
     if let Some(parent) = target.parent() {
@@ -45,7 +46,7 @@ pub async fn move_to_trash(
     for n in 2.. {
         match remote.rename(path, &target, false).await {
             Ok(()) => return Ok(target),
-            Err(e) if e.kind == RemoteErrorKind::AlreadyExists && n < 100 => {
+            Err(e) if e.kind == ReplicaErrorKind::AlreadyExists && n < 100 => {
                 target = path
                     .with_name(&format!("{} ({n})", path.name()))
                     .map_err(|_| too_long(path))?
@@ -62,7 +63,7 @@ pub async fn move_to_trash(
 pub enum PurgeError {
     /// `.anemone-trash` is there but is not a folder (a symbolic link, a file): left alone.
     NotAFolder(String),
-    Remote(RemoteError),
+    Remote(ReplicaError),
 }
 
 /// A run folder's time, from its name (the run's local time, `YYYY-MM-DD HHMMSS`); `None`
@@ -75,7 +76,7 @@ fn stamp_time_ns(name: &str) -> Option<i64> {
 }
 
 /// Deletes our trash runs older than `days` on a side.
-pub async fn purge(remote: &dyn Remote, days: u32) -> Result<u64, PurgeError> {
+pub async fn purge(remote: &dyn Replica, days: u32) -> Result<u64, PurgeError> {
     let trash = trash_dir();
     match remote.stat(&trash).await {
         Ok(None) => return Ok(0),
@@ -86,7 +87,7 @@ pub async fn purge(remote: &dyn Remote, days: u32) -> Result<u64, PurgeError> {
             )))
         }
         // The local side and file:// remotes refuse to look through a link.
-        Err(e) if e.kind == RemoteErrorKind::Other => {
+        Err(e) if e.kind == ReplicaErrorKind::Other => {
             return Err(PurgeError::NotAFolder(format!(
                 "{TRASH_DIR} is not a real folder ({}): nothing was emptied or moved to the trash on this side; remove the link",
                 e.message
@@ -96,7 +97,7 @@ pub async fn purge(remote: &dyn Remote, days: u32) -> Result<u64, PurgeError> {
     }
     let runs = match remote.list_dir(&trash).await {
         Ok(r) => r.entries,
-        Err(e) if e.kind == RemoteErrorKind::NotFound => return Ok(0),
+        Err(e) if e.kind == ReplicaErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(PurgeError::Remote(e)),
     };
     let limit_ns = days as i64 * 86_400 * 1_000_000_000;
@@ -117,7 +118,7 @@ pub async fn purge(remote: &dyn Remote, days: u32) -> Result<u64, PurgeError> {
 }
 
 /// Deletes a folder and everything in it (only ever used inside the trash).
-async fn remove_tree(remote: &dyn Remote, dir: &RelPath) -> RemoteResult<()> {
+async fn remove_tree(remote: &dyn Replica, dir: &RelPath) -> ReplicaResult<()> {
     let mut stack = vec![(dir.clone(), false)];
     while let Some((d, listed)) = stack.pop() {
         if listed {

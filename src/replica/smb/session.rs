@@ -1,6 +1,6 @@
 //! One live SMB connection: TCP, negotiate, NTLM login, tree connect.
 //!
-//! [`SmbConn`] owns the crate's `Connection`, `Session` and `Tree`. `SmbRemote` swaps in a new
+//! [`SmbConn`] owns the crate's `Connection`, `Session` and `Tree`. `SmbReplica` swaps in a new
 //! one on `reconnect()` (the crate cannot revive a dead one). It also holds the tokio runtime
 //! handle it was made on: the crate's `Drop` impls spawn tasks, so they must run inside it.
 
@@ -12,7 +12,8 @@ use smb::{Connection, ConnectionConfig, Guid, Session, Tree, UncPath};
 use super::errors::{kind_of_io, Place};
 use super::transport::{connect_tcp, FastTcp, Wire};
 use super::SmbOptions;
-use crate::remote::{Encryption, RemoteError, RemoteErrorKind, RemoteResult};
+use crate::policy::Encryption;
+use crate::replica::{ReplicaError, ReplicaErrorKind, ReplicaResult};
 use crate::url::SmbUrl;
 
 /// See the comment where the connection is configured.
@@ -23,7 +24,7 @@ pub(crate) struct SmbConn {
     rt: tokio::runtime::Handle,
     /// Bytes written through this connection. The `smb` crate drops the credits Samba grants
     /// in interim (STATUS_PENDING) responses to writes it answers asynchronously, so a
-    /// connection that carried enough writes starves of credits and hangs; `SmbRemote` retires
+    /// connection that carried enough writes starves of credits and hangs; `SmbReplica` retires
     /// a connection once this passes [`super::ROTATE_AFTER_BYTES`].
     pub(crate) written: std::sync::atomic::AtomicU64,
     /// How the messages sent on this connection are protected (see [`Wire`]); `None` with the
@@ -72,12 +73,12 @@ pub(crate) async fn deadline<T>(
     timeout: Duration,
     what: &str,
     path: &str,
-    fut: impl std::future::Future<Output = RemoteResult<T>>,
-) -> RemoteResult<T> {
+    fut: impl std::future::Future<Output = ReplicaResult<T>>,
+) -> ReplicaResult<T> {
     match tokio::time::timeout(timeout, fut).await {
         Ok(r) => r,
         Err(_) => Err(place.make(
-            RemoteErrorKind::Timeout,
+            ReplicaErrorKind::Timeout,
             what,
             path,
             &format!("no answer within {timeout:?}"),
@@ -91,7 +92,7 @@ pub(crate) async fn establish(
     password: &str,
     opts: &SmbOptions,
     place: &Place,
-) -> RemoteResult<SmbConn> {
+) -> ReplicaResult<SmbConn> {
     // Rarely (about once in a few hundred logins on loopback) the `smb` crate fails to verify
     // the signature of the last session-setup answer and reports it as a login failure. A
     // wrong password is STATUS_LOGON_FAILURE instead, so a signature failure is retried.
@@ -107,7 +108,7 @@ pub(crate) async fn establish(
     }
 }
 
-fn is_signature_glitch(e: &RemoteError) -> bool {
+fn is_signature_glitch(e: &ReplicaError) -> bool {
     e.message.contains("SignVerify") || e.message.contains("Failed to verify incoming message")
 }
 
@@ -116,12 +117,12 @@ async fn establish_once(
     password: &str,
     opts: &SmbOptions,
     place: &Place,
-) -> RemoteResult<SmbConn> {
+) -> ReplicaResult<SmbConn> {
     let started = Instant::now();
     let port = url.port.unwrap_or(445);
     let server = place.server();
-    let conn_err = |kind: RemoteErrorKind, detail: String| {
-        RemoteError::new(
+    let conn_err = |kind: ReplicaErrorKind, detail: String| {
+        ReplicaError::new(
             kind,
             format!("cannot connect to {server}: {detail}; is the server on? check host and port"),
         )
@@ -137,13 +138,13 @@ async fn establish_once(
         Ok(Ok(a)) => a.collect(),
         Ok(Err(e)) => {
             return Err(conn_err(
-                RemoteErrorKind::Connection,
+                ReplicaErrorKind::Connection,
                 format!("cannot resolve host name {:?} ({e})", url.host),
             ))
         }
         Err(_) => {
             return Err(conn_err(
-                RemoteErrorKind::Timeout,
+                ReplicaErrorKind::Timeout,
                 format!(
                     "resolving {:?} took longer than {:?}",
                     url.host, opts.timeout
@@ -201,7 +202,7 @@ async fn establish_once(
         let mut t = smb::transport::TcpTransport::new(opts.timeout);
         smb::transport::SmbTransport::connect(&mut t, &url.host, addr)
             .await
-            .map_err(|e| conn_err(RemoteErrorKind::Connection, e.to_string()))?;
+            .map_err(|e| conn_err(ReplicaErrorKind::Connection, e.to_string()))?;
         Box::new(t)
     };
 
@@ -212,7 +213,7 @@ async fn establish_once(
             .checked_sub(started.elapsed())
             .ok_or_else(|| {
                 conn_err(
-                    RemoteErrorKind::Timeout,
+                    ReplicaErrorKind::Timeout,
                     format!("{what} did not finish within {:?}", opts.timeout * 3),
                 )
             })
@@ -224,7 +225,7 @@ async fn establish_once(
         Ok(Err(e)) => return Err(place.error("negotiating with the server", "", &e)),
         Err(_) => {
             return Err(conn_err(
-                RemoteErrorKind::Timeout,
+                ReplicaErrorKind::Timeout,
                 "the server did not answer the protocol negotiation".into(),
             ))
         }
@@ -236,8 +237,8 @@ async fn establish_once(
         url.user.as_str()
     };
     let username = sspi::Username::new(user, url.domain.as_deref()).map_err(|e| {
-        RemoteError::new(
-            RemoteErrorKind::Auth,
+        ReplicaError::new(
+            ReplicaErrorKind::Auth,
             format!("invalid user name {user:?} for {server}: {e}; check the user name"),
         )
     })?;
@@ -250,9 +251,9 @@ async fn establish_once(
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             let mut kind = super::errors::kind_of(&e);
-            if matches!(kind, RemoteErrorKind::Other) {
+            if matches!(kind, ReplicaErrorKind::Other) {
                 // NTLM failures surface as SSPI errors without a status.
-                kind = RemoteErrorKind::Auth;
+                kind = ReplicaErrorKind::Auth;
             }
             let _ = conn.close().await;
             return Err(place.make(kind, &format!("login as {user:?}"), "", &e.to_string()));
@@ -260,7 +261,7 @@ async fn establish_once(
         Err(_) => {
             let _ = conn.close().await;
             return Err(conn_err(
-                RemoteErrorKind::Timeout,
+                ReplicaErrorKind::Timeout,
                 "the server did not answer the login".into(),
             ));
         }
@@ -269,8 +270,8 @@ async fn establish_once(
     let unc = UncPath::new(&url.host)
         .and_then(|u| u.with_share(&url.share))
         .map_err(|e| {
-            RemoteError::new(
-                RemoteErrorKind::NoSuchShare,
+            ReplicaError::new(
+                ReplicaErrorKind::NoSuchShare,
                 format!(
                     "invalid share name {:?}: {e}; check the share name on {}",
                     url.share, url.host
@@ -287,7 +288,7 @@ async fn establish_once(
             Err(_) => {
                 let _ = conn.close().await;
                 return Err(conn_err(
-                    RemoteErrorKind::Timeout,
+                    ReplicaErrorKind::Timeout,
                     "the server did not answer the share connect".into(),
                 ));
             }
@@ -318,14 +319,14 @@ mod tests {
     /// check was reported as "check the user name and password". Only that case is retried.
     #[test]
     fn signature_glitch_is_retried_but_a_wrong_password_is_not() {
-        let glitch = RemoteError::new(
-            RemoteErrorKind::Auth,
+        let glitch = ReplicaError::new(
+            ReplicaErrorKind::Auth,
             "login failed: Unable to transform message: Failed to transform incoming message: \
              SignVerify (session_id: Some(1)) - Failed to verify incoming message!",
         );
         assert!(is_signature_glitch(&glitch));
-        let wrong = RemoteError::new(
-            RemoteErrorKind::Auth,
+        let wrong = ReplicaError::new(
+            ReplicaErrorKind::Auth,
             "login failed: STATUS_LOGON_FAILURE (0xc000006d); check the user name and password",
         );
         assert!(!is_signature_glitch(&wrong));

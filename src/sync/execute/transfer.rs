@@ -27,25 +27,24 @@ use crate::db::state::TransferRecord;
 use crate::events::RunProgress;
 use crate::names::{DOWNLOAD_SUFFIX, UPLOAD_SUFFIX};
 use crate::relpath::RelPath;
-use crate::remote::{
-    RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader, RemoteWriter, MAX_CHUNK,
-};
+use crate::replica::{FileReader, FileWriter, ReplicaError, ReplicaErrorKind, MAX_CHUNK};
 use crate::tree::Direction;
+use crate::tree::Entry;
 use crate::tree::Hash;
 
 use super::{Executor, Side};
 
 /// A chunk read from the source: its offset and bytes.
-type ChunkRead = Result<(u64, Vec<u8>), RemoteError>;
+type ChunkRead = Result<(u64, Vec<u8>), ReplicaError>;
 /// A chunk written to the destination: its offset and length.
-type ChunkWritten = Result<(u64, u64), RemoteError>;
+type ChunkWritten = Result<(u64, u64), ReplicaError>;
 
 /// What closing a finished segment came to.
 struct SegmentClosed {
     /// The ranges the destination acknowledged, as (start, end).
     acked: Vec<(u64, u64)>,
     /// The first failure among the segment's writes and its close.
-    result: Result<(), RemoteError>,
+    result: Result<(), ReplicaError>,
 }
 
 /// Files at least this large record their progress for resuming.
@@ -72,18 +71,18 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn matches(&self, e: &RemoteEntry) -> bool {
+    pub fn matches(&self, e: &Entry) -> bool {
         let ctime_ok = match (self.ctime_ns, e.ctime_ns) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         };
-        e.kind == crate::remote::EntryKind::File
+        e.kind == crate::tree::EntryKind::File
             && e.size == self.size
             && e.mtime_ns == self.mtime_ns
             && ctime_ok
     }
 
-    pub fn of_remote(e: &RemoteEntry) -> Snapshot {
+    pub fn of_remote(e: &Entry) -> Snapshot {
         Snapshot {
             size: e.size,
             mtime_ns: e.mtime_ns,
@@ -106,9 +105,9 @@ pub struct CopyRequest<'a> {
 pub struct Copied {
     pub hash: Hash,
     /// The source as checked after the copy.
-    pub src: RemoteEntry,
+    pub src: Entry,
     /// The destination file under its real name.
-    pub dst: RemoteEntry,
+    pub dst: Entry,
     pub bytes: u64,
 }
 
@@ -116,11 +115,11 @@ pub struct Copied {
 pub enum CopyError {
     /// Something changed since the scan; left for the next run.
     Changed(String),
-    Failed(RemoteError),
+    Failed(ReplicaError),
 }
 
-impl From<RemoteError> for CopyError {
-    fn from(e: RemoteError) -> Self {
+impl From<ReplicaError> for CopyError {
+    fn from(e: ReplicaError) -> Self {
         CopyError::Failed(e)
     }
 }
@@ -139,10 +138,10 @@ pub fn temp_path(
 
 /// The bytes are in the temp; what is known about them.
 struct Sent {
-    writer: Arc<dyn RemoteWriter>,
+    writer: Arc<dyn FileWriter>,
     hash: Hash,
     /// The source as checked against the scan.
-    src: RemoteEntry,
+    src: Entry,
     /// Where this run started writing (a resumed prefix was there before).
     start: u64,
 }
@@ -158,7 +157,7 @@ impl Executor {
     pub async fn copy_file(&self, req: &CopyRequest<'_>) -> Result<Copied, CopyError> {
         let to = req.from.other();
         let dst_side = self.side(to);
-        let temp = temp_path(req.dst_path, to, &self.client_id).map_err(RemoteError::from)?;
+        let temp = temp_path(req.dst_path, to, &self.client_id).map_err(ReplicaError::from)?;
         let direction = direction_of(req.from);
         let size = req.src.size;
 
@@ -205,7 +204,7 @@ impl Executor {
         // Time, flush, rename (never over anything) and final metadata, on the open handle.
         let dst = match writer.finish(req.dst_path, req.src.mtime_ns).await {
             Ok(dst) => dst,
-            Err(e) if e.kind == RemoteErrorKind::AlreadyExists => {
+            Err(e) if e.kind == ReplicaErrorKind::AlreadyExists => {
                 self.discard_temp(to, &temp, req.dst_path, direction).await;
                 return Err(CopyError::Changed(format!(
                     "{} appeared on the {} during the sync; it will be synced on the next run",
@@ -263,7 +262,7 @@ impl Executor {
             let _ = writer.close().await;
             // Nothing to resume in a small file; a partial temp on a full disk only takes the
             // space the user needs to free.
-            if e.kind == RemoteErrorKind::DiskFull {
+            if e.kind == ReplicaErrorKind::DiskFull {
                 self.discard_temp(to, temp, req.dst_path, direction_of(req.from))
                     .await;
             }
@@ -295,7 +294,7 @@ impl Executor {
 
         // Resume an interrupted transfer of the same source, or start afresh.
         let mut start = 0;
-        let mut writer: Option<Arc<dyn RemoteWriter>> = None;
+        let mut writer: Option<Arc<dyn FileWriter>> = None;
         if size >= RESUME_MIN_SIZE {
             let rec = self
                 .db
@@ -339,7 +338,7 @@ impl Executor {
         // The hash covers the whole file: a resumed prefix is hashed from the local copy.
         let mut hasher = blake3::Hasher::new();
         if start > 0 {
-            let prefix_reader: Arc<dyn RemoteReader> = match req.from {
+            let prefix_reader: Arc<dyn FileReader> = match req.from {
                 Side::Local => reader.clone(),
                 Side::Remote => self.side(Side::Local).open_read(temp).await?,
             };
@@ -368,7 +367,7 @@ impl Executor {
             let _ = writer.close().await;
             // A temp on a full disk only takes the space the user needs to free; it cannot be
             // resumed before they do.
-            if matches!(&e, CopyError::Failed(f) if f.kind == RemoteErrorKind::DiskFull) {
+            if matches!(&e, CopyError::Failed(f) if f.kind == ReplicaErrorKind::DiskFull) {
                 self.discard_temp(to, temp, req.dst_path, direction).await;
             }
             return Err(e);
@@ -414,11 +413,11 @@ impl Executor {
     #[allow(clippy::too_many_arguments)]
     async fn pump(
         &self,
-        reader: &Arc<dyn RemoteReader>,
+        reader: &Arc<dyn FileReader>,
         (dst_side, temp, writer): (
-            &Arc<dyn crate::remote::Remote>,
+            &Arc<dyn crate::replica::Replica>,
             &RelPath,
-            &mut Arc<dyn RemoteWriter>,
+            &mut Arc<dyn FileWriter>,
         ),
         start: u64,
         size: u64,
@@ -554,7 +553,7 @@ impl Executor {
         &self,
         side: Side,
         path: &RelPath,
-    ) -> Result<(Hash, u64), RemoteError> {
+    ) -> Result<(Hash, u64), ReplicaError> {
         let reader = self.side(side).open_read(path).await?;
         let len = reader.len();
         let mut hasher = blake3::Hasher::new();
@@ -567,10 +566,10 @@ impl Executor {
 
 /// Hashes `[0, len)` of `reader`, several chunks in flight.
 async fn hash_prefix(
-    reader: &Arc<dyn RemoteReader>,
+    reader: &Arc<dyn FileReader>,
     len: u64,
     hasher: &mut blake3::Hasher,
-) -> Result<(), RemoteError> {
+) -> Result<(), ReplicaError> {
     let chunk = MAX_CHUNK as u64;
     let mut reads = VecDeque::new();
     let mut next = 0;
@@ -586,13 +585,13 @@ async fn hash_prefix(
         let Some(h) = reads.pop_front() else { break };
         let data = h
             .await
-            .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))??;
+            .map_err(|e| ReplicaError::new(ReplicaErrorKind::Other, e.to_string()))??;
         if data.is_empty() {
             for h in reads {
                 h.abort();
             }
-            return Err(RemoteError::new(
-                RemoteErrorKind::Other,
+            return Err(ReplicaError::new(
+                ReplicaErrorKind::Other,
                 "file shorter than expected",
             ));
         }
@@ -605,7 +604,7 @@ async fn hash_prefix(
 /// its writer.
 async fn close_segment(
     mut writes: JoinSet<ChunkWritten>,
-    writer: Arc<dyn RemoteWriter>,
+    writer: Arc<dyn FileWriter>,
     progress: Arc<RunProgress>,
     progress_key: String,
 ) -> SegmentClosed {
@@ -642,8 +641,11 @@ async fn settle_segment(
     Ok(())
 }
 
-fn task_error(e: tokio::task::JoinError) -> RemoteError {
-    RemoteError::new(RemoteErrorKind::Other, format!("transfer task failed: {e}"))
+fn task_error(e: tokio::task::JoinError) -> ReplicaError {
+    ReplicaError::new(
+        ReplicaErrorKind::Other,
+        format!("transfer task failed: {e}"),
+    )
 }
 
 fn join_error(e: tokio::task::JoinError) -> CopyError {

@@ -1,4 +1,4 @@
-//! Turns `smb` crate errors into classified [`RemoteError`]s.
+//! Turns `smb` crate errors into classified [`ReplicaError`]s.
 //!
 //! NT status codes decide the kind; transport failures become `Connection`, time-outs
 //! `Timeout`. Messages name the host, share and path and say what the user can do. They are
@@ -6,7 +6,7 @@
 
 use smb::transport::TransportError;
 
-use crate::remote::{RemoteError, RemoteErrorKind};
+use crate::replica::{ReplicaError, ReplicaErrorKind};
 
 /// NT status codes we classify (MS-ERREF 2.3).
 pub(crate) mod nt {
@@ -43,8 +43,8 @@ pub(crate) mod nt {
 }
 
 /// The kind for an NT status, when we know it.
-pub(crate) fn kind_of_status(status: u32) -> Option<RemoteErrorKind> {
-    use RemoteErrorKind as K;
+pub(crate) fn kind_of_status(status: u32) -> Option<ReplicaErrorKind> {
+    use ReplicaErrorKind as K;
     Some(match status {
         nt::OBJECT_NAME_NOT_FOUND | nt::OBJECT_PATH_NOT_FOUND => K::NotFound,
         nt::OBJECT_NAME_COLLISION => K::AlreadyExists,
@@ -105,8 +105,8 @@ fn status_in_text(text: &str) -> Option<u32> {
 }
 
 /// Kind of a non-status failure (transport, worker, time-out).
-fn kind_of_failure(e: &smb::Error) -> RemoteErrorKind {
-    use RemoteErrorKind as K;
+fn kind_of_failure(e: &smb::Error) -> ReplicaErrorKind {
+    use ReplicaErrorKind as K;
     match e {
         smb::Error::OperationTimeout(..) => K::Timeout,
         smb::Error::TransportError(TransportError::Timeout(_)) => K::Timeout,
@@ -133,10 +133,10 @@ fn kind_of_failure(e: &smb::Error) -> RemoteErrorKind {
     }
 }
 
-pub(crate) fn kind_of_io(io: &std::io::Error) -> RemoteErrorKind {
+pub(crate) fn kind_of_io(io: &std::io::Error) -> ReplicaErrorKind {
     use std::io::ErrorKind as E;
     match io.kind() {
-        E::TimedOut => RemoteErrorKind::Timeout,
+        E::TimedOut => ReplicaErrorKind::Timeout,
         E::ConnectionRefused
         | E::ConnectionReset
         | E::ConnectionAborted
@@ -146,22 +146,22 @@ pub(crate) fn kind_of_io(io: &std::io::Error) -> RemoteErrorKind {
         | E::AddrNotAvailable
         | E::HostUnreachable
         | E::NetworkUnreachable
-        | E::NetworkDown => RemoteErrorKind::Connection,
+        | E::NetworkDown => ReplicaErrorKind::Connection,
         _ => {
             let t = io.to_string().to_ascii_lowercase();
             if t.contains("timed out") || t.contains("timeout") {
-                RemoteErrorKind::Timeout
+                ReplicaErrorKind::Timeout
             } else if t.contains("worker") || t.contains("not connected") || t.contains("stopped") {
-                RemoteErrorKind::Connection
+                ReplicaErrorKind::Connection
             } else {
-                RemoteErrorKind::Other
+                ReplicaErrorKind::Other
             }
         }
     }
 }
 
 /// Classifies an `smb` error.
-pub(crate) fn kind_of(e: &smb::Error) -> RemoteErrorKind {
+pub(crate) fn kind_of(e: &smb::Error) -> ReplicaErrorKind {
     match status_of(e).and_then(kind_of_status) {
         Some(k) => k,
         None => kind_of_failure(e),
@@ -194,8 +194,8 @@ impl Place {
     }
 
     /// What the user can do about an error of this kind.
-    fn advice(&self, kind: RemoteErrorKind) -> String {
-        use RemoteErrorKind as K;
+    fn advice(&self, kind: ReplicaErrorKind) -> String {
+        use ReplicaErrorKind as K;
         match kind {
             K::Auth => "check the user name and password".into(),
             K::NoSuchShare => format!("check the share name on {}", self.host),
@@ -213,24 +213,24 @@ impl Place {
     }
 
     /// Builds the error for `what` (e.g. "open for reading") on `path`.
-    pub(crate) fn error(&self, what: &str, path: &str, e: &smb::Error) -> RemoteError {
+    pub(crate) fn error(&self, what: &str, path: &str, e: &smb::Error) -> ReplicaError {
         let kind = kind_of(e);
         self.make(kind, what, path, &e.to_string())
     }
 
     pub(crate) fn make(
         &self,
-        kind: RemoteErrorKind,
+        kind: ReplicaErrorKind,
         what: &str,
         path: &str,
         detail: &str,
-    ) -> RemoteError {
+    ) -> ReplicaError {
         let msg = format!(
             "{}: {what} failed: {detail}; {}",
             self.url(path),
             self.advice(kind)
         );
-        RemoteError::new(kind, msg)
+        ReplicaError::new(kind, msg)
     }
 }
 
@@ -255,21 +255,21 @@ mod tests {
     fn maps_statuses() {
         assert_eq!(
             kind_of_status(nt::LOGON_FAILURE),
-            Some(RemoteErrorKind::Auth)
+            Some(ReplicaErrorKind::Auth)
         );
         assert_eq!(
             kind_of_status(nt::BAD_NETWORK_NAME),
-            Some(RemoteErrorKind::NoSuchShare)
+            Some(ReplicaErrorKind::NoSuchShare)
         );
         assert_eq!(
             kind_of_status(nt::OBJECT_PATH_NOT_FOUND),
-            Some(RemoteErrorKind::NotFound)
+            Some(ReplicaErrorKind::NotFound)
         );
         assert_eq!(
             kind_of_status(nt::DIRECTORY_NOT_EMPTY),
-            Some(RemoteErrorKind::NotEmpty)
+            Some(ReplicaErrorKind::NotEmpty)
         );
         let e = smb::Error::MessageProcessingError("Failed to send message to worker!".into());
-        assert_eq!(kind_of(&e), RemoteErrorKind::Connection);
+        assert_eq!(kind_of(&e), ReplicaErrorKind::Connection);
     }
 }

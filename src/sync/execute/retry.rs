@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::remote::{Remote, RemoteError, RemoteErrorKind};
+use crate::replica::{Replica, ReplicaError, ReplicaErrorKind};
 
 /// Attempts of one operation on transient errors (busy, timeout, connection lost).
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -18,7 +18,7 @@ pub fn backoff(attempt: u32) -> Duration {
 }
 
 pub struct ReconnectGate {
-    remote: Arc<dyn Remote>,
+    remote: Arc<dyn Replica>,
     generation: AtomicU64,
     lock: tokio::sync::Mutex<()>,
     dead: AtomicBool,
@@ -26,7 +26,7 @@ pub struct ReconnectGate {
 }
 
 impl ReconnectGate {
-    pub fn new(remote: Arc<dyn Remote>, budget: Duration) -> Self {
+    pub fn new(remote: Arc<dyn Replica>, budget: Duration) -> Self {
         ReconnectGate {
             remote,
             generation: AtomicU64::new(0),
@@ -44,9 +44,9 @@ impl ReconnectGate {
         self.dead.load(Ordering::SeqCst)
     }
 
-    fn gone(&self) -> RemoteError {
-        RemoteError::new(
-            RemoteErrorKind::Connection,
+    fn gone(&self) -> ReplicaError {
+        ReplicaError::new(
+            ReplicaErrorKind::Connection,
             format!(
                 "lost the connection to {} and could not reconnect within {} s; the next sync will finish the work",
                 self.remote.describe(),
@@ -56,7 +56,7 @@ impl ReconnectGate {
     }
 
     /// Reconnects unless another task already did since `seen` was read.
-    pub async fn reconnect(&self, seen: u64) -> Result<(), RemoteError> {
+    pub async fn reconnect(&self, seen: u64) -> Result<(), ReplicaError> {
         let _held = self.lock.lock().await;
         if self.is_dead() {
             return Err(self.gone());
@@ -89,10 +89,10 @@ impl ReconnectGate {
 
     /// Runs `op`, retrying transient failures with backoff and reconnecting when the
     /// connection is lost. Permanent errors return at once.
-    pub async fn retry<T, F, Fut>(&self, mut op: F) -> Result<T, RemoteError>
+    pub async fn retry<T, F, Fut>(&self, mut op: F) -> Result<T, ReplicaError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, RemoteError>>,
+        Fut: Future<Output = Result<T, ReplicaError>>,
     {
         let mut attempt = 0;
         loop {

@@ -3,9 +3,10 @@
 //! a conflict name free on both sides before copying each version across.
 
 use crate::names::conflict_name;
-use crate::reconcile::{settle, Resolution};
 use crate::relpath::RelPath;
-use crate::remote::{RemoteEntry, RemoteError, RemoteErrorKind};
+use crate::replica::{ReplicaError, ReplicaErrorKind};
+use crate::sync::reconcile::{settle, Resolution};
+use crate::tree::Entry;
 use crate::tree::{BaseEntry, LocalEntry};
 
 use super::transfer::Snapshot;
@@ -15,9 +16,9 @@ impl Executor {
     pub(super) async fn conflict(
         &self,
         local: &LocalEntry,
-        remote: &RemoteEntry,
+        remote: &Entry,
         same_size: bool,
-    ) -> Result<Outcome, RemoteError> {
+    ) -> Result<Outcome, ReplicaError> {
         let path = &local.path;
         if same_size {
             let (h, _) = self
@@ -58,9 +59,9 @@ impl Executor {
     pub(crate) async fn apply_resolution(
         &self,
         local: &LocalEntry,
-        remote: &RemoteEntry,
+        remote: &Entry,
         resolution: Resolution,
-    ) -> Result<Outcome, RemoteError> {
+    ) -> Result<Outcome, ReplicaError> {
         let path = &local.path;
         match resolution {
             Resolution::Ask => {
@@ -74,7 +75,7 @@ impl Executor {
                         remote.mtime_ns,
                     )
                     .await
-                    .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))?;
+                    .map_err(|e| ReplicaError::new(ReplicaErrorKind::Other, e.to_string()))?;
                 Ok(Outcome::Pending)
             }
             Resolution::UseLocal => {
@@ -113,8 +114,8 @@ impl Executor {
                     bytes: 0,
                     path: cname.clone(),
                 }];
-                let may_write_local = self.job.mode != crate::reconcile::Mode::Upload;
-                let may_write_remote = self.job.mode != crate::reconcile::Mode::Download;
+                let may_write_local = self.job.mode != crate::policy::Mode::Upload;
+                let may_write_remote = self.job.mode != crate::policy::Mode::Download;
                 match loser {
                     Side::Local => {
                         steps.push(self.download(remote, path, None).await?);
@@ -130,7 +131,7 @@ impl Executor {
                         steps.push(self.upload(local, path, None).await?);
                         if may_write_local {
                             // A rename moves the change time; compare size and time only.
-                            let moved = RemoteEntry {
+                            let moved = Entry {
                                 path: cname.clone(),
                                 ctime_ns: None,
                                 ..remote.clone()
@@ -145,7 +146,7 @@ impl Executor {
     }
 
     /// A conflict-copy name free on both sides.
-    async fn free_conflict_name(&self, path: &RelPath) -> Result<RelPath, RemoteError> {
+    async fn free_conflict_name(&self, path: &RelPath) -> Result<RelPath, ReplicaError> {
         let mut candidate = conflict_name(path, &self.host, &self.stamp)?;
         for n in 2..100 {
             let taken = self.local.stat(&candidate).await?.is_some()

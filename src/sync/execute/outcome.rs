@@ -4,7 +4,7 @@
 use crate::db::history::{FileError, RunErrorRow, RunFileRow};
 use crate::events::Event;
 use crate::relpath::RelPath;
-use crate::remote::RemoteError;
+use crate::replica::ReplicaError;
 
 use super::Executor;
 
@@ -24,7 +24,7 @@ pub(crate) enum Outcome {
     Pending,
     /// Left for the next run (changed since the scan).
     Deferred(String),
-    Failed(RemoteError),
+    Failed(ReplicaError),
 }
 
 impl Executor {

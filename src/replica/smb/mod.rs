@@ -1,4 +1,4 @@
-//! SMB remote: [`SmbRemote`] implements [`Remote`] over the `smb` crate (0.12.1).
+//! SMB remote: [`SmbReplica`] implements [`Replica`] over the `smb` crate (0.12.1).
 //!
 //! Modules:
 //! - [`transport`]: our TCP transport (TCP_NODELAY, one write per message);
@@ -7,7 +7,7 @@
 //! - [`listing`]: directory queries on a dedicated current-thread runtime (the crate's query
 //!   stream deadlocks on multi-thread runtimes) and the recursive walk;
 //! - [`file`]: readers and writers (at most `MAX_CHUNK` per request, concurrent-safe);
-//! - [`errors`]: NT status -> [`RemoteErrorKind`], messages that name host/share/path;
+//! - [`errors`]: NT status -> [`ReplicaErrorKind`], messages that name host/share/path;
 //! - [`convert`]: FILETIME and path conversions.
 //!
 //! Workarounds for the crate's defects: see the module docs above; also we never use
@@ -34,11 +34,13 @@ use smb::{
 use self::convert::{filetime_to_ns, join_shown, join_smb};
 use self::errors::{nt, Place};
 use self::session::{deadline, establish, SmbConn};
+use crate::policy::Encryption;
 use crate::relpath::RelPath;
-use crate::remote::{
-    ConnectionSecurity, Encryption, EntryKind, Listing, Remote, RemoteEntry, RemoteError,
-    RemoteErrorKind, RemoteReader, RemoteResult, RemoteWriter,
+use crate::replica::{
+    ConnectionSecurity, FileReader, FileWriter, Listing, Replica, ReplicaError, ReplicaErrorKind,
+    ReplicaResult,
 };
+use crate::tree::{Entry, EntryKind};
 use crate::url::SmbUrl;
 
 /// Connection settings.
@@ -80,9 +82,9 @@ impl Default for SmbOptions {
 pub const ROTATE_AFTER_BYTES: u64 = 128 * 1024 * 1024;
 
 /// An SMB share folder as a sync remote.
-pub struct SmbRemote {
+pub struct SmbReplica {
     url: SmbUrl,
-    /// Kept for `reconnect()`. Never printed: `SmbRemote`'s Debug and messages omit it.
+    /// Kept for `reconnect()`. Never printed: `SmbReplica`'s Debug and messages omit it.
     password: String,
     opts: SmbOptions,
     place: Place,
@@ -138,9 +140,9 @@ impl Pool {
     }
 }
 
-impl std::fmt::Debug for SmbRemote {
+impl std::fmt::Debug for SmbReplica {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmbRemote")
+        f.debug_struct("SmbReplica")
             .field("url", &self.describe())
             .field("opts", &self.opts)
             .finish_non_exhaustive()
@@ -156,23 +158,23 @@ fn place_of(url: &SmbUrl) -> Place {
 }
 
 /// Checks host, login, share and that the URL's folder exists, then disconnects.
-pub async fn test_connection(url: &SmbUrl, password: &str, opts: SmbOptions) -> RemoteResult<()> {
-    let remote = SmbRemote::connect(url, password, opts).await?;
+pub async fn test_connection(url: &SmbUrl, password: &str, opts: SmbOptions) -> ReplicaResult<()> {
+    let remote = SmbReplica::connect(url, password, opts).await?;
     let r = remote.check_root().await;
     remote.close_all().await;
     r
 }
 
-impl SmbRemote {
-    /// Connects and logs in. The folder itself is not checked (see [`Remote::check_root`]).
+impl SmbReplica {
+    /// Connects and logs in. The folder itself is not checked (see [`Replica::check_root`]).
     pub async fn connect(
         url: &SmbUrl,
         password: &str,
         opts: SmbOptions,
-    ) -> RemoteResult<SmbRemote> {
+    ) -> ReplicaResult<SmbReplica> {
         let place = place_of(url);
         let conn = establish(url, password, &opts, &place).await?;
-        Ok(SmbRemote {
+        Ok(SmbReplica {
             url: url.clone(),
             password: password.to_string(),
             pool: RwLock::new(Arc::new(Pool::new(conn, opts.connections))),
@@ -185,8 +187,8 @@ impl SmbRemote {
 
     /// Folder names (one level, no files) in `path` below the remote root, sorted. Names that
     /// cannot be paths are left out.
-    pub async fn list_folders(&self, path: &RelPath) -> RemoteResult<Vec<String>> {
-        let listing = Remote::list_dir(self, path).await?;
+    pub async fn list_folders(&self, path: &RelPath) -> ReplicaResult<Vec<String>> {
+        let listing = Replica::list_dir(self, path).await?;
         Ok(listing
             .entries
             .into_iter()
@@ -208,7 +210,7 @@ impl SmbRemote {
     /// that carried [`ROTATE_AFTER_BYTES`] of writes is replaced by a fresh one first (readers
     /// and writers still open on it keep it alive until they close). An extra connection
     /// that cannot be made is not an error: the primary one does the work.
-    async fn pick(&self, for_write: bool) -> RemoteResult<Arc<SmbConn>> {
+    async fn pick(&self, for_write: bool) -> ReplicaResult<Arc<SmbConn>> {
         use std::sync::atomic::Ordering;
         let pool = self.pool();
         let n = pool.extra.len() + 1;
@@ -270,7 +272,7 @@ impl SmbRemote {
         all
     }
 
-    async fn establish(&self) -> RemoteResult<SmbConn> {
+    async fn establish(&self) -> ReplicaResult<SmbConn> {
         establish(&self.url, &self.password, &self.opts, &self.place).await
     }
 
@@ -296,7 +298,7 @@ impl SmbRemote {
         rel: &RelPath,
         what: &str,
         args: FileCreateArgs,
-    ) -> RemoteResult<Resource> {
+    ) -> ReplicaResult<Resource> {
         // No component holds a `\\` (SMB's separator): `RelPath` refuses it.
         let shown = self.shown(rel);
         let smb = self.smb_path(rel);
@@ -314,8 +316,8 @@ impl SmbRemote {
         &self,
         h: &ResourceHandle,
         shown: &str,
-        r: RemoteResult<T>,
-    ) -> RemoteResult<T> {
+        r: ReplicaResult<T>,
+    ) -> ReplicaResult<T> {
         let c = deadline(&self.place, self.opts.timeout, "close", shown, async {
             h.close()
                 .await
@@ -327,7 +329,7 @@ impl SmbRemote {
         Ok(v)
     }
 
-    async fn delete(&self, rel: &RelPath, dir: bool) -> RemoteResult<()> {
+    async fn delete(&self, rel: &RelPath, dir: bool) -> ReplicaResult<()> {
         let conn = self.pick(false).await?;
         let what = if dir { "remove folder" } else { "remove file" };
         let options = if dir {
@@ -365,12 +367,12 @@ fn handle_of(res: &Resource) -> &ResourceHandle {
     }
 }
 
-fn is_missing(e: &RemoteError) -> bool {
-    e.kind == RemoteErrorKind::NotFound
+fn is_missing(e: &ReplicaError) -> bool {
+    e.kind == ReplicaErrorKind::NotFound
 }
 
 #[async_trait]
-impl Remote for SmbRemote {
+impl Replica for SmbReplica {
     fn describe(&self) -> String {
         let mut s = String::from("smb://");
         if !self.url.user.is_empty() {
@@ -422,17 +424,17 @@ impl Remote for SmbRemote {
         })
     }
 
-    async fn check_root(&self) -> RemoteResult<()> {
+    async fn check_root(&self) -> ReplicaResult<()> {
         match self.stat(&RelPath::root()).await? {
             Some(e) if e.kind == EntryKind::Dir => Ok(()),
             Some(_) => Err(self.place.make(
-                RemoteErrorKind::NotFound,
+                ReplicaErrorKind::NotFound,
                 "check folder",
                 self.url.path.as_str(),
                 "it is a file, not a folder",
             )),
             None => Err(self.place.make(
-                RemoteErrorKind::NotFound,
+                ReplicaErrorKind::NotFound,
                 "check folder",
                 self.url.path.as_str(),
                 "the folder does not exist",
@@ -440,7 +442,7 @@ impl Remote for SmbRemote {
         }
     }
 
-    async fn list(&self, skip_dir: &str) -> RemoteResult<Listing> {
+    async fn list(&self, skip_dir: &str) -> ReplicaResult<Listing> {
         // Folders are spread over all connections, so several smbd processes list at once.
         let conns = self.all_conns().await;
         let place = self.place.clone();
@@ -455,7 +457,7 @@ impl Remote for SmbRemote {
             .await
     }
 
-    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Listing> {
+    async fn list_dir(&self, path: &RelPath) -> ReplicaResult<Listing> {
         let conn = self.primary().await;
         let place = self.place.clone();
         let smb = self.smb_path(path);
@@ -475,7 +477,7 @@ impl Remote for SmbRemote {
         Ok(out)
     }
 
-    async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>> {
+    async fn stat(&self, path: &RelPath) -> ReplicaResult<Option<Entry>> {
         let conn = self.pick(false).await?;
         let args = FileCreateArgs {
             disposition: CreateDisposition::Open,
@@ -501,7 +503,7 @@ impl Remote for SmbRemote {
         let info = self.finish(h, &shown, r).await?;
         let is_dir = bool::from(info.standard.directory) || info.basic.file_attributes.directory();
         let ctime = *info.basic.change_time;
-        Ok(Some(RemoteEntry {
+        Ok(Some(Entry {
             path: path.clone(),
             kind: if is_dir {
                 EntryKind::Dir
@@ -515,7 +517,7 @@ impl Remote for SmbRemote {
         }))
     }
 
-    async fn create_dir(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn create_dir(&self, path: &RelPath) -> ReplicaResult<()> {
         let conn = self.pick(false).await?;
         let args = FileCreateArgs {
             disposition: CreateDisposition::OpenIf,
@@ -530,7 +532,7 @@ impl Remote for SmbRemote {
             Ok(r) => r,
             Err(e) if e.message.contains(&format!("{:#x}", nt::NOT_A_DIRECTORY)) => {
                 return Err(self.place.make(
-                    RemoteErrorKind::AlreadyExists,
+                    ReplicaErrorKind::AlreadyExists,
                     "create folder",
                     &shown,
                     "a file with that name exists",
@@ -541,15 +543,15 @@ impl Remote for SmbRemote {
         self.finish(handle_of(&res), &shown, Ok(())).await
     }
 
-    async fn remove_dir(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn remove_dir(&self, path: &RelPath) -> ReplicaResult<()> {
         self.delete(path, true).await
     }
 
-    async fn remove_file(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn remove_file(&self, path: &RelPath) -> ReplicaResult<()> {
         self.delete(path, false).await
     }
 
-    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> RemoteResult<()> {
+    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> ReplicaResult<()> {
         let conn = self.pick(false).await?;
         let args = FileCreateArgs {
             disposition: CreateDisposition::Open,
@@ -575,13 +577,13 @@ impl Remote for SmbRemote {
         })
         .await;
         let r = self.finish(h, &shown, r).await;
-        r.map_err(|e| RemoteError {
+        r.map_err(|e| ReplicaError {
             message: format!("{} (to {})", e.message, self.shown(to)),
             ..e
         })
     }
 
-    async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>> {
+    async fn open_read(&self, path: &RelPath) -> ReplicaResult<Arc<dyn FileReader>> {
         let conn = self.pick(false).await?;
         let args = FileCreateArgs {
             disposition: CreateDisposition::Open,
@@ -610,7 +612,7 @@ impl Remote for SmbRemote {
             other => {
                 let _ = handle_of(&other).close().await;
                 Err(self.place.make(
-                    RemoteErrorKind::Other,
+                    ReplicaErrorKind::Other,
                     "open for reading",
                     &shown,
                     "not a regular file",
@@ -623,7 +625,7 @@ impl Remote for SmbRemote {
         &self,
         path: &RelPath,
         truncate: bool,
-    ) -> RemoteResult<Arc<dyn RemoteWriter>> {
+    ) -> ReplicaResult<Arc<dyn FileWriter>> {
         let conn = self.pick(true).await?;
         let args = FileCreateArgs {
             disposition: if truncate {
@@ -655,7 +657,7 @@ impl Remote for SmbRemote {
             other => {
                 let _ = handle_of(&other).close().await;
                 Err(self.place.make(
-                    RemoteErrorKind::Other,
+                    ReplicaErrorKind::Other,
                     "open for writing",
                     &shown,
                     "not a regular file",
@@ -664,7 +666,7 @@ impl Remote for SmbRemote {
         }
     }
 
-    async fn reconnect(&self) -> RemoteResult<()> {
+    async fn reconnect(&self) -> ReplicaResult<()> {
         let fresh = Pool::new(self.establish().await?, self.opts.connections);
         let old = {
             let mut guard = self.pool.write().unwrap_or_else(|p| p.into_inner());
@@ -680,7 +682,7 @@ impl Remote for SmbRemote {
     async fn watch(
         &self,
         tx: crate::watch::ChangeSender,
-    ) -> RemoteResult<Option<crate::watch::WatchGuard>> {
+    ) -> ReplicaResult<Option<crate::watch::WatchGuard>> {
         notify::start(
             self.url.clone(),
             self.password.clone(),

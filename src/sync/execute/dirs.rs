@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use crate::relpath::RelPath;
-use crate::remote::{Remote, RemoteResult};
+use crate::replica::{Replica, ReplicaResult};
 
 use super::Side;
 
@@ -26,10 +26,10 @@ impl DirCache {
     /// Creates `path` and any missing parents on `side`.
     pub async fn ensure(
         &self,
-        remote: &dyn Remote,
+        remote: &dyn Replica,
         side: Side,
         path: &RelPath,
-    ) -> RemoteResult<()> {
+    ) -> ReplicaResult<()> {
         if self.is_known(side, path) {
             return Ok(());
         }

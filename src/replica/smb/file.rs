@@ -19,9 +19,8 @@ use super::convert::{filetime_to_ns, join_smb, ns_to_filetime};
 use super::errors::Place;
 use super::session::{deadline, SmbConn};
 use crate::relpath::RelPath;
-use crate::remote::{
-    EntryKind, RemoteEntry, RemoteErrorKind, RemoteReader, RemoteResult, RemoteWriter, MAX_CHUNK,
-};
+use crate::replica::{FileReader, FileWriter, ReplicaErrorKind, ReplicaResult, MAX_CHUNK};
+use crate::tree::{Entry, EntryKind};
 
 /// What readers and writers share: the file, its connection and where it is.
 struct Handle {
@@ -39,11 +38,11 @@ impl Handle {
         self.file.as_ref().expect("file used after drop")
     }
 
-    fn err(&self, what: &str, e: &smb::Error) -> crate::remote::RemoteError {
+    fn err(&self, what: &str, e: &smb::Error) -> crate::replica::ReplicaError {
         self.place.error(what, &self.shown, e)
     }
 
-    async fn close(&self, flush: bool) -> RemoteResult<()> {
+    async fn close(&self, flush: bool) -> ReplicaResult<()> {
         if self.closed.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
@@ -115,12 +114,12 @@ impl SmbReader {
 }
 
 #[async_trait]
-impl RemoteReader for SmbReader {
+impl FileReader for SmbReader {
     fn len(&self) -> u64 {
         self.len
     }
 
-    async fn read_at(&self, offset: u64, len: usize) -> RemoteResult<Vec<u8>> {
+    async fn read_at(&self, offset: u64, len: usize) -> ReplicaResult<Vec<u8>> {
         let h = &self.h;
         let want = len.min(self.len.saturating_sub(offset) as usize);
         let mut buf = vec![0u8; want];
@@ -144,7 +143,7 @@ impl RemoteReader for SmbReader {
         Ok(buf)
     }
 
-    async fn close(&self) -> RemoteResult<()> {
+    async fn close(&self) -> ReplicaResult<()> {
         self.h.close(false).await
     }
 }
@@ -170,7 +169,7 @@ impl SmbWriter {
         }
     }
 
-    async fn finish_open(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry> {
+    async fn finish_open(&self, final_path: &RelPath, mtime_ns: i64) -> ReplicaResult<Entry> {
         self.set_mtime(mtime_ns).await?;
         let h = &self.h;
         // Durable on the server before it takes the real name.
@@ -201,7 +200,7 @@ impl SmbWriter {
         })
         .await?;
         let ctime = *info.basic.change_time;
-        Ok(RemoteEntry {
+        Ok(Entry {
             path: final_path.clone(),
             kind: EntryKind::File,
             size: info.standard.end_of_file,
@@ -213,8 +212,8 @@ impl SmbWriter {
 }
 
 #[async_trait]
-impl RemoteWriter for SmbWriter {
-    async fn len(&self) -> RemoteResult<u64> {
+impl FileWriter for SmbWriter {
+    async fn len(&self) -> ReplicaResult<u64> {
         let h = &self.h;
         let info = deadline(&h.place, h.timeout, "query size", &h.shown, async {
             h.file()
@@ -226,7 +225,7 @@ impl RemoteWriter for SmbWriter {
         Ok(info.end_of_file)
     }
 
-    async fn write_at(&self, offset: u64, data: Vec<u8>) -> RemoteResult<()> {
+    async fn write_at(&self, offset: u64, data: Vec<u8>) -> ReplicaResult<()> {
         let h = &self.h;
         let mut done = 0;
         while done < data.len() {
@@ -242,7 +241,7 @@ impl RemoteWriter for SmbWriter {
             .await?;
             if wrote == 0 {
                 return Err(h.place.make(
-                    RemoteErrorKind::Other,
+                    ReplicaErrorKind::Other,
                     "write",
                     &h.shown,
                     "the server accepted 0 bytes",
@@ -256,7 +255,7 @@ impl RemoteWriter for SmbWriter {
         Ok(())
     }
 
-    async fn set_len(&self, len: u64) -> RemoteResult<()> {
+    async fn set_len(&self, len: u64) -> ReplicaResult<()> {
         let h = &self.h;
         deadline(&h.place, h.timeout, "set size", &h.shown, async {
             h.file()
@@ -267,7 +266,7 @@ impl RemoteWriter for SmbWriter {
         .await
     }
 
-    async fn set_mtime(&self, mtime_ns: i64) -> RemoteResult<()> {
+    async fn set_mtime(&self, mtime_ns: i64) -> ReplicaResult<()> {
         let h = &self.h;
         let info = FileBasicInformation {
             creation_time: FileTime::ZERO,
@@ -291,11 +290,11 @@ impl RemoteWriter for SmbWriter {
         .await
     }
 
-    async fn close(&self) -> RemoteResult<()> {
+    async fn close(&self) -> ReplicaResult<()> {
         self.h.close(true).await
     }
 
-    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry> {
+    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> ReplicaResult<Entry> {
         let done = self.finish_open(final_path, mtime_ns).await;
         // Close either way (already flushed when it succeeded), so a failed rename leaves no
         // open handle on the temp that the caller is about to remove.

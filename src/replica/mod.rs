@@ -1,7 +1,7 @@
 //! The remote side of a job: one trait, two honest implementations.
 //!
-//! - [`dir::DirRemote`]: a plain directory (`file:///...`), for shares the OS already mounted.
-//! - [`smb::SmbRemote`]: an SMB2/3 share through the `smb` crate, with our own transport and
+//! - [`dir::DirReplica`]: a plain directory (`file:///...`), for shares the OS already mounted.
+//! - [`smb::SmbReplica`]: an SMB2/3 share through the `smb` crate, with our own transport and
 //!   workarounds for the crate's defects.
 //!
 //! Contract every implementation keeps:
@@ -17,63 +17,21 @@
 //!   remote change is detected by comparing it with what was recorded at the last sync;
 //! - readers and writers accept concurrent `read_at`/`write_at` calls, which is how large files
 //!   are pipelined; each call moves at most [`MAX_CHUNK`] bytes;
-//! - errors are classified ([`RemoteErrorKind`]) so the executor knows what to retry.
+//! - errors are classified ([`ReplicaErrorKind`]) so the executor knows what to retry.
 
 pub mod dir;
 pub mod smb;
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::relpath::RelPath;
-/// Entries are the tree's words; the remote side lists them.
-pub use crate::tree::{EntryKind, RemoteEntry};
+use crate::tree::Entry;
 
 /// Largest single read or write. The `smb` crate hangs on 4-8 MiB requests; 1 MiB is safe and
 /// still fast with several requests in flight.
 pub const MAX_CHUNK: usize = 1024 * 1024;
-
-/// What a job asks of an SMB session's encryption.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Encryption {
-    /// As the server asks: encrypted when the share or server requires it, else signed only.
-    #[default]
-    Auto,
-    /// Every message encrypted; a server that cannot is refused before any file moves.
-    Required,
-}
-
-impl Encryption {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Encryption::Auto => "auto",
-            Encryption::Required => "required",
-        }
-    }
-}
-
-impl std::str::FromStr for Encryption {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "auto" => Ok(Encryption::Auto),
-            "required" => Ok(Encryption::Required),
-            other => Err(format!(
-                "unknown encryption setting {other:?}: use auto or required"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Encryption {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// How a live connection to the server protects what it sends, as seen on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -115,7 +73,7 @@ impl RejectedName {
 /// sync (symbolic links, special files).
 #[derive(Clone, Debug, Default)]
 pub struct Listing {
-    pub entries: Vec<RemoteEntry>,
+    pub entries: Vec<Entry>,
     pub rejected: Vec<RejectedName>,
     /// Valid paths that are not synced, with the reason ("not synced: symbolic link").
     pub skipped: Vec<(RelPath, &'static str)>,
@@ -151,7 +109,7 @@ impl Listing {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RemoteErrorKind {
+pub enum ReplicaErrorKind {
     /// The path does not exist.
     NotFound,
     /// The target of a create or a rename without replace exists.
@@ -178,7 +136,7 @@ pub enum RemoteErrorKind {
     Other,
 }
 
-impl RemoteErrorKind {
+impl ReplicaErrorKind {
     /// Worth retrying with backoff (possibly after reconnecting).
     pub fn is_transient(self) -> bool {
         matches!(self, Self::Busy | Self::Connection | Self::Timeout)
@@ -194,14 +152,14 @@ impl RemoteErrorKind {
 /// password.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct RemoteError {
-    pub kind: RemoteErrorKind,
+pub struct ReplicaError {
+    pub kind: ReplicaErrorKind,
     pub message: String,
 }
 
-impl RemoteError {
-    pub fn new(kind: RemoteErrorKind, message: impl Into<String>) -> Self {
-        RemoteError {
+impl ReplicaError {
+    pub fn new(kind: ReplicaErrorKind, message: impl Into<String>) -> Self {
+        ReplicaError {
             kind,
             message: message.into(),
         }
@@ -209,7 +167,7 @@ impl RemoteError {
 
     pub fn not_found(path: &RelPath) -> Self {
         Self::new(
-            RemoteErrorKind::NotFound,
+            ReplicaErrorKind::NotFound,
             format!("{path}: not found on the remote"),
         )
     }
@@ -217,54 +175,54 @@ impl RemoteError {
 
 /// A name we would have to make (a temp or conflict name) that cannot be a path, typically
 /// because it would pass 255 bytes: that file is reported and left as it is.
-impl From<crate::relpath::InvalidRelPath> for RemoteError {
+impl From<crate::relpath::InvalidRelPath> for ReplicaError {
     fn from(e: crate::relpath::InvalidRelPath) -> Self {
-        RemoteError::new(
-            RemoteErrorKind::InvalidName,
+        ReplicaError::new(
+            ReplicaErrorKind::InvalidName,
             format!("{}: {}; shorten the name", e.shown, e.reason),
         )
     }
 }
 
-pub type RemoteResult<T> = Result<T, RemoteError>;
+pub type ReplicaResult<T> = Result<T, ReplicaError>;
 
 /// A file opened for reading. `read_at` may be called concurrently.
 // `len` is the remote file's length, not a container size: no `is_empty` wanted.
 #[allow(clippy::len_without_is_empty)]
 #[async_trait]
-pub trait RemoteReader: Send + Sync {
+pub trait FileReader: Send + Sync {
     /// Size of the file when it was opened.
     fn len(&self) -> u64;
     /// Reads up to `len` (at most [`MAX_CHUNK`]) bytes at `offset`; fewer only at end of file.
-    async fn read_at(&self, offset: u64, len: usize) -> RemoteResult<Vec<u8>>;
-    async fn close(&self) -> RemoteResult<()>;
+    async fn read_at(&self, offset: u64, len: usize) -> ReplicaResult<Vec<u8>>;
+    async fn close(&self) -> ReplicaResult<()>;
 }
 
 /// A file opened for writing. `write_at` may be called concurrently on disjoint ranges.
 // `len` is the remote file's length, not a container size: no `is_empty` wanted.
 #[allow(clippy::len_without_is_empty)]
 #[async_trait]
-pub trait RemoteWriter: Send + Sync {
+pub trait FileWriter: Send + Sync {
     /// Current length of the file (for resuming a partial upload).
-    async fn len(&self) -> RemoteResult<u64>;
+    async fn len(&self) -> ReplicaResult<u64>;
     /// Takes the bytes by value: a local writer hands them to a blocking thread without a copy.
-    async fn write_at(&self, offset: u64, data: Vec<u8>) -> RemoteResult<()>;
+    async fn write_at(&self, offset: u64, data: Vec<u8>) -> ReplicaResult<()>;
     /// Truncates or extends the file to `len` bytes.
-    async fn set_len(&self, len: u64) -> RemoteResult<()>;
+    async fn set_len(&self, len: u64) -> ReplicaResult<()>;
     /// Sets the last-write time, so the final file carries the source's time.
-    async fn set_mtime(&self, mtime_ns: i64) -> RemoteResult<()>;
+    async fn set_mtime(&self, mtime_ns: i64) -> ReplicaResult<()>;
     /// Flushes and closes; the data is on the server when this returns Ok.
-    async fn close(&self) -> RemoteResult<()>;
+    async fn close(&self) -> ReplicaResult<()>;
 
     /// Completes a transfer on the open handle: sets the last-write time, flushes, renames the
     /// file to `final_path` (`AlreadyExists` if anything is there: never replaces), closes, and
     /// returns the final file's metadata. Fewer round trips than the separate calls, which
     /// matters for many small files.
-    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry>;
+    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> ReplicaResult<Entry>;
 }
 
 #[async_trait]
-pub trait Remote: Send + Sync {
+pub trait Replica: Send + Sync {
     /// A description for messages and logs (`smb://alice@nas/share/path`), never a password.
     fn describe(&self) -> String;
 
@@ -278,38 +236,38 @@ pub trait Remote: Send + Sync {
     }
 
     /// Checks the remote root is reachable and is a folder.
-    async fn check_root(&self) -> RemoteResult<()>;
+    async fn check_root(&self) -> ReplicaResult<()>;
 
     /// Recursive listing of everything under the root, folders included, the root excluded.
     /// Entries under a folder named `skip_dir` (at any depth) are not listed, nor is the folder.
-    async fn list(&self, skip_dir: &str) -> RemoteResult<Listing>;
+    async fn list(&self, skip_dir: &str) -> ReplicaResult<Listing>;
 
     /// The entries directly inside the folder `path` (one level), sorted; `NotFound` when it
     /// is missing.
-    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Listing>;
+    async fn list_dir(&self, path: &RelPath) -> ReplicaResult<Listing>;
 
     /// Metadata of one path; `Ok(None)` when it does not exist.
-    async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>>;
+    async fn stat(&self, path: &RelPath) -> ReplicaResult<Option<Entry>>;
 
     /// Creates a folder; Ok when it already exists. The parent must exist.
-    async fn create_dir(&self, path: &RelPath) -> RemoteResult<()>;
+    async fn create_dir(&self, path: &RelPath) -> ReplicaResult<()>;
 
     /// Removes an empty folder (`NotEmpty` otherwise).
-    async fn remove_dir(&self, path: &RelPath) -> RemoteResult<()>;
+    async fn remove_dir(&self, path: &RelPath) -> ReplicaResult<()>;
 
     /// Removes a file.
-    async fn remove_file(&self, path: &RelPath) -> RemoteResult<()>;
+    async fn remove_file(&self, path: &RelPath) -> ReplicaResult<()>;
 
     /// Renames a file or folder; with `replace` false an existing target gives `AlreadyExists`.
     /// The target's parent must exist.
-    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> RemoteResult<()>;
+    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> ReplicaResult<()>;
 
-    async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>>;
+    async fn open_read(&self, path: &RelPath) -> ReplicaResult<Arc<dyn FileReader>>;
 
     /// Reads a whole small file: at most `max` (at most [`MAX_CHUNK`]) bytes, and the file's
     /// metadata as it was after the read, from the open file where the remote can. A file
     /// longer than `max` gives its first `max` bytes (its metadata then shows the real size).
-    async fn read_whole(&self, path: &RelPath, max: usize) -> RemoteResult<(Vec<u8>, RemoteEntry)> {
+    async fn read_whole(&self, path: &RelPath, max: usize) -> ReplicaResult<(Vec<u8>, Entry)> {
         let reader = self.open_read(path).await?;
         let want = (reader.len() as usize).min(max).min(MAX_CHUNK);
         let read = reader.read_at(0, want).await;
@@ -317,7 +275,7 @@ pub trait Remote: Send + Sync {
         let data = read?;
         match self.stat(path).await? {
             Some(meta) => Ok((data, meta)),
-            None => Err(RemoteError::not_found(path)),
+            None => Err(ReplicaError::not_found(path)),
         }
     }
 
@@ -327,17 +285,17 @@ pub trait Remote: Send + Sync {
         &self,
         path: &RelPath,
         truncate: bool,
-    ) -> RemoteResult<Arc<dyn RemoteWriter>>;
+    ) -> ReplicaResult<Arc<dyn FileWriter>>;
 
     /// Drops the current connection and makes a new one (after `Connection` errors).
-    async fn reconnect(&self) -> RemoteResult<()>;
+    async fn reconnect(&self) -> ReplicaResult<()>;
 
     /// Starts a feed of the changes anyone makes under the root (live sync). `Ok(None)`: this
     /// remote cannot tell, so the service polls it. Dropping the guard stops the feed.
     async fn watch(
         &self,
         tx: crate::watch::ChangeSender,
-    ) -> RemoteResult<Option<crate::watch::WatchGuard>> {
+    ) -> ReplicaResult<Option<crate::watch::WatchGuard>> {
         let _ = tx;
         Ok(None)
     }

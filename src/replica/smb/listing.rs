@@ -2,7 +2,7 @@
 //!
 //! The crate's directory query stream loses wake-ups (`notify_waiters` where `notify_one` is
 //! needed) and deadlocks on tokio's multi-thread runtime; on a current-thread runtime it works.
-//! So every directory query is shipped to the "smb-list" thread (one per `SmbRemote`), which
+//! So every directory query is shipped to the "smb-list" thread (one per `SmbReplica`), which
 //! walks the tree there, several folders at a time, and sends the complete result back.
 //! Other requests (reads, writes, metadata) stay on the caller's runtime.
 
@@ -22,7 +22,8 @@ use super::convert::{filetime_to_ns, join_shown, join_smb};
 use super::errors::Place;
 use super::session::{deadline, SmbConn};
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, Listing, RemoteEntry, RemoteErrorKind, RemoteResult};
+use crate::replica::{Listing, ReplicaErrorKind, ReplicaResult};
+use crate::tree::{Entry, EntryKind};
 
 /// Built on the listing thread, so the future itself need not be `Send`.
 type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
@@ -65,13 +66,13 @@ impl Lister {
     }
 
     /// Runs `fut` on the listing thread and waits for its result.
-    pub(crate) async fn run<T, F, Fut>(&self, place: &Place, make: F) -> RemoteResult<T>
+    pub(crate) async fn run<T, F, Fut>(&self, place: &Place, make: F) -> ReplicaResult<T>
     where
         T: Send + 'static,
         F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = RemoteResult<T>> + 'static,
+        Fut: Future<Output = ReplicaResult<T>> + 'static,
     {
-        let lost = |detail: &str| place.make(RemoteErrorKind::Other, "listing", "", detail);
+        let lost = |detail: &str| place.make(ReplicaErrorKind::Other, "listing", "", detail);
         let tx = self
             .sender()
             .map_err(|e| lost(&format!("cannot start the listing thread: {e}")))?;
@@ -97,7 +98,7 @@ pub(crate) async fn open_folder(
     smb_path: &str,
     shown: &str,
     timeout: Duration,
-) -> RemoteResult<Arc<Directory>> {
+) -> ReplicaResult<Arc<Directory>> {
     let args = FileCreateArgs {
         disposition: CreateDisposition::Open,
         attributes: FileAttributes::new(),
@@ -117,7 +118,7 @@ pub(crate) async fn open_folder(
     match res {
         Resource::Directory(d) => Ok(Arc::new(d)),
         _ => Err(place.make(
-            RemoteErrorKind::NotFound,
+            ReplicaErrorKind::NotFound,
             "list folder",
             shown,
             "it is a file, not a folder",
@@ -147,7 +148,7 @@ impl Item {
             out.skipped.push((path, "not synced: symbolic link"));
             return None;
         }
-        out.entries.push(RemoteEntry {
+        out.entries.push(Entry {
             path: path.clone(),
             kind: if self.is_dir {
                 EntryKind::Dir
@@ -171,7 +172,7 @@ pub(crate) async fn list_dir(
     smb_path: &str,
     shown: &str,
     timeout: Duration,
-) -> RemoteResult<Vec<Item>> {
+) -> ReplicaResult<Vec<Item>> {
     let dir = open_folder(conn, place, smb_path, shown, timeout).await?;
     let result = query_all(&dir, place, shown).await;
     let closed = dir.close().await;
@@ -180,7 +181,7 @@ pub(crate) async fn list_dir(
     Ok(items)
 }
 
-async fn query_all(dir: &Arc<Directory>, place: &Place, shown: &str) -> RemoteResult<Vec<Item>> {
+async fn query_all(dir: &Arc<Directory>, place: &Place, shown: &str) -> ReplicaResult<Vec<Item>> {
     let mut stream = Directory::query::<FileIdBothDirectoryInformation>(dir, "*")
         .await
         .map_err(|e| place.error("list folder", shown, &e))?;
@@ -215,7 +216,7 @@ pub(crate) async fn walk(
     skip_dir: String,
     timeout: Duration,
     concurrency: usize,
-) -> RemoteResult<Listing> {
+) -> ReplicaResult<Listing> {
     let full = |rel: &RelPath| -> (String, String) {
         (
             join_smb(&root, rel.as_str()),

@@ -2,8 +2,8 @@
 //! that had files and now looks empty or missing (an unmounted disk, an emptied share), stops
 //! before touching anything unless the user passes `--force`.
 
-use crate::reconcile::Action;
-use crate::remote::EntryKind;
+use crate::sync::reconcile::Action;
+use crate::tree::EntryKind;
 use crate::tree::{BaseTree, LocalTree, RemoteTree};
 
 /// Below this many files on a side, the percentage rule does not apply (deleting 2 of 3 files

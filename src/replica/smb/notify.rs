@@ -21,7 +21,7 @@ use super::errors::Place;
 use super::listing::open_folder;
 use super::session::{deadline, establish, SmbConn};
 use super::SmbOptions;
-use crate::remote::{RemoteErrorKind, RemoteResult};
+use crate::replica::{ReplicaErrorKind, ReplicaResult};
 use crate::url::SmbUrl;
 use crate::watch::{Change, ChangeSender, WatchGuard};
 
@@ -36,11 +36,11 @@ pub(crate) async fn start(
     opts: SmbOptions,
     place: Place,
     tx: ChangeSender,
-) -> RemoteResult<WatchGuard> {
+) -> ReplicaResult<WatchGuard> {
     let stop = CancellationToken::new();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<RemoteResult<()>>();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<ReplicaResult<()>>();
     let stop_thread = stop.clone();
-    let fail = |detail: String| place.make(RemoteErrorKind::Other, "watch folder", "", &detail);
+    let fail = |detail: String| place.make(ReplicaErrorKind::Other, "watch folder", "", &detail);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -81,13 +81,13 @@ async fn watch(
     place: &Place,
     tx: &ChangeSender,
     stop: &CancellationToken,
-    ready: tokio::sync::oneshot::Sender<RemoteResult<()>>,
+    ready: tokio::sync::oneshot::Sender<ReplicaResult<()>>,
 ) -> String {
     let root = url.path.as_str().replace('/', "\\");
     let opened = async {
         let conn = establish(url, password, opts, place).await?;
         let dir = open_dir(&conn, place, &root, opts.timeout).await?;
-        Ok::<_, crate::remote::RemoteError>((conn, dir))
+        Ok::<_, crate::replica::ReplicaError>((conn, dir))
     }
     .await;
     let (conn, dir) = match opened {
@@ -190,7 +190,7 @@ async fn open_dir(
     place: &Place,
     root: &str,
     timeout: Duration,
-) -> RemoteResult<Arc<Directory>> {
+) -> ReplicaResult<Arc<Directory>> {
     open_folder(conn, place, root, &root.replace('\\', "/"), timeout).await
 }
 
@@ -200,7 +200,7 @@ async fn keep_alive(
     place: &Place,
     root: &str,
     timeout: Duration,
-) -> RemoteResult<()> {
+) -> ReplicaResult<()> {
     let d = open_dir(conn, place, root, timeout).await?;
     let shown = root.replace('\\', "/");
     deadline(place, timeout, "close folder", &shown, async {

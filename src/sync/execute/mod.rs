@@ -17,7 +17,6 @@ mod conflict;
 pub mod control;
 pub mod dirs;
 mod outcome;
-pub mod record;
 pub mod retry;
 mod tasks;
 pub mod transfer;
@@ -30,21 +29,22 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-pub use crate::reconcile::Side;
+pub use crate::sync::reconcile::Side;
 
 use crate::db::history::{Counts, FileError};
 use crate::db::jobs::Job;
 use crate::db::state::BaseChange;
 use crate::db::Db;
 use crate::events::{Event, EventSender, RunProgress};
-use crate::reconcile::{Action, Resolution};
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, Remote, RemoteEntry, RemoteError, RemoteErrorKind};
+use crate::replica::{Replica, ReplicaError, ReplicaErrorKind};
+use crate::sync::reconcile::{Action, Resolution};
 use crate::tree::{BaseEntry, LocalEntry};
+use crate::tree::{Entry, EntryKind};
 
+use crate::sync::record::Recorder;
 pub use control::RunControl;
 use dirs::DirCache;
-use record::Recorder;
 use retry::ReconnectGate;
 use transfer::{CopyError, CopyRequest, Snapshot};
 
@@ -59,8 +59,8 @@ pub struct Executor {
     pub db: Db,
     pub job: Job,
     pub run_id: Option<i64>,
-    pub local: Arc<dyn Remote>,
-    pub remote: Arc<dyn Remote>,
+    pub local: Arc<dyn Replica>,
+    pub remote: Arc<dyn Replica>,
     pub gate: ReconnectGate,
     pub dirs: DirCache,
     pub progress: Arc<RunProgress>,
@@ -100,8 +100,8 @@ impl Executor {
         db: Db,
         job: Job,
         run_id: Option<i64>,
-        local: Arc<dyn Remote>,
-        remote: Arc<dyn Remote>,
+        local: Arc<dyn Replica>,
+        remote: Arc<dyn Replica>,
         progress: Arc<RunProgress>,
         events: Option<EventSender>,
         reconnect_budget: std::time::Duration,
@@ -137,7 +137,7 @@ impl Executor {
         self.left_by_stop.fetch_add(n as u64, Ordering::Relaxed);
     }
 
-    pub fn side(&self, s: Side) -> &Arc<dyn Remote> {
+    pub fn side(&self, s: Side) -> &Arc<dyn Replica> {
         match s {
             Side::Local => &self.local,
             Side::Remote => &self.remote,
@@ -236,7 +236,7 @@ impl Executor {
     pub async fn resolve(
         self: &Arc<Self>,
         local: &LocalEntry,
-        remote: &RemoteEntry,
+        remote: &Entry,
         resolution: Resolution,
     ) -> ExecResult {
         let outcome = match self.apply_resolution(local, remote, resolution).await {
@@ -320,18 +320,18 @@ impl Executor {
     }
 
     /// Returns once the change is committed.
-    async fn put_base(&self, e: &BaseEntry) -> Result<(), RemoteError> {
+    async fn put_base(&self, e: &BaseEntry) -> Result<(), ReplicaError> {
         self.recorder
             .change(BaseChange::Put(e.clone()))
             .await
-            .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))
+            .map_err(|e| ReplicaError::new(ReplicaErrorKind::Other, e.to_string()))
     }
 
-    async fn forget_base(&self, path: &RelPath) -> Result<(), RemoteError> {
+    async fn forget_base(&self, path: &RelPath) -> Result<(), ReplicaError> {
         self.recorder
             .change(BaseChange::Forget(path.clone()))
             .await
-            .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))
+            .map_err(|e| ReplicaError::new(ReplicaErrorKind::Other, e.to_string()))
     }
 
     async fn execute(&self, action: Action) -> Outcome {
@@ -387,7 +387,7 @@ impl Executor {
         local: &LocalEntry,
         dst: &RelPath,
         replaces: Option<Snapshot>,
-    ) -> Result<Outcome, RemoteError> {
+    ) -> Result<Outcome, ReplicaError> {
         self.copy_and_record(CopyRequest {
             from: Side::Local,
             src_path: &local.path,
@@ -402,10 +402,10 @@ impl Executor {
     /// Copies the remote file at `remote.path` to `dst` on the local side.
     async fn download(
         &self,
-        remote: &RemoteEntry,
+        remote: &Entry,
         dst: &RelPath,
         replaces: Option<Snapshot>,
-    ) -> Result<Outcome, RemoteError> {
+    ) -> Result<Outcome, ReplicaError> {
         self.copy_and_record(CopyRequest {
             from: Side::Remote,
             src_path: &remote.path,
@@ -418,7 +418,7 @@ impl Executor {
     }
 
     /// Runs a copy (with retries) and records both sides, as they are after it, as synced.
-    async fn copy_and_record(&self, req: CopyRequest<'_>) -> Result<Outcome, RemoteError> {
+    async fn copy_and_record(&self, req: CopyRequest<'_>) -> Result<Outcome, ReplicaError> {
         let c = match self.gate.retry(|| self.copy_retryable(&req)).await? {
             Ok(c) => c,
             Err(why) => return Ok(Outcome::Deferred(why)),
@@ -434,7 +434,7 @@ impl Executor {
             mtime_ns: local_meta.mtime_ns,
             hash: Some(c.hash),
         };
-        let remote_now = RemoteEntry {
+        let remote_now = Entry {
             path: req.dst_path.clone(),
             ..remote_meta.clone()
         };
@@ -454,7 +454,7 @@ impl Executor {
     async fn copy_retryable(
         &self,
         req: &CopyRequest<'_>,
-    ) -> Result<Result<transfer::Copied, String>, RemoteError> {
+    ) -> Result<Result<transfer::Copied, String>, ReplicaError> {
         match self.copy_file(req).await {
             Ok(c) => Ok(Ok(c)),
             Err(CopyError::Changed(why)) => Ok(Err(why)),
@@ -462,7 +462,7 @@ impl Executor {
         }
     }
 
-    async fn create_dir(&self, side: Side, path: &RelPath) -> Result<Outcome, RemoteError> {
+    async fn create_dir(&self, side: Side, path: &RelPath) -> Result<Outcome, ReplicaError> {
         let target = self.side(side).clone();
         self.gate
             .retry(|| self.dirs.ensure(target.as_ref(), side, path))
@@ -488,7 +488,7 @@ impl Executor {
         path: &RelPath,
         kind: EntryKind,
         expected: Snapshot,
-    ) -> Result<Outcome, RemoteError> {
+    ) -> Result<Outcome, ReplicaError> {
         let target = self.side(side).clone();
         let what = match side {
             Side::Local => "deleted_local",
@@ -504,7 +504,7 @@ impl Executor {
                 Err(e)
                     if matches!(
                         e.kind,
-                        RemoteErrorKind::NotEmpty | RemoteErrorKind::NotFound
+                        ReplicaErrorKind::NotEmpty | ReplicaErrorKind::NotFound
                     ) =>
                 {
                     Ok(Outcome::Quiet)

@@ -23,29 +23,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::names::smb_path_problem;
+use crate::policy::{ConflictPolicy, Mode};
 use crate::relpath::RelPath;
-use crate::remote::{EntryKind, RemoteEntry};
 use crate::tree::{BaseEntry, BaseTree, LocalEntry, LocalTree, RemoteTree};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    #[default]
-    TwoWay,
-    Upload,
-    Download,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum ConflictPolicy {
-    #[default]
-    KeepBoth,
-    Newest,
-    Local,
-    Remote,
-    Ask,
-}
+use crate::tree::{Entry, EntryKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,30 +60,30 @@ pub enum Action {
     /// no file there.
     Upload {
         local: LocalEntry,
-        replaces: Option<RemoteEntry>,
+        replaces: Option<Entry>,
     },
     /// Copy a remote file to the local side; `replaces` as for uploads.
     Download {
-        remote: RemoteEntry,
+        remote: Entry,
         replaces: Option<LocalEntry>,
     },
     CreateRemoteDir {
         local: LocalEntry,
     },
     CreateLocalDir {
-        remote: RemoteEntry,
+        remote: Entry,
     },
     /// Move a local file or (empty, after its content went) folder to the trash.
     DeleteLocal {
         local: LocalEntry,
     },
     DeleteRemote {
-        remote: RemoteEntry,
+        remote: Entry,
     },
     /// Both sides already agree: record them as synced.
     Record {
         local: LocalEntry,
-        remote: RemoteEntry,
+        remote: Entry,
     },
     /// Gone from both sides: drop the base entry.
     Forget {
@@ -112,7 +93,7 @@ pub enum Action {
     /// the contents may still be identical (the executor then compares them before settling).
     Conflict {
         local: LocalEntry,
-        remote: RemoteEntry,
+        remote: Entry,
         same_size: bool,
     },
     /// Left untouched on both sides, reported to the user with the reason.
@@ -254,7 +235,7 @@ pub fn reconcile(
 fn decide(
     path: &RelPath,
     l: Option<&LocalEntry>,
-    r: Option<&RemoteEntry>,
+    r: Option<&Entry>,
     b: Option<&BaseEntry>,
     opts: &ReconcileOptions,
     dir_deletes: &mut Vec<(RelPath, Side)>,
@@ -592,32 +573,3 @@ fn blocked_paths(
     }
     all
 }
-
-macro_rules! str_enum {
-    ($t:ty, $what:literal, $($v:ident => $s:literal),+) => {
-        impl $t {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $s),+ }
-            }
-        }
-        impl std::str::FromStr for $t {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($s => Ok(Self::$v),)+
-                    _ => Err(format!(concat!("unknown ", $what, " {:?}; use one of: {}"), s,
-                        [$($s),+].join(", "))),
-                }
-            }
-        }
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-str_enum!(Mode, "mode", TwoWay => "two-way", Upload => "upload", Download => "download");
-str_enum!(ConflictPolicy, "conflict policy", KeepBoth => "keep-both", Newest => "newest",
-    Local => "local", Remote => "remote", Ask => "ask");

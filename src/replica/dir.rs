@@ -12,20 +12,20 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    EntryKind, Listing, Remote, RemoteEntry, RemoteError, RemoteErrorKind, RemoteReader,
-    RemoteResult, RemoteWriter,
+    FileReader, FileWriter, Listing, Replica, ReplicaError, ReplicaErrorKind, ReplicaResult,
 };
 use crate::beneath::{Beneath, DirFd, FileKind, Meta};
 use crate::fsmeta;
 use crate::relpath::RelPath;
+use crate::tree::{Entry, EntryKind};
 
-pub struct DirRemote {
+pub struct DirReplica {
     fs: Beneath,
 }
 
-impl DirRemote {
+impl DirReplica {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        DirRemote {
+        DirReplica {
             fs: Beneath::new(root),
         }
     }
@@ -35,39 +35,39 @@ impl DirRemote {
     }
 }
 
-fn map_io(e: io::Error, what: &str) -> RemoteError {
+fn map_io(e: io::Error, what: &str) -> ReplicaError {
     let kind = match e.kind() {
-        ErrorKind::NotFound => RemoteErrorKind::NotFound,
-        ErrorKind::AlreadyExists => RemoteErrorKind::AlreadyExists,
-        ErrorKind::PermissionDenied => RemoteErrorKind::AccessDenied,
-        ErrorKind::DirectoryNotEmpty => RemoteErrorKind::NotEmpty,
-        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => RemoteErrorKind::DiskFull,
-        ErrorKind::InvalidFilename => RemoteErrorKind::InvalidName,
-        ErrorKind::TimedOut => RemoteErrorKind::Timeout,
-        _ => RemoteErrorKind::Other,
+        ErrorKind::NotFound => ReplicaErrorKind::NotFound,
+        ErrorKind::AlreadyExists => ReplicaErrorKind::AlreadyExists,
+        ErrorKind::PermissionDenied => ReplicaErrorKind::AccessDenied,
+        ErrorKind::DirectoryNotEmpty => ReplicaErrorKind::NotEmpty,
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => ReplicaErrorKind::DiskFull,
+        ErrorKind::InvalidFilename => ReplicaErrorKind::InvalidName,
+        ErrorKind::TimedOut => ReplicaErrorKind::Timeout,
+        _ => ReplicaErrorKind::Other,
     };
     let hint = match kind {
-        RemoteErrorKind::DiskFull => "; the disk is full: free some space, then sync again",
-        RemoteErrorKind::AccessDenied => "; check the permissions of this file or folder",
+        ReplicaErrorKind::DiskFull => "; the disk is full: free some space, then sync again",
+        ReplicaErrorKind::AccessDenied => "; check the permissions of this file or folder",
         _ => "",
     };
     // Our own messages (a link in the way, a special file) already name the path.
     if e.kind() == ErrorKind::Other && e.get_ref().is_some() {
-        return RemoteError::new(kind, e.to_string());
+        return ReplicaError::new(kind, e.to_string());
     }
-    RemoteError::new(kind, format!("{what}: {e}{hint}"))
+    ReplicaError::new(kind, format!("{what}: {e}{hint}"))
 }
 
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> RemoteResult<T> + Send + 'static,
-) -> RemoteResult<T> {
+    f: impl FnOnce() -> ReplicaResult<T> + Send + 'static,
+) -> ReplicaResult<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| RemoteError::new(RemoteErrorKind::Other, format!("I/O task failed: {e}")))?
+        .map_err(|e| ReplicaError::new(ReplicaErrorKind::Other, format!("I/O task failed: {e}")))?
 }
 
-fn entry(path: RelPath, m: &Meta) -> RemoteEntry {
-    RemoteEntry {
+fn entry(path: RelPath, m: &Meta) -> Entry {
+    Entry {
         path,
         kind: if m.kind == FileKind::Dir {
             EntryKind::Dir
@@ -89,7 +89,7 @@ fn list_into(
     skip_dir: &str,
     shown: &dyn Fn(&RelPath) -> String,
     out: &mut Listing,
-) -> RemoteResult<Vec<(RelPath, std::ffi::OsString)>> {
+) -> ReplicaResult<Vec<(RelPath, std::ffi::OsString)>> {
     let items = dir.entries().map_err(|e| map_io(e, &shown(path)))?;
     let mut subdirs = Vec::new();
     for (os_name, m) in items {
@@ -116,7 +116,7 @@ fn list_into(
     Ok(subdirs)
 }
 
-fn walk(fs: &Beneath, skip_dir: &str) -> RemoteResult<Listing> {
+fn walk(fs: &Beneath, skip_dir: &str) -> ReplicaResult<Listing> {
     let shown = |p: &RelPath| fs.shown(p);
     let mut out = Listing::default();
     let root = fs
@@ -135,7 +135,7 @@ fn walk(fs: &Beneath, skip_dir: &str) -> RemoteResult<Listing> {
 }
 
 #[async_trait]
-impl Remote for DirRemote {
+impl Replica for DirReplica {
     fn describe(&self) -> String {
         format!("file://{}", self.fs.root().display())
     }
@@ -144,19 +144,19 @@ impl Remote for DirRemote {
         cfg!(any(target_os = "windows", target_os = "macos"))
     }
 
-    async fn check_root(&self) -> RemoteResult<()> {
+    async fn check_root(&self) -> ReplicaResult<()> {
         let root = self.fs.root().to_path_buf();
         blocking(move || match std::fs::metadata(&root) {
             Ok(m) if m.is_dir() => Ok(()),
-            Ok(_) => Err(RemoteError::new(
-                RemoteErrorKind::NotFound,
+            Ok(_) => Err(ReplicaError::new(
+                ReplicaErrorKind::NotFound,
                 format!(
                     "{} is not a folder; point the job at a folder",
                     root.display()
                 ),
             )),
-            Err(e) => Err(RemoteError::new(
-                RemoteErrorKind::NotFound,
+            Err(e) => Err(ReplicaError::new(
+                ReplicaErrorKind::NotFound,
                 format!(
                     "remote folder {} is missing ({e}); is the share mounted?",
                     root.display()
@@ -166,13 +166,13 @@ impl Remote for DirRemote {
         .await
     }
 
-    async fn list(&self, skip_dir: &str) -> RemoteResult<Listing> {
+    async fn list(&self, skip_dir: &str) -> ReplicaResult<Listing> {
         let fs = self.fs.clone();
         let skip = skip_dir.to_string();
         blocking(move || walk(&fs, &skip)).await
     }
 
-    async fn list_dir(&self, path: &RelPath) -> RemoteResult<Listing> {
+    async fn list_dir(&self, path: &RelPath) -> ReplicaResult<Listing> {
         let fs = self.fs.clone();
         let path = path.clone();
         blocking(move || {
@@ -186,14 +186,14 @@ impl Remote for DirRemote {
         .await
     }
 
-    async fn stat(&self, path: &RelPath) -> RemoteResult<Option<RemoteEntry>> {
+    async fn stat(&self, path: &RelPath) -> ReplicaResult<Option<Entry>> {
         let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || match fs.metadata(&path) {
             Ok(None) => Ok(None),
             // A link or special file is never taken for a file to read, replace or delete.
             Ok(Some(m)) => match m.kind.not_synced_because() {
-                Some(why) => Err(RemoteError::new(
-                    RemoteErrorKind::Other,
+                Some(why) => Err(ReplicaError::new(
+                    ReplicaErrorKind::Other,
                     format!("{what}: {why}; it was left alone"),
                 )),
                 None => Ok(Some(entry(path, &m))),
@@ -203,28 +203,28 @@ impl Remote for DirRemote {
         .await
     }
 
-    async fn create_dir(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn create_dir(&self, path: &RelPath) -> ReplicaResult<()> {
         let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || fs.create_dir(&path).map_err(|e| map_io(e, &what))).await
     }
 
-    async fn remove_dir(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn remove_dir(&self, path: &RelPath) -> ReplicaResult<()> {
         let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || fs.remove_dir(&path).map_err(|e| map_io(e, &what))).await
     }
 
-    async fn remove_file(&self, path: &RelPath) -> RemoteResult<()> {
+    async fn remove_file(&self, path: &RelPath) -> ReplicaResult<()> {
         let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || fs.remove_file(&path).map_err(|e| map_io(e, &what))).await
     }
 
-    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> RemoteResult<()> {
+    async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> ReplicaResult<()> {
         let (fs, what) = (self.fs.clone(), self.what(from));
         let (from, to) = (from.clone(), to.clone());
         blocking(move || fs.rename(&from, &to, replace).map_err(|e| map_io(e, &what))).await
     }
 
-    async fn open_read(&self, path: &RelPath) -> RemoteResult<Arc<dyn RemoteReader>> {
+    async fn open_read(&self, path: &RelPath) -> ReplicaResult<Arc<dyn FileReader>> {
         let (fs, what, rel) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || {
             let f = fs.open_read(&rel).map_err(|e| map_io(e, &what))?;
@@ -234,13 +234,13 @@ impl Remote for DirRemote {
                 what,
                 fs,
                 len,
-            }) as Arc<dyn RemoteReader>)
+            }) as Arc<dyn FileReader>)
         })
         .await
     }
 
     /// One blocking call: open, read, then the metadata of the open file.
-    async fn read_whole(&self, path: &RelPath, max: usize) -> RemoteResult<(Vec<u8>, RemoteEntry)> {
+    async fn read_whole(&self, path: &RelPath, max: usize) -> ReplicaResult<(Vec<u8>, Entry)> {
         let (fs, what, path) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || {
             let f = fs.open_read(&path).map_err(|e| map_io(e, &what))?;
@@ -259,7 +259,7 @@ impl Remote for DirRemote {
         &self,
         path: &RelPath,
         truncate: bool,
-    ) -> RemoteResult<Arc<dyn RemoteWriter>> {
+    ) -> ReplicaResult<Arc<dyn FileWriter>> {
         let (fs, what, rel) = (self.fs.clone(), self.what(path), path.clone());
         blocking(move || {
             let f = fs
@@ -273,23 +273,23 @@ impl Remote for DirRemote {
                     len: 0,
                 },
                 temp: rel,
-            }) as Arc<dyn RemoteWriter>)
+            }) as Arc<dyn FileWriter>)
         })
         .await
     }
 
-    async fn reconnect(&self) -> RemoteResult<()> {
+    async fn reconnect(&self) -> ReplicaResult<()> {
         Ok(())
     }
 
     async fn watch(
         &self,
         tx: crate::watch::ChangeSender,
-    ) -> RemoteResult<Option<crate::watch::WatchGuard>> {
+    ) -> ReplicaResult<Option<crate::watch::WatchGuard>> {
         let defaults = crate::excludes::Excludes::new(&[]).expect("default excludes");
         crate::watch::watch_local(self.fs.root(), defaults, tx)
             .map(Some)
-            .map_err(|why| RemoteError::new(RemoteErrorKind::Other, why))
+            .map_err(|why| ReplicaError::new(ReplicaErrorKind::Other, why))
     }
 }
 
@@ -309,12 +309,12 @@ struct DirWriter {
 }
 
 #[async_trait]
-impl RemoteReader for DirFile {
+impl FileReader for DirFile {
     fn len(&self) -> u64 {
         self.len
     }
 
-    async fn read_at(&self, offset: u64, len: usize) -> RemoteResult<Vec<u8>> {
+    async fn read_at(&self, offset: u64, len: usize) -> ReplicaResult<Vec<u8>> {
         let (f, what) = (self.file.clone(), self.what.clone());
         blocking(move || {
             let mut buf = vec![0u8; len.min(super::MAX_CHUNK)];
@@ -326,19 +326,19 @@ impl RemoteReader for DirFile {
         .await
     }
 
-    async fn close(&self) -> RemoteResult<()> {
+    async fn close(&self) -> ReplicaResult<()> {
         Ok(())
     }
 }
 
 #[async_trait]
-impl RemoteWriter for DirWriter {
-    async fn len(&self) -> RemoteResult<u64> {
+impl FileWriter for DirWriter {
+    async fn len(&self) -> ReplicaResult<u64> {
         let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || Ok(f.metadata().map_err(|e| map_io(e, &what))?.len())).await
     }
 
-    async fn write_at(&self, offset: u64, data: Vec<u8>) -> RemoteResult<()> {
+    async fn write_at(&self, offset: u64, data: Vec<u8>) -> ReplicaResult<()> {
         let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || {
             crate::localio::write_all_at(&f, &data, offset).map_err(|e| map_io(e, &what))
@@ -346,12 +346,12 @@ impl RemoteWriter for DirWriter {
         .await
     }
 
-    async fn set_len(&self, len: u64) -> RemoteResult<()> {
+    async fn set_len(&self, len: u64) -> ReplicaResult<()> {
         let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || f.set_len(len).map_err(|e| map_io(e, &what))).await
     }
 
-    async fn set_mtime(&self, mtime_ns: i64) -> RemoteResult<()> {
+    async fn set_mtime(&self, mtime_ns: i64) -> ReplicaResult<()> {
         let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || {
             filetime::set_file_handle_times(&f, None, Some(fsmeta::filetime_from_ns(mtime_ns)))
@@ -360,12 +360,12 @@ impl RemoteWriter for DirWriter {
         .await
     }
 
-    async fn close(&self) -> RemoteResult<()> {
+    async fn close(&self) -> ReplicaResult<()> {
         let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || f.sync_all().map_err(|e| map_io(e, &what))).await
     }
 
-    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> RemoteResult<RemoteEntry> {
+    async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> ReplicaResult<Entry> {
         let (f, what, fs) = (
             self.file.file.clone(),
             self.file.what.clone(),
@@ -412,7 +412,7 @@ mod tests {
             rustix::fs::Mode::from_raw_mode(0o644),
         )
         .unwrap();
-        let r = DirRemote::new(&root);
+        let r = DirReplica::new(&root);
         let l = tokio::time::timeout(std::time::Duration::from_secs(10), r.list(""))
             .await
             .expect("listing a FIFO must not block")
@@ -446,7 +446,7 @@ mod tests {
     #[tokio::test]
     async fn rename_without_replace_never_clobbers() {
         let dir = tempfile::tempdir().unwrap();
-        let r = DirRemote::new(dir.path());
+        let r = DirReplica::new(dir.path());
         fs::write(dir.path().join("temp"), "new").unwrap();
         fs::write(dir.path().join("final"), "user's file").unwrap();
         let (a, b) = (
@@ -454,7 +454,7 @@ mod tests {
             RelPath::new("final").unwrap(),
         );
         let e = r.rename(&a, &b, false).await.unwrap_err();
-        assert_eq!(e.kind, RemoteErrorKind::AlreadyExists);
+        assert_eq!(e.kind, ReplicaErrorKind::AlreadyExists);
         assert_eq!(
             fs::read_to_string(dir.path().join("final")).unwrap(),
             "user's file"

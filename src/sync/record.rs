@@ -145,8 +145,8 @@ impl Inner {
 mod tests {
     use super::*;
     use crate::relpath::RelPath;
-    use crate::remote::EntryKind;
     use crate::tree::BaseEntry;
+    use crate::tree::EntryKind;
     use std::sync::Arc;
 
     fn entry(path: &str, size: u64) -> BaseEntry {
