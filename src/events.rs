@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -157,6 +157,21 @@ impl RunProgress {
 
     pub fn transfer_ended(&self, path: &str) {
         self.current.lock().unwrap().remove(path);
+    }
+
+    /// Sends a snapshot every `interval` until the returned task is aborted.
+    pub fn publish_every(
+        self: &Arc<Self>,
+        interval: std::time::Duration,
+        events: EventSender,
+    ) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(interval).await;
+                let _ = events.send(me.snapshot());
+            }
+        })
     }
 
     pub fn snapshot(&self) -> Event {

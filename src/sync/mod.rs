@@ -1,12 +1,15 @@
-//! One sync run of a job, top to bottom: gather the three trees ([`gather`]), reconcile them
-//! (`crate::sync::reconcile`, pure), check the safety guard (`crate::sync::guard`), count a dry run
-//! ([`plan`]) or execute the plan (`crate::sync::execute`, which records each file as it finishes),
-//! clean up ([`cleanup`]) and report ([`report`]). Settling a pending conflict is [`resolve`].
+//! One sync run of a job, top to bottom ([`Engine::sync_job`]): open its history entry
+//! ([`history`]) -> [`gather`] the three trees -> [`reconcile`] them (pure) -> the delete
+//! [`guard`] -> a dry run's counts, or the [`plan`] (pure: order and totals) carried out by
+//! [`execute`] (which writes each finished file through [`record`]) -> [`cleanup`] ->
+//! [`report`], which also holds the typed errors and exit codes. Settling a pending conflict is
+//! [`resolve`].
 
 pub mod cleanup;
 pub mod execute;
 pub mod gather;
 pub mod guard;
+mod history;
 pub mod plan;
 pub mod reconcile;
 pub mod record;
@@ -18,15 +21,16 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
-use crate::db::history::{Counts, RunStatus};
 use crate::db::jobs::Job;
 use crate::engine::Engine;
 use crate::events::{Event, Phase, RunProgress, PROGRESS_INTERVAL};
+use crate::relpath::RelPath;
 use crate::replica::dir::DirReplica;
 use crate::scope::Scope;
 use crate::tree::EntryKind;
 use execute::{ExecResult, Executor, RunControl, Side};
-use reconcile::{reconcile, Action, ReconcileOptions};
+use plan::Plan;
+use reconcile::{reconcile, ReconcileOptions};
 
 pub use report::{JobCheckError, PlannedAction, RunReport, SyncError};
 pub use resolve::Keep;
@@ -57,44 +61,14 @@ impl Engine {
 
     async fn sync_job_in_span(&self, job: &Job, opts: SyncOptions) -> RunReport {
         let started = Instant::now();
-        let _ = self.db.close_stale_runs(job.id).await;
-        let run_id = if opts.dry_run {
-            None
-        } else {
-            self.db.start_run(job.id, false).await.ok()
-        };
-        if let Some(id) = run_id {
-            let _ = self.events.send(Event::RunStarted {
-                job: job.name.clone(),
-                run_id: id,
-            });
-        }
-        let mut report = match self.sync_inner(job, opts.clone(), run_id).await {
+        let run_id = self.open_run(job, opts.dry_run).await;
+        let forget_if_idle = opts.forget_if_idle;
+        let mut report = match self.sync_inner(job, opts, run_id).await {
             Ok(r) => r,
             Err(e) => RunReport::failed(job, run_id, &e),
         };
         report.duration_ms = started.elapsed().as_millis() as u64;
-        let idle = report.status == RunStatus::Success
-            && report.counts == Counts::default()
-            && report.errors.is_empty();
-        let forget = opts.forget_if_idle && idle;
-        if let Some(id) = run_id {
-            if forget {
-                let _ = self.db.delete_run(id).await;
-                report.run_id = None;
-            } else {
-                let _ = self
-                    .db
-                    .finish_run(id, report.status, &report.counts, report.message.as_deref())
-                    .await;
-            }
-            let _ = self.events.send(Event::RunFinished {
-                job: job.name.clone(),
-                run_id: id,
-                status: report.status,
-                counts: report.counts.clone(),
-            });
-        }
+        self.close_run(job, &mut report, forget_if_idle).await;
         tracing::info!(
             status = report.status.as_str(),
             duration_ms = report.duration_ms,
@@ -150,7 +124,8 @@ impl Engine {
         }
 
         self.phase(job, Phase::Transferring);
-        let (exec, result) = self.execute(job, &g, run_id, opts.control, actions).await;
+        let plan = Plan::of(actions);
+        let (exec, result) = self.execute(job, &g, run_id, opts.control, plan).await;
         tracing::debug!(ms = t0.elapsed().as_millis() as u64, "executed");
 
         self.phase(job, Phase::Finishing);
@@ -164,14 +139,7 @@ impl Engine {
             notes.extend(self.clean_up(job, &exec, &g.remote, temps).await);
             tracing::debug!(ms = t0.elapsed().as_millis() as u64, "cleaned up");
         }
-        if let Some(id) = run_id {
-            for e in &g.errors {
-                let _ = self.db.record_error(id, &e.path, &e.message).await;
-            }
-            for n in &notes {
-                let _ = self.db.record_note(id, &n.path, &n.message).await;
-            }
-        }
+        self.record_findings(run_id, &g.errors, &notes).await;
         Ok(RunReport::of_run(
             job,
             run_id,
@@ -189,7 +157,7 @@ impl Engine {
         g: &Gathered,
         run_id: Option<i64>,
         control: Option<RunControl>,
-        actions: Vec<Action>,
+        plan: Plan,
     ) -> (Arc<Executor>, ExecResult) {
         let progress = Arc::new(RunProgress::new(&job.name));
         let mut exec = Executor::new(
@@ -206,40 +174,19 @@ impl Engine {
         if let Some(c) = control {
             exec.control = c;
         }
-        let exec = Arc::new(exec);
         // Folders known to exist need no create.
-        for (side, dirs) in [
-            (
-                Side::Local,
-                g.local_tree
-                    .iter()
-                    .filter(|(_, e)| e.kind == EntryKind::Dir)
-                    .map(|(p, _)| p)
-                    .collect::<Vec<_>>(),
-            ),
-            (
-                Side::Remote,
-                g.remote_tree
-                    .iter()
-                    .filter(|(_, e)| e.kind == EntryKind::Dir)
-                    .map(|(p, _)| p)
-                    .collect(),
-            ),
-        ] {
-            for p in dirs {
-                exec.dirs.mark(side, p.clone());
-            }
-        }
-        let ticker = {
-            let (progress, events) = (progress.clone(), self.events.clone());
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(PROGRESS_INTERVAL).await;
-                    let _ = events.send(progress.snapshot());
-                }
-            })
-        };
-        let result = exec.run(actions).await;
+        let dirs = |kind: EntryKind, path: &RelPath| (kind == EntryKind::Dir).then(|| path.clone());
+        exec.dirs.mark_all(
+            Side::Local,
+            g.local_tree.values().filter_map(|e| dirs(e.kind, &e.path)),
+        );
+        exec.dirs.mark_all(
+            Side::Remote,
+            g.remote_tree.values().filter_map(|e| dirs(e.kind, &e.path)),
+        );
+        let exec = Arc::new(exec);
+        let ticker = progress.publish_every(PROGRESS_INTERVAL, self.events.clone());
+        let result = exec.run(plan).await;
         ticker.abort();
         let _ = self.events.send(progress.snapshot());
         (exec, result)

@@ -19,6 +19,12 @@ impl DirCache {
         self.known.lock().unwrap().insert((side, path));
     }
 
+    /// Marks folders a scan or listing found, so they are never created again.
+    pub fn mark_all(&self, side: Side, paths: impl IntoIterator<Item = RelPath>) {
+        let mut known = self.known.lock().unwrap();
+        known.extend(paths.into_iter().map(|p| (side, p)));
+    }
+
     fn is_known(&self, side: Side, path: &RelPath) -> bool {
         path.is_root() || self.known.lock().unwrap().contains(&(side, path.clone()))
     }

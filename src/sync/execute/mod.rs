@@ -1,16 +1,12 @@
-//! Execution of a reconciled plan against both sides.
-//!
-//! Order: folders to create (parents first), then transfers, conflicts and records (in
-//! parallel, `job.parallel` at a time), then file deletions, then folder deletions (deepest
-//! first). Copies come before deletions so an interrupted run never holds fewer copies of a
-//! file than before it started.
+//! Execution of a plan ([`crate::sync::plan`]: its order, copies before deletions) against
+//! both sides, `job.parallel` transfers at a time.
 //!
 //! Every destructive step re-checks its target against the scan just before acting; what
 //! changed meanwhile is left for the next run. What is deleted or overwritten goes to the
 //! side's trash. The base tree is updated as each file finishes.
 //!
 //! Parts: [`transfer`] (one file, safely), `conflict` (both sides changed), `outcome` (what
-//! each action came to, counted and reported), [`trash`], [`dirs`], [`record`] (group commit),
+//! each action came to, counted and reported), [`trash`], [`dirs`], [`crate::sync::record`] (group commit),
 //! [`retry`] (backoff and reconnects), [`control`] (pause and shutdown).
 
 mod conflict;
@@ -38,6 +34,7 @@ use crate::db::Db;
 use crate::events::{Event, EventSender, RunProgress};
 use crate::relpath::RelPath;
 use crate::replica::{Replica, ReplicaError, ReplicaErrorKind};
+use crate::sync::plan::Plan;
 use crate::sync::reconcile::{Action, Resolution};
 use crate::tree::{BaseEntry, LocalEntry};
 use crate::tree::{Entry, EntryKind};
@@ -150,72 +147,24 @@ impl Executor {
         }
     }
 
-    /// Runs the plan. Skips are reported as per-file errors and counted as skipped.
-    pub async fn run(self: &Arc<Self>, actions: Vec<Action>) -> ExecResult {
-        let mut creates = Vec::new();
-        let mut middle = Vec::new();
-        let mut file_deletes = Vec::new();
-        let mut dir_deletes = Vec::new();
-        for a in actions {
-            match &a {
-                Action::CreateLocalDir { .. } | Action::CreateRemoteDir { .. } => creates.push(a),
-                Action::DeleteLocal { local } if local.kind == EntryKind::Dir => {
-                    dir_deletes.push(a)
-                }
-                Action::DeleteRemote { remote } if remote.kind == EntryKind::Dir => {
-                    dir_deletes.push(a)
-                }
-                Action::DeleteLocal { .. } | Action::DeleteRemote { .. } => file_deletes.push(a),
-                Action::Skip { path, reason } => {
-                    self.counts.lock().unwrap().skipped += 1;
-                    self.file_error(path, reason).await;
-                }
-                _ => middle.push(a),
-            }
+    /// Carries out the plan, stage by stage in its order (see [`crate::sync::plan`]). Skips
+    /// are reported as per-file errors and counted as skipped.
+    pub async fn run(self: &Arc<Self>, plan: Plan) -> ExecResult {
+        let totals = plan.totals();
+        self.progress
+            .files_total
+            .store(totals.files, Ordering::Relaxed);
+        self.progress
+            .bytes_total
+            .store(totals.bytes, Ordering::Relaxed);
+        for (path, reason) in &plan.skips {
+            self.counts.lock().unwrap().skipped += 1;
+            self.file_error(path, reason).await;
         }
-        let transfers = middle
-            .iter()
-            .filter(|a| {
-                matches!(
-                    a,
-                    Action::Upload { .. } | Action::Download { .. } | Action::Conflict { .. }
-                )
-            })
-            .count();
-        let bytes: u64 = middle
-            .iter()
-            .map(|a| match a {
-                Action::Upload { local, .. } => local.size,
-                Action::Download { remote, .. } => remote.size,
-                _ => 0,
-            })
-            .sum();
-        self.progress.files_total.store(
-            (transfers + file_deletes.len() + creates.len() + dir_deletes.len()) as u64,
-            Ordering::Relaxed,
-        );
-        self.progress.bytes_total.store(bytes, Ordering::Relaxed);
-
-        creates.sort_by(|a, b| a.path().cmp(b.path()));
-        let n = creates.len();
-        for (i, a) in creates.into_iter().enumerate() {
-            if self.control.is_stopped() {
-                self.left(n - i);
-                break;
-            }
-            self.run_one(a).await;
-        }
-        self.run_parallel(middle).await;
-        self.run_parallel(file_deletes).await;
-        dir_deletes.sort_by_key(|a| std::cmp::Reverse(a.path().depth()));
-        let n = dir_deletes.len();
-        for (i, a) in dir_deletes.into_iter().enumerate() {
-            if self.control.is_stopped() {
-                self.left(n - i);
-                break;
-            }
-            self.run_one(a).await;
-        }
+        self.run_in_turn(plan.creates).await;
+        self.run_parallel(plan.copies).await;
+        self.run_parallel(plan.file_deletes).await;
+        self.run_in_turn(plan.dir_deletes).await;
         self.recorder.flush().await;
 
         let connection_lost = self.gate.is_dead().then(|| {
@@ -250,6 +199,18 @@ impl Executor {
             errors: self.errors.lock().unwrap().clone(),
             connection_lost: None,
             left_by_stop: 0,
+        }
+    }
+
+    /// Runs actions one after another, in the given order, until a stop.
+    async fn run_in_turn(&self, actions: Vec<Action>) {
+        let n = actions.len();
+        for (i, a) in actions.into_iter().enumerate() {
+            if self.control.is_stopped() {
+                self.left(n - i);
+                break;
+            }
+            self.run_one(a).await;
         }
     }
 
