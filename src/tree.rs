@@ -1,6 +1,6 @@
 //! The three trees the reconciler compares: what is on disk now, what is on the remote now, and
 //! what both sides looked like when a path was last synced (the base, from the state database),
-//! and the words for their entries (kind, which way a file travels), which every layer above
+//! and the words for their entries (kind, side, which way a file travels), which every layer above
 //! shares.
 
 use std::collections::BTreeMap;
@@ -36,6 +36,31 @@ impl fmt::Display for EntryKind {
         f.write_str(match self {
             EntryKind::File => "file",
             EntryKind::Dir => "folder",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Local,
+    Remote,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Local => Side::Remote,
+            Side::Remote => Side::Local,
+        }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Local => "local side",
+            Side::Remote => "remote",
         })
     }
 }

@@ -263,7 +263,8 @@ fn sigterm_during_a_64_mib_upload_exits_cleanly_and_the_next_start_completes_it(
 async fn a_paused_job_starts_nothing_and_catches_up_on_resume() {
     use anemone_sync::db::jobs::NewJob;
     use anemone_sync::engine::Engine;
-    use anemone_sync::service::{JobState, Service, ServiceOptions};
+    use anemone_sync::events::JobState;
+    use anemone_sync::service::{Service, ServiceOptions};
     use std::sync::Arc;
 
     let tmp = tempfile::tempdir().unwrap();

@@ -77,8 +77,8 @@ impl From<db::history::RunStatus> for RunStatus {
     }
 }
 
-impl From<anemone_sync::service::JobState> for JobState {
-    fn from(s: anemone_sync::service::JobState) -> Self {
+impl From<anemone_sync::events::JobState> for JobState {
+    fn from(s: anemone_sync::events::JobState) -> Self {
         serde_json::to_value(s)
             .ok()
             .and_then(|v| serde_json::from_value(v).ok())
@@ -349,7 +349,7 @@ mod tests {
             },
             engine_events::Event::JobState {
                 job: "a".into(),
-                state: anemone_sync::service::JobState::Paused,
+                state: anemone_sync::events::JobState::Paused,
                 message: None,
             },
         ];

@@ -147,7 +147,7 @@ async fn on_event(app: &AppHandle, ctx: &AppContext, t: &mut Tracker, ev: Event)
             state,
             message,
         } => {
-            if state == anemone_sync::service::JobState::Error {
+            if state == anemone_sync::events::JobState::Error {
                 notify(
                     app,
                     ctx,

@@ -104,7 +104,7 @@ pub enum Direction {
     Down,
 }
 
-/// What a job is doing (service::JobState).
+/// What a job is doing (events::JobState).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {

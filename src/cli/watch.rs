@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use anemone_sync::db::history::{Counts, RunStatus};
 use anemone_sync::engine::Engine;
 use anemone_sync::events::Event;
-use anemone_sync::service::{JobState, Service, ServiceOptions};
+use anemone_sync::events::JobState;
+use anemone_sync::service::{Service, ServiceOptions};
 use anemone_sync::sync::SyncError;
 
 use super::{human_bytes, selected_jobs};

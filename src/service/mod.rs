@@ -27,11 +27,8 @@ use tokio::task::JoinHandle;
 use crate::db::jobs::Job;
 use crate::engine::Engine;
 #[allow(unused_imports)]
-use crate::events::Event;
+use crate::events::{Event, JobState};
 use worker::{Ctl, Worker};
-
-/// Job states are published with the engine's events; they are the service's words.
-pub use crate::events::JobState;
 
 /// One job's live status.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -44,10 +44,11 @@ use crate::events::Event;
 use crate::excludes::Excludes;
 use crate::relpath::RelPath;
 use crate::scope::Scope;
-use crate::sync::execute::{RunControl, Side};
+use crate::sync::execute::RunControl;
 use crate::sync::report::plural;
 use crate::sync::{RunReport, SyncOptions};
 use crate::tree::EntryKind;
+use crate::tree::Side;
 use crate::trigger::Trigger;
 use crate::watch::{watch_local, Change, ChangeSender, WatchGuard};
 

@@ -28,7 +28,8 @@ use crate::relpath::RelPath;
 use crate::replica::dir::DirReplica;
 use crate::scope::Scope;
 use crate::tree::EntryKind;
-use execute::{ExecResult, Executor, RunControl, Side};
+use crate::tree::Side;
+use execute::{ExecResult, Executor, RunControl};
 use plan::Plan;
 use reconcile::{reconcile, ReconcileOptions};
 

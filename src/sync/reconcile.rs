@@ -20,38 +20,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::{Deserialize, Serialize};
-
 use crate::names::smb_path_problem;
 use crate::policy::{ConflictPolicy, Mode};
 use crate::relpath::RelPath;
-use crate::tree::{BaseEntry, BaseTree, LocalEntry, LocalTree, RemoteTree};
+use crate::tree::{BaseEntry, BaseTree, LocalEntry, LocalTree, RemoteTree, Side};
 use crate::tree::{Entry, EntryKind};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    Local,
-    Remote,
-}
-
-impl Side {
-    pub fn other(self) -> Side {
-        match self {
-            Side::Local => Side::Remote,
-            Side::Remote => Side::Local,
-        }
-    }
-}
-
-impl std::fmt::Display for Side {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Side::Local => "local side",
-            Side::Remote => "remote",
-        })
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {

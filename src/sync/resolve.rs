@@ -10,10 +10,11 @@ use crate::events::RunProgress;
 use crate::relpath::RelPath;
 use crate::replica::dir::DirReplica;
 use crate::replica::Replica;
-use crate::sync::execute::{Executor, Side};
+use crate::sync::execute::Executor;
 use crate::sync::reconcile::Resolution;
 use crate::tree::EntryKind;
 use crate::tree::LocalEntry;
+use crate::tree::Side;
 
 use super::report::{RunReport, SyncError};
 

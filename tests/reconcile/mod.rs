@@ -28,10 +28,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use anemone_sync::names::{conflict_name, smb_path_problem};
 use anemone_sync::policy::{ConflictPolicy, Mode};
 use anemone_sync::relpath::RelPath;
-use anemone_sync::sync::reconcile::{
-    reconcile, settle, Action, ReconcileOptions, Resolution, Side,
-};
-use anemone_sync::tree::{BaseEntry, BaseTree, Hash, LocalEntry, LocalTree, RemoteTree};
+use anemone_sync::sync::reconcile::{reconcile, settle, Action, ReconcileOptions, Resolution};
+use anemone_sync::tree::{BaseEntry, BaseTree, Hash, LocalEntry, LocalTree, RemoteTree, Side};
 use anemone_sync::tree::{Entry, EntryKind};
 #[allow(unused_imports)]
 use proptest::prelude::*;

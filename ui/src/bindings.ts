@@ -53,7 +53,7 @@ export type Phase = "connecting" | "scanning" | "planning" | "transferring" | "f
 export type Direction = "up" | "down";
 
 /**
- * What a job is doing (service::JobState).
+ * What a job is doing (events::JobState).
  */
 export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict";
 

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-pub use crate::sync::reconcile::Side;
+use crate::tree::Side;
 
 use crate::db::history::{Counts, FileError};
 use crate::db::jobs::Job;
