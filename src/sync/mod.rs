@@ -121,7 +121,7 @@ impl Engine {
                 .map_err(|g| SyncError::Guard(g.0))?;
         }
         if opts.dry_run {
-            return Ok(plan::dry_run_report(job, &actions, g.errors, g.notes));
+            return Ok(RunReport::dry_run(job, &actions, g.errors, g.notes));
         }
 
         self.phase(job, Phase::Transferring);

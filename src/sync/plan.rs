@@ -1,18 +1,14 @@
-//! The reconciler's actions put in the order they are carried out, with the run's totals, and
-//! what a dry run would do: pure, nothing is touched.
+//! The reconciler's actions put in the order they are carried out, with the run's totals:
+//! pure, nothing is touched. (What a dry run reports is [`super::report::RunReport::dry_run`].)
 //!
 //! Order: folders to create (parents first), then copies, conflicts and records (in parallel),
 //! then file deletions, then folder deletions (deepest first). Copies come before deletions so
 //! an interrupted run never holds fewer copies of a file than before it started; a folder is
 //! removed only after what was in it.
 
-use crate::db::history::{Counts, FileError, RunStatus};
-use crate::db::jobs::Job;
 use crate::relpath::RelPath;
 use crate::sync::reconcile::Action;
 use crate::tree::EntryKind;
-
-use super::report::{PlannedAction, RunReport};
 
 /// The actions of one run, by stage.
 #[derive(Debug, Default)]
@@ -93,79 +89,6 @@ impl Plan {
                 + self.dir_deletes.len()) as u64,
             bytes,
         }
-    }
-}
-
-/// What a dry run reports: the counts the run would have, each action by name, and the skips
-/// as per-file errors.
-pub(crate) fn dry_run_report(
-    job: &Job,
-    actions: &[Action],
-    errors: Vec<FileError>,
-    notes: Vec<FileError>,
-) -> RunReport {
-    let mut counts = Counts::default();
-    let mut planned = Vec::new();
-    let mut errors = errors;
-    for a in actions {
-        let name = match a {
-            Action::Upload { local, .. } => {
-                counts.uploaded += 1;
-                counts.bytes_up += local.size;
-                "upload"
-            }
-            Action::Download { remote, .. } => {
-                counts.downloaded += 1;
-                counts.bytes_down += remote.size;
-                "download"
-            }
-            Action::CreateRemoteDir { .. } => "create remote folder",
-            Action::CreateLocalDir { .. } => "create local folder",
-            Action::DeleteLocal { .. } => {
-                counts.deleted_local += 1;
-                "delete local"
-            }
-            Action::DeleteRemote { .. } => {
-                counts.deleted_remote += 1;
-                "delete remote"
-            }
-            Action::Conflict { .. } => {
-                counts.conflicts += 1;
-                "conflict"
-            }
-            Action::Skip { path, reason } => {
-                counts.skipped += 1;
-                errors.push(FileError {
-                    path: path.as_str().to_string(),
-                    message: reason.clone(),
-                });
-                "skip"
-            }
-            Action::Record { .. } | Action::Forget { .. } => continue,
-        };
-        planned.push(PlannedAction {
-            path: a.path().as_str().to_string(),
-            action: name,
-        });
-    }
-    RunReport {
-        job: job.name.clone(),
-        status: if errors.is_empty() {
-            RunStatus::Success
-        } else {
-            RunStatus::Partial
-        },
-        counts,
-        exit_code: if errors.is_empty() { 0 } else { 1 },
-        errors,
-        notes,
-        duration_ms: 0,
-        message: Some("dry run: nothing was changed".into()),
-        run_id: None,
-        unreachable: false,
-        auth_failed: false,
-        connection: None,
-        planned: Some(planned),
     }
 }
 
