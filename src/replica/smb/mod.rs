@@ -3,6 +3,7 @@
 //! Modules:
 //! - [`transport`]: our TCP transport (TCP_NODELAY, one write per message);
 //! - [`session`]: connect, log in, connect to the share; one [`session::SmbConn`] per connection;
+//! - [`pool`]: the connections used side by side, rotated after heavy writing, renewed together;
 //! - [`notify`]: SMB2 CHANGE_NOTIFY on the job's folder, on a connection and thread of its own;
 //! - [`listing`]: directory queries on a dedicated current-thread runtime (the crate's query
 //!   stream deadlocks on multi-thread runtimes) and the recursive walk;
@@ -19,6 +20,7 @@ mod errors;
 mod file;
 mod listing;
 mod notify;
+mod pool;
 mod session;
 mod transport;
 
@@ -33,6 +35,7 @@ use smb::{
 
 use self::convert::{filetime_to_ns, join_shown, join_smb};
 use self::errors::{nt, Place};
+use self::pool::Pool;
 use self::session::{deadline, establish, SmbConn};
 use crate::policy::Encryption;
 use crate::relpath::RelPath;
@@ -95,51 +98,6 @@ pub struct SmbReplica {
     lister: listing::Lister,
 }
 
-/// The connections of one generation: the first always made, the others on first use.
-struct Pool {
-    primary: tokio::sync::Mutex<Arc<SmbConn>>,
-    extra: Vec<tokio::sync::Mutex<Slot>>,
-}
-
-/// An extra connection of the pool.
-enum Slot {
-    NotMade,
-    Made(Arc<SmbConn>),
-    /// Could not be made (a server that limits connections per user, say). Not tried again in
-    /// this generation, so no later operation waits for a connect that is bound to fail; the
-    /// first connection does its share. A reconnect starts a new generation.
-    Failed,
-}
-
-impl Slot {
-    fn conn(&self) -> Option<Arc<SmbConn>> {
-        match self {
-            Slot::Made(c) => Some(c.clone()),
-            _ => None,
-        }
-    }
-}
-
-impl Pool {
-    fn new(primary: SmbConn, size: usize) -> Pool {
-        Pool {
-            primary: tokio::sync::Mutex::new(Arc::new(primary)),
-            extra: (1..size.max(1))
-                .map(|_| tokio::sync::Mutex::new(Slot::NotMade))
-                .collect(),
-        }
-    }
-
-    /// Every connection made so far.
-    async fn made(&self) -> Vec<Arc<SmbConn>> {
-        let mut v = vec![self.primary.lock().await.clone()];
-        for slot in &self.extra {
-            v.extend(slot.lock().await.conn());
-        }
-        v
-    }
-}
-
 impl std::fmt::Debug for SmbReplica {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmbReplica")
@@ -195,92 +153,6 @@ impl SmbReplica {
             .filter(|e| e.kind == EntryKind::Dir)
             .map(|e| e.path.name().to_string())
             .collect())
-    }
-
-    fn pool(&self) -> Arc<Pool> {
-        self.pool.read().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// The first connection (listing, folder queries).
-    async fn primary(&self) -> Arc<SmbConn> {
-        self.pool().primary.lock().await.clone()
-    }
-
-    /// The next connection in turn, made if it is not yet. With `for_write`, a connection
-    /// that carried [`ROTATE_AFTER_BYTES`] of writes is replaced by a fresh one first (readers
-    /// and writers still open on it keep it alive until they close). An extra connection
-    /// that cannot be made is not an error: the primary one does the work.
-    async fn pick(&self, for_write: bool) -> ReplicaResult<Arc<SmbConn>> {
-        use std::sync::atomic::Ordering;
-        let pool = self.pool();
-        let n = pool.extra.len() + 1;
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % n;
-        let worn =
-            |c: &SmbConn| for_write && c.written.load(Ordering::Relaxed) >= ROTATE_AFTER_BYTES;
-        if i == 0 {
-            let mut slot = pool.primary.lock().await;
-            if worn(&slot) {
-                tracing::debug!(remote = %self.describe(), "replacing a connection worn by writes");
-                *slot = Arc::new(self.establish().await?);
-            }
-            return Ok(slot.clone());
-        }
-        let mut slot = pool.extra[i - 1].lock().await;
-        match &*slot {
-            Slot::Made(c) if !worn(c) => return Ok(c.clone()),
-            Slot::Failed => {
-                drop(slot);
-                return Ok(pool.primary.lock().await.clone());
-            }
-            _ => {}
-        }
-        match self.establish().await {
-            Ok(c) => {
-                let c = Arc::new(c);
-                *slot = Slot::Made(c.clone());
-                Ok(c)
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "extra SMB connection failed; using the first one");
-                *slot = Slot::Failed;
-                drop(slot);
-                Ok(pool.primary.lock().await.clone())
-            }
-        }
-    }
-
-    /// Every connection of the pool, the missing ones made now (side by side). One that cannot
-    /// be made is left out: the others do the work.
-    async fn all_conns(&self) -> Vec<Arc<SmbConn>> {
-        let pool = self.pool();
-        let extra = futures::future::join_all(pool.extra.iter().map(|slot| async move {
-            let mut slot = slot.lock().await;
-            if matches!(*slot, Slot::NotMade) {
-                *slot = match self.establish().await {
-                    Ok(c) => Slot::Made(Arc::new(c)),
-                    Err(e) => {
-                        tracing::debug!(error = %e, "extra SMB connection failed");
-                        Slot::Failed
-                    }
-                };
-            }
-            slot.conn()
-        }))
-        .await;
-        let mut all = vec![pool.primary.lock().await.clone()];
-        all.extend(extra.into_iter().flatten());
-        all
-    }
-
-    async fn establish(&self) -> ReplicaResult<SmbConn> {
-        establish(&self.url, &self.password, &self.opts, &self.place).await
-    }
-
-    /// Closes every connection made so far.
-    async fn close_all(&self) {
-        for c in self.pool().made().await {
-            c.close().await;
-        }
     }
 
     fn smb_path(&self, rel: &RelPath) -> String {
@@ -396,20 +268,9 @@ impl Replica for SmbReplica {
     /// The weakest protection among the connections made (each as its last message went).
     fn security(&self) -> Option<ConnectionSecurity> {
         use self::transport::Protection;
-        let pool = self.pool();
-        let mut conns: Vec<Arc<SmbConn>> = pool
-            .primary
-            .try_lock()
-            .ok()
-            .into_iter()
-            .map(|c| c.clone())
-            .collect();
-        for slot in &pool.extra {
-            if let Ok(s) = slot.try_lock() {
-                conns.extend(s.conn());
-            }
-        }
-        let weakest = conns
+        let weakest = self
+            .pool()
+            .made_now()
             .iter()
             .filter_map(|c| c.wire.as_ref().map(|w| w.last_sent()))
             .filter(|p| *p != Protection::None)

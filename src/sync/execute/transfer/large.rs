@@ -1,38 +1,13 @@
-//! Copying one file from one side to the other, safely.
-//!
-//! 1. The bytes go to a temp name beside the target (`NAME.anemone-uploading` on the remote,
-//!    `NAME.anemone-downloading` locally), never to the real name.
-//! 2. A small file (at most [`MAX_CHUNK`]) is read whole in one call that also returns the
-//!    source's metadata as read from the open file afterwards, then written in one request.
-//!    That is most files of a typical tree, and it spares the per-chunk tasks and the separate
-//!    stat that a large file needs.
-//! 3. A large file is pipelined: up to `depth` chunks of at most [`MAX_CHUNK`] in flight each
-//!    way, hashed (blake3) in order as they are read. It records how far the temp is known to be
-//!    complete (a contiguous prefix the destination acknowledged); an interrupted one resumes
-//!    from there when the source is unchanged.
-//! 4. The source is checked against the scan (metadata, and the hash when the scan took one):
-//!    a small file right after it was read (the bytes sent are then exactly what was checked), a
-//!    large one after the copy. A source that changed is left for the next run.
-//! 5. Just before replacing, the target is checked to still be what the scan saw; the old
-//!    version goes to the trash.
-//! 6. On the temp's open handle: the source's modification time is set, the data flushed, the
-//!    file renamed to the real name (never over anything) and its final metadata read.
+//! A large file, pipelined: up to `depth` chunks in flight each way, hashed in order as they
+//! are read, written in segments whose close flushes them, with a resume point saved as the
+//! destination acknowledges a contiguous prefix (see the parent module's steps 3 and 4).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::db::state::TransferRecord;
-use crate::events::RunProgress;
-use crate::names::{DOWNLOAD_SUFFIX, UPLOAD_SUFFIX};
-use crate::relpath::RelPath;
-use crate::replica::{FileReader, FileWriter, ReplicaError, ReplicaErrorKind, MAX_CHUNK};
-use crate::tree::Direction;
-use crate::tree::Entry;
-use crate::tree::Hash;
-
-use super::{Executor, Side};
+use super::*;
 
 /// A chunk read from the source: its offset and bytes.
 type ChunkRead = Result<(u64, Vec<u8>), ReplicaError>;
@@ -47,8 +22,6 @@ struct SegmentClosed {
     result: Result<(), ReplicaError>,
 }
 
-/// Files at least this large record their progress for resuming.
-pub const RESUME_MIN_SIZE: u64 = 8 * 1024 * 1024;
 /// How often (in bytes) the resume point is saved.
 const RESUME_STEP: u64 = 8 * 1024 * 1024;
 /// A large file is written in segments of this size, each through its own writer. At a
@@ -56,228 +29,16 @@ const RESUME_STEP: u64 = 8 * 1024 * 1024;
 /// closed in the background while the next segment is written (at most one segment closes at a
 /// time). Closing flushes acknowledged data to the destination's disk, so the resume point only
 /// moves past a segment once its close succeeded; and a new writer lets the SMB remote move a
-/// long upload onto a fresh connection (see `remote::smb::ROTATE_AFTER_BYTES`). Overlapping the
+/// long upload onto a fresh connection (see `replica::smb::ROTATE_AFTER_BYTES`). Overlapping the
 /// flush matters: waiting for it idled the pipe for the flush's whole duration every 64 MiB.
 pub const SEGMENT: u64 = 64 * 1024 * 1024;
 
-/// What a file looked like at the scan: the executor refuses to act on a file that no longer
-/// matches it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Snapshot {
-    pub size: u64,
-    pub mtime_ns: i64,
-    /// Compared only when known on both sides (a remote change time).
-    pub ctime_ns: Option<i64>,
-}
-
-impl Snapshot {
-    pub fn matches(&self, e: &Entry) -> bool {
-        let ctime_ok = match (self.ctime_ns, e.ctime_ns) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        };
-        e.kind == crate::tree::EntryKind::File
-            && e.size == self.size
-            && e.mtime_ns == self.mtime_ns
-            && ctime_ok
-    }
-
-    pub fn of_remote(e: &Entry) -> Snapshot {
-        Snapshot {
-            size: e.size,
-            mtime_ns: e.mtime_ns,
-            ctime_ns: e.ctime_ns,
-        }
-    }
-}
-
-pub struct CopyRequest<'a> {
-    pub from: Side,
-    pub src_path: &'a RelPath,
-    pub dst_path: &'a RelPath,
-    pub src: Snapshot,
-    /// Content hash of the source when known (a scanned local file).
-    pub src_hash: Option<Hash>,
-    /// What is at `dst_path` now; `None` when nothing should be there.
-    pub replaces: Option<Snapshot>,
-}
-
-pub struct Copied {
-    pub hash: Hash,
-    /// The source as checked after the copy.
-    pub src: Entry,
-    /// The destination file under its real name.
-    pub dst: Entry,
-    pub bytes: u64,
-}
-
-#[derive(Debug)]
-pub enum CopyError {
-    /// Something changed since the scan; left for the next run.
-    Changed(String),
-    Failed(ReplicaError),
-}
-
-impl From<ReplicaError> for CopyError {
-    fn from(e: ReplicaError) -> Self {
-        CopyError::Failed(e)
-    }
-}
-
-pub fn temp_path(
-    path: &RelPath,
-    to: Side,
-    client: &str,
-) -> Result<RelPath, crate::relpath::InvalidRelPath> {
-    let suffix = match to {
-        Side::Remote => UPLOAD_SUFFIX,
-        Side::Local => DOWNLOAD_SUFFIX,
-    };
-    path.with_name(&crate::names::temp_name(path.name(), client, suffix))
-}
-
-/// The bytes are in the temp; what is known about them.
-struct Sent {
-    writer: Arc<dyn FileWriter>,
-    hash: Hash,
-    /// The source as checked against the scan.
-    src: Entry,
-    /// Where this run started writing (a resumed prefix was there before).
-    start: u64,
-}
-
-fn direction_of(from: Side) -> Direction {
-    match from {
-        Side::Local => Direction::Up,
-        Side::Remote => Direction::Down,
-    }
-}
-
 impl Executor {
-    pub async fn copy_file(&self, req: &CopyRequest<'_>) -> Result<Copied, CopyError> {
-        let to = req.from.other();
-        let dst_side = self.side(to);
-        let temp = temp_path(req.dst_path, to, &self.client_id).map_err(ReplicaError::from)?;
-        let direction = direction_of(req.from);
-        let size = req.src.size;
-
-        if let Some(parent) = req.dst_path.parent() {
-            self.dirs.ensure(dst_side.as_ref(), to, &parent).await?;
-        }
-        let sent = if size <= MAX_CHUNK as u64 {
-            self.send_small(req, &temp).await?
-        } else {
-            self.send_large(req, &temp).await?
-        };
-        let Sent {
-            writer,
-            hash,
-            src: src_now,
-            start,
-        } = sent;
-
-        if start > 0 {
-            writer.set_len(size).await?;
-        }
-
-        // Replace the target only if it is still what the scan saw.
-        if let Some(expected) = &req.replaces {
-            let current = dst_side.stat(req.dst_path).await?;
-            if current.as_ref().is_some_and(|cur| expected.matches(cur)) {
-                super::trash::move_to_trash(
-                    dst_side.as_ref(),
-                    to,
-                    &self.dirs,
-                    &self.stamp,
-                    req.dst_path,
-                )
-                .await?;
-            } else {
-                let _ = writer.close().await;
-                self.discard_temp(to, &temp, req.dst_path, direction).await;
-                return Err(CopyError::Changed(format!(
-                    "{} changed on the {} during the sync; it will be synced on the next run",
-                    req.dst_path, to
-                )));
-            }
-        }
-        // Time, flush, rename (never over anything) and final metadata, on the open handle.
-        let dst = match writer.finish(req.dst_path, req.src.mtime_ns).await {
-            Ok(dst) => dst,
-            Err(e) if e.kind == ReplicaErrorKind::AlreadyExists => {
-                self.discard_temp(to, &temp, req.dst_path, direction).await;
-                return Err(CopyError::Changed(format!(
-                    "{} appeared on the {} during the sync; it will be synced on the next run",
-                    req.dst_path, to
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if size >= RESUME_MIN_SIZE {
-            let _ = self
-                .db
-                .clear_transfer_record(self.job.id, req.dst_path, direction)
-                .await;
-        }
-        Ok(Copied {
-            hash,
-            src: src_now,
-            dst,
-            bytes: size - start,
-        })
-    }
-
-    /// A file of at most one chunk: read whole (with its metadata as of after the read),
-    /// checked against the scan, then written to the temp in one request.
-    async fn send_small(&self, req: &CopyRequest<'_>, temp: &RelPath) -> Result<Sent, CopyError> {
-        let to = req.from.other();
-        let (data, src_now) = self
-            .side(req.from)
-            .read_whole(req.src_path, MAX_CHUNK)
-            .await?;
-        let hash: Hash = *blake3::hash(&data).as_bytes();
-        if data.len() as u64 != req.src.size
-            || !req.src.matches(&src_now)
-            || req.src_hash.is_some_and(|h| h != hash)
-        {
-            return Err(CopyError::Changed(format!(
-                "{} changed during the sync; it will be synced on the next run",
-                req.src_path
-            )));
-        }
-        let writer = self.side(to).open_write(temp, true).await?;
-        let path_str = req.dst_path.as_str();
-        self.progress
-            .transfer_started(path_str, direction_of(req.from), req.src.size);
-        let written = if data.is_empty() {
-            Ok(())
-        } else {
-            writer.write_at(0, data).await
-        };
-        if written.is_ok() {
-            self.progress.transfer_bytes(path_str, req.src.size);
-        }
-        self.progress.transfer_ended(path_str);
-        if let Err(e) = written {
-            let _ = writer.close().await;
-            // Nothing to resume in a small file; a partial temp on a full disk only takes the
-            // space the user needs to free.
-            if e.kind == ReplicaErrorKind::DiskFull {
-                self.discard_temp(to, temp, req.dst_path, direction_of(req.from))
-                    .await;
-            }
-            return Err(e.into());
-        }
-        Ok(Sent {
-            writer,
-            hash,
-            src: src_now,
-            start: 0,
-        })
-    }
-
-    /// A file of several chunks: pipelined, resumable, checked against the scan afterwards.
-    async fn send_large(&self, req: &CopyRequest<'_>, temp: &RelPath) -> Result<Sent, CopyError> {
+    pub(super) async fn send_large(
+        &self,
+        req: &CopyRequest<'_>,
+        temp: &RelPath,
+    ) -> Result<Sent, CopyError> {
         let to = req.from.other();
         let (src_side, dst_side) = (self.side(req.from), self.side(to));
         let direction = direction_of(req.from);
@@ -392,20 +153,6 @@ impl Executor {
             src: src_now.expect("checked above"),
             start,
         })
-    }
-
-    async fn discard_temp(
-        &self,
-        side: Side,
-        temp: &RelPath,
-        dst_path: &RelPath,
-        direction: Direction,
-    ) {
-        let _ = self.side(side).remove_file(temp).await;
-        let _ = self
-            .db
-            .clear_transfer_record(self.job.id, dst_path, direction)
-            .await;
     }
 
     /// Moves `[start, size)` from `reader` to the temp file with up to `depth` reads and
@@ -547,25 +294,10 @@ impl Executor {
                 .await;
         }
     }
-
-    /// Reads a whole file and returns its hash (to compare contents on both sides).
-    pub async fn hash_remote(
-        &self,
-        side: Side,
-        path: &RelPath,
-    ) -> Result<(Hash, u64), ReplicaError> {
-        let reader = self.side(side).open_read(path).await?;
-        let len = reader.len();
-        let mut hasher = blake3::Hasher::new();
-        let r = hash_prefix(&reader, len, &mut hasher).await;
-        let _ = reader.close().await;
-        r?;
-        Ok((*hasher.finalize().as_bytes(), len))
-    }
 }
 
 /// Hashes `[0, len)` of `reader`, several chunks in flight.
-async fn hash_prefix(
+pub(super) async fn hash_prefix(
     reader: &Arc<dyn FileReader>,
     len: u64,
     hasher: &mut blake3::Hasher,
