@@ -1,8 +1,10 @@
-//! The remote side of a job: one trait, two honest implementations.
+//! The remote side of a job: one trait, two honest implementations and one for tests.
 //!
 //! - [`dir::DirReplica`]: a plain directory (`file:///...`), for shares the OS already mounted.
 //! - [`smb::SmbReplica`]: an SMB2/3 share through the `smb` crate, with our own transport and
 //!   workarounds for the crate's defects.
+//! - [`memory::MemoryReplica`]: a tree in memory, for tests of the engine's logic without a
+//!   server, and [`faulty::FaultyReplica`], which makes any remote fail on purpose.
 //!
 //! Contract every implementation keeps:
 //! - paths are [`RelPath`]s relative to the job's remote root (the folder in the URL);
@@ -20,6 +22,8 @@
 //! - errors are classified ([`ReplicaErrorKind`]) so the executor knows what to retry.
 
 pub mod dir;
+pub mod faulty;
+pub mod memory;
 pub mod smb;
 
 use std::sync::Arc;

@@ -262,14 +262,19 @@ impl Executor {
             for h in reads {
                 h.abort();
             }
-            writes.abort_all();
             // A segment that closed cleanly is on the destination's disk: keep it.
             if let Some(prev) = closing.take() {
                 let _ = settle_segment(prev, &mut done).await;
             }
-            // Keep what the destination acknowledged, so a retry resumes from it.
-            while let Some(Ok(Ok((o, l)))) = writes.join_next().await {
-                done.insert(o, o + l);
+            // Keep what the destination acknowledged, so a retry resumes from it. The writes
+            // in flight are let finish (each bounded by the remote's own timeout; after a cut
+            // they fail at once), and every result is looked at. They used to be aborted, and
+            // collecting stopped at the first failed one: a download cut at 11 MiB of 20
+            // kept no resume point at all (tests/offline/resume.rs).
+            while let Some(res) = writes.join_next().await {
+                if let Ok(Ok((o, l))) = res {
+                    done.insert(o, o + l);
+                }
             }
             while let Some(end) = done.remove(&watermark) {
                 watermark = end;
