@@ -25,6 +25,7 @@ pub mod events;
 pub mod excludes;
 pub mod fsmeta;
 pub mod job_rules;
+pub mod job_spec;
 pub mod localio;
 pub mod logging;
 pub mod memory;
