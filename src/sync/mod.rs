@@ -28,7 +28,7 @@ use crate::tree::EntryKind;
 use execute::{ExecResult, Executor, RunControl, Side};
 use reconcile::{reconcile, Action, ReconcileOptions};
 
-pub use report::{JobCheckError, PlannedAction, RunReport, SyncError};
+pub use report::{PlannedAction, RunReport, SyncError};
 pub use resolve::Keep;
 
 use cleanup::Temps;
