@@ -41,18 +41,18 @@ pub fn data_dir(cli: Option<&Path>) -> PathBuf {
 /// What every run shares. Its parts are the engine's own: callers outside the crate use its
 /// methods (the job API in [`crate::jobs`], runs in [`crate::sync`], the reads below).
 pub struct Engine {
-    pub db: Db,
-    pub data_dir: PathBuf,
-    pub credentials: Arc<Credentials>,
-    pub events: EventSender,
+    pub(crate) db: Db,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) credentials: Arc<Credentials>,
+    pub(crate) events: EventSender,
     /// How long a run keeps trying to reconnect before it ends as failed.
-    pub reconnect_budget: Duration,
-    pub smb_options: SmbOptions,
+    pub(crate) reconnect_budget: Duration,
+    pub(crate) smb_options: SmbOptions,
     /// This install's id (8 hex digits, kept in `DATA_DIR/install-id`), in our temp names.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// When set, the remote of a job comes from here instead of its URL (tests that stand in
     /// for a server, such as a hostile one; an embedder's own remote). `None` from it: by URL.
-    pub remote_factory: Option<RemoteFactory>,
+    pub(crate) remote_factory: Option<RemoteFactory>,
 }
 
 /// See [`Engine::set_remote_factory`].
