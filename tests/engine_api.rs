@@ -212,3 +212,68 @@ async fn a_job_moved_to_another_folder_syncs_as_a_first_sync() {
     let again = engine.sync_job(&job, SyncOptions::default()).await;
     assert_eq!(again.counts, Default::default());
 }
+
+/// The CLI's `job add` goes through the engine's job API: numbers are checked by the engine
+/// (not clap), every problem is printed on its own line with the flag it concerns, the exit
+/// code is 2 and nothing is stored; `job remove` removes through the same API.
+#[test]
+fn job_add_reports_every_problem_with_its_flag_and_stores_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (local, remote, data) = (
+        tmp.path().join("l"),
+        tmp.path().join("r"),
+        tmp.path().join("d"),
+    );
+    fs::create_dir_all(&remote).unwrap();
+    let bin = env!("CARGO_BIN_EXE_anemone-sync");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env("ANEMONE_SYNC_CREDENTIAL_STORE", "file")
+            .output()
+            .unwrap()
+    };
+    let url = format!("file://{}", remote.display());
+    let l = local.to_str().unwrap();
+    let out = run(&[
+        "job",
+        "add",
+        "j",
+        "--local",
+        l,
+        "--remote",
+        &url,
+        "--parallel",
+        "0",
+        "--max-delete",
+        "200",
+        "--trigger",
+        "schedule",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(lines[0].contains("from 0 to 100") && lines[0].ends_with("(--max-delete)"));
+    assert!(lines[1].contains("from 1 to 64") && lines[1].ends_with("(--parallel)"));
+    assert!(lines[2].contains("time of day") && lines[2].ends_with("(--at)"));
+    let list = run(&["job", "list", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "[]");
+
+    assert!(run(&["job", "add", "j", "--local", l, "--remote", &url])
+        .status
+        .success());
+    let out = run(&["job", "remove", "j"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = run(&["job", "list", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "[]");
+}
