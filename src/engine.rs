@@ -7,9 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::credentials::Credentials;
+use crate::credentials::{CredentialError, Credentials, StoreKind};
+use crate::db::conflicts::Conflict;
+use crate::db::history::{Activity, Run};
 use crate::db::jobs::Job;
-use crate::db::Db;
+use crate::db::live::LiveRow;
+use crate::db::{Db, DbError};
 use crate::events::EventSender;
 use crate::excludes::Excludes;
 use crate::names::TRASH_DIR;
@@ -18,8 +21,8 @@ use crate::relpath::RelPath;
 use crate::replica::dir::DirReplica;
 use crate::replica::smb::{SmbOptions, SmbReplica};
 use crate::replica::{Replica, ReplicaErrorKind};
-use crate::sync::report::{encryption_refused, JobCheckError, SyncError};
-use crate::url::RemoteUrl;
+use crate::sync::report::{encryption_refused, SyncError};
+use crate::url::{RemoteUrl, SmbUrl};
 
 /// Where AnemoneSync keeps its database, credential file and logs: `--data-dir`, else
 /// `ANEMONE_SYNC_HOME`, else the OS data folder.
@@ -35,22 +38,24 @@ pub fn data_dir(cli: Option<&Path>) -> PathBuf {
         .join("anemone-sync")
 }
 
+/// What every run shares. Its parts are the engine's own: callers outside the crate use its
+/// methods (the job API in [`crate::jobs`], runs in [`crate::sync`], the reads below).
 pub struct Engine {
-    pub db: Db,
-    pub data_dir: PathBuf,
-    pub credentials: Credentials,
-    pub events: EventSender,
+    pub(crate) db: Db,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) credentials: Arc<Credentials>,
+    pub(crate) events: EventSender,
     /// How long a run keeps trying to reconnect before it ends as failed.
-    pub reconnect_budget: Duration,
-    pub smb_options: SmbOptions,
+    pub(crate) reconnect_budget: Duration,
+    pub(crate) smb_options: SmbOptions,
     /// This install's id (8 hex digits, kept in `DATA_DIR/install-id`), in our temp names.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// When set, the remote of a job comes from here instead of its URL (tests that stand in
     /// for a server, such as a hostile one; an embedder's own remote). `None` from it: by URL.
-    pub remote_factory: Option<RemoteFactory>,
+    pub(crate) remote_factory: Option<RemoteFactory>,
 }
 
-/// See [`Engine::remote_factory`].
+/// See [`Engine::set_remote_factory`].
 pub type RemoteFactory = Arc<dyn Fn(&Job) -> Option<Arc<dyn Replica>> + Send + Sync>;
 
 /// `inner` relative to `outer` when it lies inside it (or is it); both made canonical first
@@ -108,23 +113,100 @@ impl Engine {
             db,
             remote_factory: None,
             data_dir: data_dir.clone(),
-            credentials: Credentials::new(&data_dir),
+            credentials: Arc::new(Credentials::new(&data_dir)),
             events: crate::events::channel().0,
             reconnect_budget: Duration::from_secs(budget),
             smb_options,
         })
     }
 
-    /// Checks a job against the rules ([`crate::job_rules`]) and the jobs already stored,
-    /// before anything about it (its password included) is stored. `own_id`: the job being
-    /// edited.
-    pub async fn check_job(
+    /// AnemoneSync's data folder (canonical): database, credential file, logs.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// A receiver of the engine's events (runs, progress, files done), from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<crate::events::Event> {
+        self.events.subscribe()
+    }
+
+    /// The options SMB connections are made with (timeouts, connections per job).
+    pub fn smb_options(&self) -> &SmbOptions {
+        &self.smb_options
+    }
+
+    /// Where new passwords go: the OS keyring, or the credential file.
+    pub fn credential_store(&self) -> StoreKind {
+        self.credentials.store_in_use()
+    }
+
+    /// A sentence for people: which credential store, and where.
+    pub fn describe_credential_store(&self) -> String {
+        self.credentials.describe_store()
+    }
+
+    /// The password stored for an SMB login; `None` for none (a guest login, or not stored).
+    /// Runs off the async threads (a keyring call blocks).
+    pub async fn stored_password(&self, url: &SmbUrl) -> Result<Option<String>, CredentialError> {
+        let (creds, url) = (self.credentials.clone(), url.clone());
+        tokio::task::spawn_blocking(move || creds.get(&url))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    /// Past runs, newest first (of one job, or all), at most `limit`.
+    pub async fn history(&self, job_id: Option<i64>, limit: u32) -> Result<Vec<Run>, DbError> {
+        self.db.runs(job_id, limit).await
+    }
+
+    /// Files synced lately, newest first (of one job, or all), at most `limit`.
+    pub async fn activity(
         &self,
-        job: &crate::db::jobs::NewJob,
-        own_id: Option<i64>,
-    ) -> Result<(), JobCheckError> {
-        let others = self.db.jobs().await.map_err(JobCheckError::Db)?;
-        crate::job_rules::check(job, own_id, &others, &self.data_dir).map_err(JobCheckError::Rule)
+        job_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Activity>, DbError> {
+        self.db.activity(job_id, limit).await
+    }
+
+    /// Conflicts waiting for the user (of one job, or all).
+    pub async fn pending_conflicts(&self, job_id: Option<i64>) -> Result<Vec<Conflict>, DbError> {
+        self.db.pending_conflicts(job_id).await
+    }
+
+    pub async fn conflict(&self, id: i64) -> Result<Option<Conflict>, DbError> {
+        self.db.conflict_by_id(id).await
+    }
+
+    /// What live sync (a `watch` or the app) last recorded of each job it runs.
+    pub async fn live_states(&self) -> Result<Vec<LiveRow>, DbError> {
+        self.db.live_states().await
+    }
+
+    /// How many bytes of an interrupted transfer of `path` are known to have landed, which the
+    /// next run resumes from (`None`: no transfer of it was interrupted).
+    pub async fn resume_point(
+        &self,
+        job_id: i64,
+        path: &RelPath,
+        direction: crate::tree::Direction,
+    ) -> Result<Option<u64>, DbError> {
+        let rec = self.db.transfer_record(job_id, path, direction).await?;
+        Ok(rec.map(|r| r.committed))
+    }
+
+    /// This install's id (8 hex digits), in our temp names.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// How long a run keeps trying to reconnect before it ends as failed.
+    pub fn set_reconnect_budget(&mut self, budget: Duration) {
+        self.reconnect_budget = budget;
+    }
+
+    /// Makes each job's remote come from `factory` instead of its URL (where it gives one).
+    pub fn set_remote_factory(&mut self, factory: RemoteFactory) {
+        self.remote_factory = Some(factory);
     }
 
     /// A fingerprint (blake3) of the password stored for a job's login, to notice that it

@@ -1,64 +1,17 @@
 //! The rules a job must follow, checked before anything about it is stored (the CLI's
-//! `job add`, the app's job form, an edit): a usable name, and folders that no other job
-//! syncs. Two jobs over one folder would each see the other's writes and deletes as the user's
+//! `job add`, the app's job form, an edit): a name no other job has, and folders that no other
+//! job syncs. Two jobs over one folder would each see the other's writes and deletes as the user's
 //! and chase them forever; a job over AnemoneSync's own data folder would sync its database.
 //!
-//! Each problem names the form field it belongs to, so the app can show it under that field
-//! and the CLI can print it as it is.
+//! Each problem names the form field it belongs to ([`JobField`]), so the app can show it under
+//! that field and the CLI can print it as it is. What a spec must be on its own (a usable name,
+//! numbers in range) is [`JobSpec::validate`], which [`check`] runs first.
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::db::jobs::{Job, NewJob};
+use crate::db::jobs::Job;
+use crate::job_spec::{FieldError, JobField, JobSpec};
 use crate::url::{RemoteUrl, SmbUrl};
-
-/// Longest job name, in characters.
-pub const MAX_NAME_CHARS: usize = 64;
-
-/// What is wrong with a job, and which field of the form it belongs to (`name`,
-/// `local_path`, `remote_path`, `excludes`).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct JobProblem {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn problem(field: &'static str, message: String) -> JobProblem {
-    JobProblem { field, message }
-}
-
-/// A job name: not blank, at most [`MAX_NAME_CHARS`] characters, no newline, tab or other
-/// control character (it is printed in lists, logs and notifications).
-pub fn check_name(name: &str) -> Result<(), JobProblem> {
-    if name.trim().is_empty() {
-        return Err(problem(
-            "name",
-            "the job name is empty; give it a name".into(),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(problem(
-            "name",
-            format!(
-                "the job name {:?} has a line break, tab or other control character; use letters, digits, spaces and punctuation",
-                name
-            ),
-        ));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(problem(
-            "name",
-            format!("the job name is longer than {MAX_NAME_CHARS} characters; shorten it"),
-        ));
-    }
-    if name.trim() != name {
-        return Err(problem(
-            "name",
-            "the job name starts or ends with a space; remove it".into(),
-        ));
-    }
-    Ok(())
-}
 
 /// `p` made absolute and canonical where it exists; where it does not (yet), its longest
 /// existing ancestor is made canonical and the rest appended, `.` and `..` resolved, so two
@@ -126,37 +79,48 @@ fn local_places(local: &Path, remote: &Option<RemoteUrl>) -> Vec<PathBuf> {
     v
 }
 
-/// Checks `job` against the rules and against the other jobs (`own_id`: the job being
-/// edited, which may overlap itself). `data_dir`: AnemoneSync's data folder.
+/// Every problem of `job`: on its own ([`JobSpec::validate`]), then against the data folder and
+/// the other jobs (`own_id`: the job being edited, which may overlap itself). Empty when it may
+/// be stored. `data_dir`: AnemoneSync's data folder.
 pub fn check(
-    job: &NewJob,
+    job: &JobSpec,
     own_id: Option<i64>,
     others: &[Job],
     data_dir: &Path,
-) -> Result<(), JobProblem> {
-    check_name(&job.name)?;
-    if let Some(other) = others
-        .iter()
-        .find(|o| Some(o.id) != own_id && o.name == job.name)
-    {
-        return Err(problem(
-            "name",
+) -> Vec<FieldError> {
+    let mut errors = job.validate();
+    let others: Vec<&Job> = others.iter().filter(|o| Some(o.id) != own_id).collect();
+    if let Some(other) = others.iter().find(|o| o.name == job.name) {
+        errors.push(FieldError::new(
+            JobField::Name,
             format!(
                 "a job named '{}' already exists; pick another name or remove it first",
                 other.name
             ),
         ));
     }
-    crate::excludes::Excludes::new(&job.excludes)
-        .map_err(|e| problem("excludes", e.to_string()))?;
-    let remote =
-        RemoteUrl::parse(&job.remote_url).map_err(|e| problem("remote_path", e.to_string()))?;
+    // The folder rules need a usable local folder and remote URL: their own errors say what to
+    // fix first.
+    let bad = |f| errors.iter().any(|e: &FieldError| e.field == f);
+    if bad(JobField::LocalPath) || bad(JobField::RemotePath) {
+        return errors;
+    }
+    let Ok(remote) = RemoteUrl::parse(&job.remote_url) else {
+        return errors;
+    };
     let remote = Some(remote);
     let places = local_places(&job.local_path, &remote);
+    let field_of = |p: &PathBuf| {
+        if p == &job.local_path {
+            JobField::LocalPath
+        } else {
+            JobField::RemotePath
+        }
+    };
     for p in &places {
         if canonical(p).starts_with(canonical(data_dir)) {
-            return Err(problem(
-                "local_path",
+            errors.push(FieldError::new(
+                field_of(p),
                 format!(
                     "{} is AnemoneSync's data folder or inside it ({}); pick another folder",
                     p.display(),
@@ -167,8 +131,8 @@ pub fn check(
     }
     if let [local, remote_dir] = &places[..] {
         if nested(local, remote_dir) {
-            return Err(problem(
-                "remote_path",
+            errors.push(FieldError::new(
+                JobField::RemotePath,
                 format!(
                     "the local folder {} and the remote folder {} are one inside the other; a job cannot sync a folder with itself",
                     local.display(),
@@ -177,18 +141,13 @@ pub fn check(
             ));
         }
     }
-    for other in others.iter().filter(|o| Some(o.id) != own_id) {
+    for other in others {
         let theirs = RemoteUrl::parse(&other.remote_url).ok();
         for mine in &places {
             for their in local_places(&other.local_path, &theirs) {
                 if nested(mine, &their) {
-                    let field = if mine == &job.local_path {
-                        "local_path"
-                    } else {
-                        "remote_path"
-                    };
-                    return Err(problem(
-                        field,
+                    errors.push(FieldError::new(
+                        field_of(mine),
                         format!(
                             "{} overlaps the folder {} of job '{}' (one holds the other); two jobs on one folder would undo each other's changes. Pick a folder outside it, or add to that job instead",
                             mine.display(),
@@ -201,8 +160,8 @@ pub fn check(
         }
         if let (Some(RemoteUrl::Smb(a)), Some(RemoteUrl::Smb(b))) = (&remote, &theirs) {
             if smb_nested(a, b) {
-                return Err(problem(
-                    "remote_path",
+                errors.push(FieldError::new(
+                    JobField::RemotePath,
                     format!(
                         "the remote folder {} overlaps {} of job '{}' (one holds the other); two jobs on one folder would undo each other's changes. Pick a folder outside it",
                         RemoteUrl::Smb(a.clone()),
@@ -213,18 +172,18 @@ pub fn check(
             }
         }
     }
-    Ok(())
+    errors
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn job(name: &str, local: &Path, remote: &str) -> NewJob {
-        NewJob::new(name, local.to_path_buf(), remote)
+    fn job(name: &str, local: &Path, remote: &str) -> JobSpec {
+        JobSpec::new(name, local.to_path_buf(), remote)
     }
 
-    fn stored(id: i64, j: NewJob) -> Job {
+    fn stored(id: i64, j: JobSpec) -> Job {
         Job {
             id,
             name: j.name,
@@ -243,32 +202,6 @@ mod tests {
     }
 
     #[test]
-    fn names() {
-        for ok in [
-            "photos",
-            "Fotos 2026 (NAS)",
-            "ドキュメント",
-            &"x".repeat(64),
-        ] {
-            assert_eq!(check_name(ok), Ok(()), "{ok:?}");
-        }
-        for bad in [
-            "",
-            "   ",
-            "two\nlines",
-            "tab\there",
-            "bell\u{7}",
-            "esc\u{1b}[31m",
-            " leading",
-            "trailing ",
-            &"x".repeat(65),
-        ] {
-            let e = check_name(bad).unwrap_err();
-            assert_eq!(e.field, "name", "{bad:?}");
-        }
-    }
-
-    #[test]
     fn overlapping_folders_are_refused_either_way() {
         let tmp = tempfile::tempdir().unwrap();
         let t = tmp.path();
@@ -279,7 +212,11 @@ mod tests {
             job("docs", &t.join("home/docs"), "smb://u@nas/share/docs"),
         );
         let others = [docs];
-        let check = |j: &NewJob, own: Option<i64>| check(j, own, &others, &data);
+        // The first problem, if any.
+        let check = |j: &JobSpec, own: Option<i64>| match check(j, own, &others, &data).first() {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        };
 
         // Local folders nested either way, also through `..` or a folder not made yet.
         for local in [
@@ -289,7 +226,7 @@ mod tests {
             t.join("home/x/../docs/new"),
         ] {
             let e = check(&job("new", &local, "smb://u@nas/share/other"), None).unwrap_err();
-            assert_eq!(e.field, "local_path", "{}", local.display());
+            assert_eq!(e.field, JobField::LocalPath, "{}", local.display());
             assert!(e.message.contains("'docs'"), "{}", e.message);
         }
         // Remote folders nested on the same server and share, without case.
@@ -299,7 +236,7 @@ mod tests {
             "smb://u@nas:445/share/Docs",
         ] {
             let e = check(&job("new", &t.join("elsewhere"), remote), None).unwrap_err();
-            assert_eq!(e.field, "remote_path", "{remote}");
+            assert_eq!(e.field, JobField::RemotePath, "{remote}");
         }
         // Beside each other is fine: a sibling folder, another share, another server.
         for (local, remote) in [
@@ -320,7 +257,7 @@ mod tests {
         );
         // Its name must be free.
         let e = check(&job("docs", &t.join("x"), "smb://u@nas/s/x"), None).unwrap_err();
-        assert_eq!(e.field, "name");
+        assert_eq!(e.field, JobField::Name);
         // A file:// remote is a folder on this machine like a local one.
         let e = check(
             &job(
@@ -331,7 +268,7 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert_eq!(e.field, "remote_path");
+        assert_eq!(e.field, JobField::RemotePath);
         let e = check(
             &job(
                 "new",
@@ -344,14 +281,14 @@ mod tests {
         assert!(e.message.contains("with itself"), "{}", e.message);
         // Never the data folder or inside it (it holding the job's folder is fine).
         let e = check(&job("new", &data.join("sub"), "smb://u@nas/s/x"), None).unwrap_err();
-        assert_eq!(e.field, "local_path");
+        assert_eq!(e.field, JobField::LocalPath);
         assert!(e.message.contains("data folder"), "{}", e.message);
         let holds_data = check_fn_with_data(t, &t.join("d2/.local/share/anemone-sync"));
-        assert_eq!(holds_data, Ok(()));
+        assert_eq!(holds_data, vec![]);
     }
 
     /// A job whose folder holds the data folder is accepted (the data folder is excluded).
-    fn check_fn_with_data(t: &Path, data: &Path) -> Result<(), JobProblem> {
+    fn check_fn_with_data(t: &Path, data: &Path) -> Vec<FieldError> {
         check(
             &job("new", &t.join("d2"), "smb://u@nas/s/x"),
             None,

@@ -8,7 +8,9 @@
 //!   dry run's counts) -> [`sync::execute`] (which writes each finished file through
 //!   [`sync::record`]) -> [`sync::cleanup`] -> [`sync::report`];
 //! - [`engine`]: what every run shares (database, credentials, event channel, a job's rules,
-//!   excludes and replica);
+//!   excludes and replica); [`jobs`]: the job API (add, edit, remove, a new password) the CLI
+//!   and the app call, over [`job_spec`] (what a user sets, checked field by field) and
+//!   [`job_rules`] (against the other jobs);
 //! - [`replica`]: one trait for both sides of a job, a folder ([`replica::dir`]) or an SMB share
 //!   ([`replica::smb`]);
 //! - underneath, the words every layer shares: what a job asks ([`policy`]), entries and trees
@@ -25,6 +27,8 @@ pub mod events;
 pub mod excludes;
 pub mod fsmeta;
 pub mod job_rules;
+pub mod job_spec;
+pub mod jobs;
 pub mod localio;
 pub mod logging;
 pub mod memory;

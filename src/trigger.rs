@@ -1,7 +1,8 @@
 //! When a job syncs by itself: its trigger (`realtime`, `interval`, `schedule`, `manual`), the
 //! periodic full rescan that backs up every live trigger, and the coalescing and polling
 //! periods. Pure data and time arithmetic; the sync service (`crate::service`) acts on it.
-//! Time is passed in, never read here, so the rules are testable.
+//! Time is passed in, never read here, so the rules are testable. The settings are checked
+//! (ranges, a schedule with a time) with the rest of a job: [`crate::job_spec`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -218,20 +219,6 @@ impl Default for LiveSettings {
 }
 
 impl LiveSettings {
-    /// Checks the settings make sense together; the message says what to change.
-    pub fn validate(&self) -> Result<(), String> {
-        match self.trigger {
-            Trigger::Interval if self.interval_minutes == 0 => {
-                Err("the interval must be at least 1 minute".into())
-            }
-            Trigger::Schedule if self.schedule.times.is_empty() => Err(
-                "a scheduled job needs at least one time of day (for example --at 09:00)".into(),
-            ),
-            _ if self.poll_secs == 0 => Err("the poll period must be at least 1 second".into()),
-            _ => Ok(()),
-        }
-    }
-
     /// When the next timed full run is due after `now` (interval or schedule), if any.
     /// `last_run` is when the last run started (for intervals).
     pub fn next_timed_run(
@@ -329,15 +316,5 @@ mod tests {
         let long_ago = now - ChronoDuration::hours(5);
         assert_eq!(live.next_timed_run(now, Some(long_ago)), Some(now));
         assert_eq!(LiveSettings::default().next_timed_run(now, None), None);
-    }
-
-    #[test]
-    fn settings_that_cannot_work_are_refused_with_what_to_change() {
-        let sched = LiveSettings {
-            trigger: Trigger::Schedule,
-            ..LiveSettings::default()
-        };
-        assert!(sched.validate().unwrap_err().contains("--at"));
-        assert!(LiveSettings::default().validate().is_ok());
     }
 }

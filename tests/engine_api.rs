@@ -2,9 +2,9 @@
 
 use std::fs;
 
-use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::Engine;
 use anemone_sync::events::Event;
+use anemone_sync::job_spec::JobSpec;
 use anemone_sync::sync::SyncOptions;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,15 +18,17 @@ async fn a_run_publishes_typed_progress_events() {
     }
     let engine = Engine::open(&tmp.path().join("data")).await.unwrap();
     let job = engine
-        .db
-        .add_job(&NewJob::new(
-            "api",
-            local.clone(),
-            &format!("file://{}", remote.display()),
-        ))
+        .add_job(
+            JobSpec::new(
+                "api",
+                local.clone(),
+                &format!("file://{}", remote.display()),
+            ),
+            None,
+        )
         .await
         .unwrap();
-    let mut rx = engine.events.subscribe();
+    let mut rx = engine.subscribe();
     let report = engine.sync_job(&job, SyncOptions::default()).await;
     assert_eq!(report.counts.uploaded, 20);
 
@@ -136,12 +138,12 @@ async fn reload_applies_an_edited_job() {
     }
     fs::write(local.join("a.txt"), b"hello").unwrap();
     let engine = Arc::new(Engine::open(&tmp.path().join("data")).await.unwrap());
-    let mut job = NewJob::new(
+    let mut job = JobSpec::new(
         "edit",
         local.clone(),
         &format!("file://{}", old_remote.display()),
     );
-    let id = engine.db.add_job(&job).await.unwrap().id;
+    let id = engine.add_job(job.clone(), None).await.unwrap().id;
     let service = Service::start(engine.clone(), ServiceOptions::default()).await;
     let arrived = |p: std::path::PathBuf| async move {
         for _ in 0..100 {
@@ -156,7 +158,7 @@ async fn reload_applies_an_edited_job() {
 
     job.remote_url = format!("file://{}", new_remote.display());
     service
-        .change_job(id, engine.db.update_job(id, &job))
+        .change_job(id, engine.update_job(id, job, None))
         .await
         .unwrap();
     // A restarted worker runs at once; an old one would sync to the old folder again.
@@ -183,19 +185,19 @@ async fn a_job_moved_to_another_folder_syncs_as_a_first_sync() {
     fs::write(local.join("a.txt"), b"alpha").unwrap();
     fs::write(local.join("b.txt"), b"beta").unwrap();
     let engine = Engine::open(&tmp.path().join("data")).await.unwrap();
-    let mut new = NewJob::new(
+    let mut new = JobSpec::new(
         "moved",
         local.clone(),
         &format!("file://{}", old_remote.display()),
     );
-    let job = engine.db.add_job(&new).await.unwrap();
+    let job = engine.add_job(new.clone(), None).await.unwrap();
     let first = engine.sync_job(&job, SyncOptions::default()).await;
     assert_eq!(first.counts.uploaded, 2);
     // The new folder already holds one of the two files.
     fs::write(new_remote.join("a.txt"), b"alpha").unwrap();
 
     new.remote_url = format!("file://{}", new_remote.display());
-    let job = engine.db.update_job(job.id, &new).await.unwrap();
+    let job = engine.update_job(job.id, new, None).await.unwrap();
     let report = engine.sync_job(&job, SyncOptions::default()).await;
     assert_eq!(report.counts.deleted_local, 0, "{report:?}");
     assert_eq!(fs::read(local.join("b.txt")).unwrap(), b"beta");
@@ -209,4 +211,69 @@ async fn a_job_moved_to_another_folder_syncs_as_a_first_sync() {
     // The new pair's state is recorded: the next run has nothing to do.
     let again = engine.sync_job(&job, SyncOptions::default()).await;
     assert_eq!(again.counts, Default::default());
+}
+
+/// The CLI's `job add` goes through the engine's job API: numbers are checked by the engine
+/// (not clap), every problem is printed on its own line with the flag it concerns, the exit
+/// code is 2 and nothing is stored; `job remove` removes through the same API.
+#[test]
+fn job_add_reports_every_problem_with_its_flag_and_stores_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (local, remote, data) = (
+        tmp.path().join("l"),
+        tmp.path().join("r"),
+        tmp.path().join("d"),
+    );
+    fs::create_dir_all(&remote).unwrap();
+    let bin = env!("CARGO_BIN_EXE_anemone-sync");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env("ANEMONE_SYNC_CREDENTIAL_STORE", "file")
+            .output()
+            .unwrap()
+    };
+    let url = format!("file://{}", remote.display());
+    let l = local.to_str().unwrap();
+    let out = run(&[
+        "job",
+        "add",
+        "j",
+        "--local",
+        l,
+        "--remote",
+        &url,
+        "--parallel",
+        "0",
+        "--max-delete",
+        "200",
+        "--trigger",
+        "schedule",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(lines[0].contains("from 0 to 100") && lines[0].ends_with("(--max-delete)"));
+    assert!(lines[1].contains("from 1 to 64") && lines[1].ends_with("(--parallel)"));
+    assert!(lines[2].contains("time of day") && lines[2].ends_with("(--at)"));
+    let list = run(&["job", "list", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "[]");
+
+    assert!(run(&["job", "add", "j", "--local", l, "--remote", &url])
+        .status
+        .success());
+    let out = run(&["job", "remove", "j"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = run(&["job", "list", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "[]");
 }

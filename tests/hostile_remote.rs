@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::Engine;
+use anemone_sync::job_spec::JobSpec;
 use anemone_sync::relpath::RelPath;
 use anemone_sync::replica::dir::DirReplica;
 use anemone_sync::replica::{FileReader, FileWriter, Listing, Replica, ReplicaResult};
@@ -181,8 +181,8 @@ async fn setup(live: bool) -> (Setup, anemone_sync::db::jobs::Job) {
     });
     let mut engine = Engine::open(&tmp.path().join("data")).await.unwrap();
     let given = remote.clone();
-    engine.remote_factory = Some(Arc::new(move |_| Some(given.clone() as Arc<dyn Replica>)));
-    let mut job = NewJob::new(
+    engine.set_remote_factory(Arc::new(move |_| Some(given.clone() as Arc<dyn Replica>)));
+    let mut job = JobSpec::new(
         "hostile",
         local.clone(),
         &format!("file://{}", server.display()),
@@ -191,7 +191,7 @@ async fn setup(live: bool) -> (Setup, anemone_sync::db::jobs::Job) {
     if !live {
         job.live.trigger = anemone_sync::trigger::Trigger::Manual;
     }
-    let job = engine.db.add_job(&job).await.unwrap();
+    let job = engine.add_job(job, None).await.unwrap();
     let s = Setup {
         _tmp: tmp,
         local,
@@ -274,7 +274,7 @@ async fn hostile_change_notifications_touch_nothing_outside() {
     // The first sync, then the notifications' runs.
     tokio::time::sleep(Duration::from_secs(4)).await;
     service.shutdown().await;
-    let runs = engine.db.runs(Some(job.id), 100).await.unwrap();
+    let runs = engine.history(Some(job.id), 100).await.unwrap();
     assert!(!runs.is_empty());
     let reported: Vec<&str> = runs
         .iter()

@@ -261,9 +261,9 @@ fn sigterm_during_a_64_mib_upload_exits_cleanly_and_the_next_start_completes_it(
 /// pure service logic).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_job_starts_nothing_and_catches_up_on_resume() {
-    use anemone_sync::db::jobs::NewJob;
     use anemone_sync::engine::Engine;
     use anemone_sync::events::JobState;
+    use anemone_sync::job_spec::JobSpec;
     use anemone_sync::service::{Service, ServiceOptions};
     use std::sync::Arc;
 
@@ -272,13 +272,13 @@ async fn a_paused_job_starts_nothing_and_catches_up_on_resume() {
     fs::create_dir_all(&local).unwrap();
     fs::create_dir_all(&remote).unwrap();
     let engine = Arc::new(Engine::open(&tmp.path().join("data")).await.unwrap());
-    let mut job = NewJob::new(
+    let mut job = JobSpec::new(
         "paused",
         local.clone(),
         &format!("file://{}", remote.display()),
     );
     job.live.quiet_ms = 300;
-    let job = engine.db.add_job(&job).await.unwrap();
+    let job = engine.add_job(job, None).await.unwrap();
     let service = Service::start(engine.clone(), ServiceOptions::default()).await;
     let wait = |what: &'static str, cond: Box<dyn Fn() -> bool + Send>| async move {
         let deadline = tokio::time::Instant::now() + LIVE;
@@ -292,7 +292,7 @@ async fn a_paused_job_starts_nothing_and_catches_up_on_resume() {
     };
     let first = engine.clone();
     let deadline = tokio::time::Instant::now() + LONG;
-    while first.db.runs(Some(job.id), 1).await.unwrap().is_empty() {
+    while first.history(Some(job.id), 1).await.unwrap().is_empty() {
         assert!(tokio::time::Instant::now() < deadline, "no first sync");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -305,7 +305,6 @@ async fn a_paused_job_starts_nothing_and_catches_up_on_resume() {
     // Other processes (`status`) see it too.
     let deadline = tokio::time::Instant::now() + LIVE;
     while !engine
-        .db
         .live_states()
         .await
         .unwrap()
@@ -326,9 +325,9 @@ async fn a_paused_job_starts_nothing_and_catches_up_on_resume() {
     );
 
     // Edited while paused (the app's Edit job): restarted with the new settings, still paused.
-    let mut edited = NewJob::new("paused", local.clone(), &job.remote_url);
+    let mut edited = JobSpec::new("paused", local.clone(), &job.remote_url);
     edited.live.quiet_ms = 250;
-    engine.db.update_job(job.id, &edited).await.unwrap();
+    engine.update_job(job.id, edited, None).await.unwrap();
     service.reload().await;
     assert!(service
         .statuses()

@@ -82,8 +82,8 @@ macro_rules! command_handler {
 
 /// Every job with its live state, in name order.
 pub async fn job_views(ctx: &AppContext) -> BridgeResult<Vec<JobView>> {
-    let db = &ctx.engine.db;
-    let jobs = db.jobs().await?;
+    let engine = &ctx.engine;
+    let jobs = engine.jobs().await?;
     let statuses: BTreeMap<i64, _> = ctx
         .service
         .statuses()
@@ -91,7 +91,7 @@ pub async fn job_views(ctx: &AppContext) -> BridgeResult<Vec<JobView>> {
         .map(|s| (s.job_id, s))
         .collect();
     let mut conflicts: BTreeMap<i64, u64> = BTreeMap::new();
-    for c in db.pending_conflicts(None).await? {
+    for c in engine.pending_conflicts(None).await? {
         *conflicts.entry(c.job_id).or_default() += 1;
     }
     let mut out = Vec::with_capacity(jobs.len());
@@ -106,7 +106,7 @@ pub async fn job_views(ctx: &AppContext) -> BridgeResult<Vec<JobView>> {
             job: Job::from(j),
             state,
             message: status.and_then(|s| s.message.clone()),
-            last_run: db.runs(Some(j.id), 1).await?.first().map(Run::from),
+            last_run: engine.history(Some(j.id), 1).await?.first().map(Run::from),
             next_sync_ms: status.and_then(|s| s.next_sync_ms),
             pending_conflicts: pending,
             needs_password: status.is_some_and(|s| s.needs_password),
@@ -125,21 +125,11 @@ async fn job_view(ctx: &AppContext, id: i64) -> BridgeResult<JobView> {
 }
 
 async fn job_row(ctx: &AppContext, id: i64) -> BridgeResult<anemone_sync::db::jobs::Job> {
-    ctx.engine.db.job_by_id(id).await?.ok_or_else(|| {
+    ctx.engine.job(id).await?.ok_or_else(|| {
         BridgeError::not_found(format!(
             "job {id} does not exist (it may have been removed); reload the list"
         ))
     })
-}
-
-/// Stores a password in the OS keyring (or the credential file), off the async threads.
-async fn store_password(ctx: &AppContext, url: &SmbUrl, password: &str) -> BridgeResult<()> {
-    let (engine, url, password) = (ctx.engine.clone(), url.clone(), password.to_string());
-    tokio::task::spawn_blocking(move || engine.credentials.set(&url, &password))
-        .await
-        .map_err(|e| BridgeError::other(e.to_string()))?
-        .map_err(|e| BridgeError::new(BridgeErrorKind::Config, e.to_string()).on("password"))?;
-    Ok(())
 }
 
 /// The password to log in with: the one typed, else the stored one, else none (guest).
@@ -147,30 +137,12 @@ async fn password_for(ctx: &AppContext, url: &SmbUrl, typed: &Option<String>) ->
     if let Some(p) = typed {
         return p.clone();
     }
-    let (engine, url) = (ctx.engine.clone(), url.clone());
-    tokio::task::spawn_blocking(move || engine.credentials.get(&url))
+    ctx.engine
+        .stored_password(url)
         .await
         .ok()
-        .and_then(|r| r.ok())
         .flatten()
         .unwrap_or_default()
-}
-
-/// The engine's job rules (name, overlapping folders, the data folder), before anything about
-/// the job (its password included) is stored. `own_id`: the job being edited.
-async fn check_rules(
-    ctx: &AppContext,
-    job: &anemone_sync::db::jobs::NewJob,
-    own_id: Option<i64>,
-) -> BridgeResult<()> {
-    use anemone_sync::sync::JobCheckError;
-    match ctx.engine.check_job(job, own_id).await {
-        Ok(()) => Ok(()),
-        Err(JobCheckError::Rule(p)) => {
-            Err(BridgeError::invalid(p.field, form::sentence(&p.message)))
-        }
-        Err(JobCheckError::Db(e)) => Err(e.into()),
-    }
 }
 
 #[tauri::command]
@@ -178,16 +150,15 @@ pub async fn list_jobs(ctx: Ctx<'_>) -> BridgeResult<Vec<JobView>> {
     job_views(&ctx).await
 }
 
-/// Creates the job and starts its first sync.
+/// Creates the job (the engine checks every rule before it stores the job or its password)
+/// and starts its first sync.
 #[tauri::command]
 pub async fn add_job(ctx: Ctx<'_>, input: JobInput) -> BridgeResult<JobView> {
-    let checked = form::check_job(&input)?;
-    check_rules(&ctx, &checked.job, None).await?;
-    if let Some(pw) = &input.server.password {
-        store_password(&ctx, &checked.url, pw).await?;
-    }
-    let job = ctx.engine.db.add_job(&checked.job).await?;
-    tracing::info!(job = %job.name, remote = %job.remote_url, "job added from the app");
+    let spec = form::job_spec(&input, None)?;
+    let job = ctx
+        .engine
+        .add_job(spec, input.server.password.as_deref())
+        .await?;
     ctx.service.reload().await;
     job_view(&ctx, job.id).await
 }
@@ -195,32 +166,29 @@ pub async fn add_job(ctx: Ctx<'_>, input: JobInput) -> BridgeResult<JobView> {
 #[tauri::command]
 pub async fn update_job(ctx: Ctx<'_>, id: i64, input: JobInput) -> BridgeResult<JobView> {
     let old = job_row(&ctx, id).await?;
-    let mut checked = form::check_job(&input)?;
-    // Settings the form does not show are kept as they were.
-    checked.job.trash_retention_days = old.trash_retention_days;
-    // The form shows when the job syncs; its other live settings stay as they were.
-    let mut live = old.live.clone();
-    form::apply_when(&input.when, &mut live)?;
-    checked.job.live = live;
-    check_rules(&ctx, &checked.job, Some(id)).await?;
-    if let Some(pw) = &input.server.password {
-        store_password(&ctx, &checked.url, pw).await?;
-    }
+    let spec = form::job_spec(&input, Some(&old))?;
+    // Checked before the job's worker is stopped: a refused edit leaves its sync alone.
+    ctx.engine.check_job(&spec, Some(id)).await?;
     // With the worker stopped: a job moved to other folders starts over as a first sync, and
     // no run of its old settings may record anything after that.
     ctx.service
-        .change_job(id, ctx.engine.db.update_job(id, &checked.job))
+        .change_job(
+            id,
+            ctx.engine
+                .update_job(id, spec, input.server.password.as_deref()),
+        )
         .await?;
     job_view(&ctx, id).await
 }
 
-/// Deletes a job and its sync state; never its files.
+/// Deletes a job and its sync state (and its login's password when no other job uses it);
+/// never its files.
 #[tauri::command]
 pub async fn remove_job(ctx: Ctx<'_>, id: i64) -> BridgeResult<()> {
     job_row(&ctx, id).await?;
     // With its worker stopped first, so no run of it records anything after it is gone.
     ctx.service
-        .change_job(id, ctx.engine.db.remove_job(id))
+        .change_job(id, ctx.engine.remove_job(id))
         .await?;
     Ok(())
 }
@@ -229,26 +197,14 @@ pub async fn remove_job(ctx: Ctx<'_>, id: i64) -> BridgeResult<()> {
 /// for a sync, which tries the server once with it.
 #[tauri::command]
 pub async fn set_password(ctx: Ctx<'_>, job_id: i64, password: String) -> BridgeResult<JobView> {
-    let job = job_row(&ctx, job_id).await?;
-    let url = match anemone_sync::url::RemoteUrl::parse(&job.remote_url) {
-        Ok(anemone_sync::url::RemoteUrl::Smb(u)) => u,
-        _ => {
-            return Err(BridgeError::invalid(
-                "password",
-                "This job syncs with a folder on this computer, which has no password.",
-            ))
-        }
-    };
-    store_password(&ctx, &url, &password).await?;
-    tracing::info!(job = %job.name, "new password stored from the app");
+    ctx.engine.set_password(job_id, &password).await?;
     ctx.service.sync_now(Some(job_id));
     job_view(&ctx, job_id).await
 }
 
 #[tauri::command]
 pub async fn set_job_enabled(ctx: Ctx<'_>, id: i64, enabled: bool) -> BridgeResult<()> {
-    job_row(&ctx, id).await?;
-    ctx.engine.db.set_job_enabled(id, enabled).await?;
+    ctx.engine.set_job_enabled(id, enabled).await?;
     ctx.service.reload().await;
     Ok(())
 }
@@ -261,7 +217,7 @@ pub async fn test_connection(
 ) -> BridgeResult<()> {
     let url = form::smb_url(&server, &remote_path)?;
     let password = password_for(&ctx, &url, &server.password).await;
-    smb_test(&url, &password, ctx.engine.smb_options.clone())
+    smb_test(&url, &password, ctx.engine.smb_options().clone())
         .await
         .map_err(|e| BridgeError::from_remote(e, "remote_path"))
 }
@@ -276,7 +232,7 @@ pub async fn browse_remote(
     let root = form::smb_url(&server, "")?;
     let folder = form::remote_folder(&path, "remote_path")?;
     let password = password_for(&ctx, &root, &server.password).await;
-    let remote = SmbReplica::connect(&root, &password, ctx.engine.smb_options.clone())
+    let remote = SmbReplica::connect(&root, &password, ctx.engine.smb_options().clone())
         .await
         .map_err(|e| BridgeError::from_remote(e, "remote_path"))?;
     let mut names = remote
@@ -348,7 +304,6 @@ pub async fn resume(ctx: Ctx<'_>, job_id: Option<i64>) -> BridgeResult<()> {
 pub async fn list_conflicts(ctx: Ctx<'_>) -> BridgeResult<Vec<Conflict>> {
     Ok(ctx
         .engine
-        .db
         .pending_conflicts(None)
         .await?
         .iter()
@@ -376,7 +331,7 @@ pub async fn resolve_conflicts(
     let mut out = Vec::with_capacity(ids.len());
     let mut jobs = Vec::new();
     for id in ids {
-        if let Ok(Some(c)) = ctx.engine.db.conflict_by_id(id).await {
+        if let Ok(Some(c)) = ctx.engine.conflict(id).await {
             jobs.push(c.job_id);
         }
         let r = match ctx.engine.resolve(id, keep).await {
@@ -418,8 +373,7 @@ pub async fn resolve_conflicts(
 pub async fn history(ctx: Ctx<'_>, job_id: Option<i64>, limit: u32) -> BridgeResult<Vec<Run>> {
     Ok(ctx
         .engine
-        .db
-        .runs(job_id, limit.min(10_000))
+        .history(job_id, limit.min(10_000))
         .await?
         .iter()
         .map(Run::from)
@@ -434,7 +388,6 @@ pub async fn activity(
 ) -> BridgeResult<Vec<Activity>> {
     Ok(ctx
         .engine
-        .db
         .activity(job_id, limit.min(10_000))
         .await?
         .iter()
@@ -478,7 +431,7 @@ pub async fn set_settings(app: AppHandle, ctx: Ctx<'_>, settings: Settings) -> B
         // "Parallel transfers (all jobs)": every job takes the new figure (a job's own field
         // can differ again after), and new jobs start with it. Workers restart with it; a run
         // in progress finishes first (the service's grace, then a clean cut).
-        ctx.engine.db.set_all_jobs_parallel(parallel).await?;
+        ctx.engine.set_all_jobs_parallel(parallel).await?;
         ctx.service.reload().await;
     }
     Ok(())

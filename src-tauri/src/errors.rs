@@ -3,6 +3,7 @@
 //! right control without parsing text. All mapping from engine errors to kinds is here.
 
 use anemone_sync::db::DbError;
+use anemone_sync::jobs::JobError;
 use anemone_sync::replica::{ReplicaError, ReplicaErrorKind};
 use anemone_sync::sync::SyncError;
 use serde::{Deserialize, Serialize};
@@ -106,6 +107,28 @@ impl From<SyncError> for BridgeError {
     }
 }
 
+impl From<JobError> for BridgeError {
+    /// A refused job shows its first problem under the field it concerns (the form checks
+    /// again after each fix); a job that is gone is `not_found`; a password the store would not
+    /// take is about the password.
+    fn from(e: JobError) -> Self {
+        match e {
+            JobError::Invalid(errors) => match errors.into_iter().next() {
+                Some(first) => BridgeError::invalid(
+                    first.field.as_str(),
+                    crate::form::sentence(&first.message),
+                ),
+                None => BridgeError::other("the job was refused"),
+            },
+            JobError::NotFound(m) => BridgeError::not_found(m),
+            JobError::Credentials(e) => {
+                BridgeError::new(BridgeErrorKind::Config, e.to_string()).on("password")
+            }
+            JobError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<DbError> for BridgeError {
     fn from(e: DbError) -> Self {
         BridgeError::new(BridgeErrorKind::Config, e.to_string())
@@ -168,6 +191,21 @@ mod tests {
         let e: BridgeError = SyncError::Remote(remote(ReplicaErrorKind::Auth)).into();
         assert_eq!(e.kind, BridgeErrorKind::Auth);
         assert_eq!(e.field.as_deref(), Some("password"));
+    }
+
+    #[test]
+    fn a_refused_job_names_its_first_field() {
+        use anemone_sync::job_spec::{FieldError, JobField};
+        let e: BridgeError = JobError::Invalid(vec![
+            FieldError::new(JobField::MaxDeletePercent, "use a percentage from 0 to 100"),
+            FieldError::new(JobField::Parallel, "x"),
+        ])
+        .into();
+        assert_eq!(e.kind, BridgeErrorKind::InvalidInput);
+        assert_eq!(e.field.as_deref(), Some("max_delete_percent"));
+        assert_eq!(e.message, "Use a percentage from 0 to 100.");
+        let e: BridgeError = JobError::NotFound("job 3 does not exist".into()).into();
+        assert_eq!((e.kind, e.field), (BridgeErrorKind::NotFound, None));
     }
 
     #[test]

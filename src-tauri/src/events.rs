@@ -53,7 +53,6 @@ pub async fn current_view(ctx: &AppContext, live: &BTreeMap<String, LiveRun>) ->
         .collect();
     let conflicts = ctx
         .engine
-        .db
         .pending_conflicts(None)
         .await
         .map(|c| c.len() as u64)
@@ -162,12 +161,11 @@ async fn on_event(app: &AppHandle, ctx: &AppContext, t: &mut Tracker, ev: Event)
 }
 
 async fn is_first_run(ctx: &AppContext, job: &str) -> bool {
-    let Ok(Some(j)) = ctx.engine.db.job_by_name(job).await else {
+    let Ok(Some(j)) = ctx.engine.job_by_name(job).await else {
         return false;
     };
     ctx.engine
-        .db
-        .runs(Some(j.id), 2)
+        .history(Some(j.id), 2)
         .await
         .map(|runs| runs.len() == 1)
         .unwrap_or(false)

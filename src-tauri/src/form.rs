@@ -1,18 +1,19 @@
-//! The job form, checked and turned into what the engine stores: an `smb://` URL built from the
-//! server fields and the remote folder, and a `NewJob`. Every problem comes back as an
-//! `invalid_input` error naming its field, in the words the form shows under it.
+//! The job form turned into what the engine checks and stores: an `smb://` URL built from the
+//! server fields and the remote folder, and a `JobSpec`. The job's rules are the engine's
+//! (`anemone_sync::job_spec`, `job_rules`); here only what the raw input needs to become a spec
+//! (a server name, a port, a time of day). Every problem comes back as an `invalid_input` error
+//! naming its field, in the words the form shows under it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anemone_sync::db::jobs::NewJob;
-use anemone_sync::excludes::Excludes;
+use anemone_sync::db::jobs::Job;
+use anemone_sync::job_spec::JobSpec;
 use anemone_sync::names::smb_path_problem;
 use anemone_sync::relpath::RelPath;
+use anemone_sync::trigger::LiveSettings;
 use anemone_sync::url::{RemoteUrl, SmbUrl};
 
 use crate::errors::{BridgeError, BridgeResult};
-use anemone_sync::trigger::LiveSettings;
-
 use crate::types::{JobInput, ServerInput, Trigger, When};
 
 /// The SMB URL of `remote_path` on the server the form describes (no password in it).
@@ -113,12 +114,6 @@ pub fn remote_folder(path: &str, field: &str) -> BridgeResult<RelPath> {
     Ok(p)
 }
 
-/// A checked job form: what to store, and the URL (for its password).
-pub struct CheckedJob {
-    pub job: NewJob,
-    pub url: SmbUrl,
-}
-
 /// An engine message as the form shows it: a sentence, capitalised, with a full stop.
 pub fn sentence(msg: &str) -> String {
     let mut chars = msg.chars();
@@ -132,48 +127,37 @@ pub fn sentence(msg: &str) -> String {
     out
 }
 
-/// Checks the whole form, field by field in the form's order. (The rules that need the other
-/// jobs, such as overlapping folders, are the engine's: `Engine::check_job`.)
-pub fn check_job(input: &JobInput) -> BridgeResult<CheckedJob> {
-    let name = input.name.trim();
-    if name.is_empty() {
-        return Err(BridgeError::invalid("name", "Give the job a name."));
-    }
-    anemone_sync::job_rules::check_name(name)
-        .map_err(|p| BridgeError::invalid("name", sentence(&p.message)))?;
-    let local = check_local_path(&input.local_path)?;
+/// The form turned into what the engine checks and stores. Only what the form's raw input
+/// needs to become a job is done here (the server fields into a URL, times and days parsed,
+/// blank excludes dropped); every rule about the job is the engine's (`Engine::add_job`,
+/// `JobSpec::validate`). `base`: the job being edited, whose settings the form does not show
+/// (trash retention, the live settings other than when to sync) are kept.
+pub fn job_spec(input: &JobInput, base: Option<&Job>) -> BridgeResult<JobSpec> {
     let url = smb_url(&input.server, &input.remote_path)?;
-    Excludes::new(&input.excludes).map_err(|e| BridgeError::invalid("excludes", e.to_string()))?;
-    if input.max_delete_percent > 100 {
-        return Err(BridgeError::invalid(
-            "max_delete_percent",
-            "Use a percentage from 0 to 100.",
-        ));
+    let local = PathBuf::from(input.local_path.trim());
+    let mut spec = JobSpec::new(input.name.trim(), local, &RemoteUrl::Smb(url).canonical());
+    if let Some(old) = base {
+        spec.trash_retention_days = old.trash_retention_days;
+        spec.live = old.live.clone();
     }
-    if !(1..=64).contains(&input.parallel) {
-        return Err(BridgeError::invalid(
-            "parallel",
-            "Use a number of parallel transfers from 1 to 64.",
-        ));
-    }
-    let mut job = NewJob::new(name, local, &RemoteUrl::Smb(url.clone()).canonical());
-    job.mode = input.mode.into();
-    job.conflict_policy = input.conflict_policy.into();
-    job.excludes = input
+    spec.mode = input.mode.into();
+    spec.conflict_policy = input.conflict_policy.into();
+    spec.excludes = input
         .excludes
         .iter()
         .map(|e| e.trim().to_string())
         .filter(|e| !e.is_empty())
         .collect();
-    job.max_delete_percent = input.max_delete_percent;
-    job.parallel = input.parallel;
-    job.encryption = input.encryption.into();
-    apply_when(&input.when, &mut job.live)?;
-    Ok(CheckedJob { job, url })
+    spec.max_delete_percent = input.max_delete_percent;
+    spec.parallel = input.parallel;
+    spec.encryption = input.encryption.into();
+    apply_when(&input.when, &mut spec.live)?;
+    Ok(spec)
 }
 
 /// Puts the form's "when to sync" into `live`, leaving the settings the form does not show
-/// (rescan period, quiet period, notification, poll period) as they are.
+/// (rescan period, quiet period, notification, poll period) as they are. An interval of 0 (not
+/// shown) keeps the one there was.
 pub fn apply_when(when: &When, live: &mut LiveSettings) -> BridgeResult<()> {
     use anemone_sync::trigger::{Day, Schedule, TimeOfDay, Trigger as T};
     live.trigger = match when.trigger {
@@ -182,13 +166,7 @@ pub fn apply_when(when: &When, live: &mut LiveSettings) -> BridgeResult<()> {
         Trigger::Schedule => T::Schedule,
         Trigger::Manual => T::Manual,
     };
-    if when.trigger == Trigger::Interval && !(1..=10_080).contains(&when.interval_minutes) {
-        return Err(BridgeError::invalid(
-            "interval_minutes",
-            "Use an interval from 1 minute to 10080 (a week).",
-        ));
-    }
-    if when.interval_minutes > 0 {
+    if when.interval_minutes > 0 || when.trigger == Trigger::Interval {
         live.interval_minutes = when.interval_minutes;
     }
     let times = when
@@ -198,7 +176,7 @@ pub fn apply_when(when: &When, live: &mut LiveSettings) -> BridgeResult<()> {
         .filter(|t| !t.is_empty())
         .map(|t| t.parse::<TimeOfDay>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| BridgeError::invalid("times", e))?;
+        .map_err(|e| BridgeError::invalid("times", sentence(&e)))?;
     let mut days = when
         .days
         .iter()
@@ -206,42 +184,11 @@ pub fn apply_when(when: &When, live: &mut LiveSettings) -> BridgeResult<()> {
         .filter(|d| !d.is_empty())
         .map(|d| d.parse::<Day>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| BridgeError::invalid("days", e))?;
+        .map_err(|e| BridgeError::invalid("days", sentence(&e)))?;
     days.sort();
     days.dedup();
-    if when.trigger == Trigger::Schedule && times.is_empty() {
-        return Err(BridgeError::invalid(
-            "times",
-            "Give at least one time of day, for example 09:00.",
-        ));
-    }
     live.schedule = Schedule { times, days };
-    live.validate()
-        .map_err(|e| BridgeError::invalid("trigger", e))
-}
-
-fn check_local_path(raw: &str) -> BridgeResult<PathBuf> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err(BridgeError::invalid(
-            "local_path",
-            "Choose a folder on this computer.",
-        ));
-    }
-    let p = Path::new(raw);
-    if !p.is_absolute() {
-        return Err(BridgeError::invalid(
-            "local_path",
-            format!("{raw} is not a full path: choose the folder with Browse, or type a path starting at the root."),
-        ));
-    }
-    if p.exists() && !p.is_dir() {
-        return Err(BridgeError::invalid(
-            "local_path",
-            format!("{raw} is a file, not a folder: choose a folder."),
-        ));
-    }
-    Ok(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -333,6 +280,16 @@ mod tests {
         assert_eq!(field_of(smb_url(&server(), "100%41")), "remote_path");
     }
 
+    /// The form, then the engine's check of the spec it makes (as `Engine::add_job` runs it,
+    /// less the rules about other jobs): the error the UI would see.
+    fn check_job(i: &JobInput) -> BridgeResult<JobSpec> {
+        let spec = job_spec(i, None)?;
+        match spec.validate() {
+            errors if errors.is_empty() => Ok(spec),
+            errors => Err(anemone_sync::jobs::JobError::Invalid(errors).into()),
+        }
+    }
+
     fn input(local: &str) -> JobInput {
         JobInput {
             name: "photos".into(),
@@ -358,18 +315,15 @@ mod tests {
     fn checked_job_carries_every_setting() {
         let dir = tempfile::tempdir().unwrap();
         let c = check_job(&input(dir.path().to_str().unwrap())).unwrap();
-        assert_eq!(c.job.name, "photos");
-        assert_eq!(c.job.remote_url, "smb://alice@nas.local/home/Pictures");
-        assert_eq!(c.job.local_path, std::fs::canonicalize(dir.path()).unwrap());
-        assert_eq!(c.job.mode, anemone_sync::policy::Mode::Upload);
-        assert_eq!(
-            c.job.conflict_policy,
-            anemone_sync::policy::ConflictPolicy::Ask
-        );
-        assert_eq!(c.job.excludes, vec!["*.bak".to_string()]);
-        assert_eq!((c.job.max_delete_percent, c.job.parallel), (30, 2));
-        assert_eq!(c.job.live, LiveSettings::default());
-        assert_eq!(c.job.encryption, anemone_sync::policy::Encryption::Required);
+        assert_eq!(c.name, "photos");
+        assert_eq!(c.remote_url, "smb://alice@nas.local/home/Pictures");
+        assert_eq!(c.local_path, dir.path());
+        assert_eq!(c.mode, anemone_sync::policy::Mode::Upload);
+        assert_eq!(c.conflict_policy, anemone_sync::policy::ConflictPolicy::Ask);
+        assert_eq!(c.excludes, vec!["*.bak".to_string()]);
+        assert_eq!((c.max_delete_percent, c.parallel), (30, 2));
+        assert_eq!(c.live, LiveSettings::default());
+        assert_eq!(c.encryption, anemone_sync::policy::Encryption::Required);
     }
 
     #[test]
@@ -398,7 +352,7 @@ mod tests {
             times: vec![" 18:30".into(), "08:00".into(), "".into()],
             days: vec!["fri".into(), "mon".into(), "mon".into()],
         };
-        let live = check_job(&i).unwrap().job.live;
+        let live = check_job(&i).unwrap().live;
         assert_eq!(live.trigger, T::Schedule);
         let times: Vec<String> = live.schedule.times.iter().map(|t| t.to_string()).collect();
         assert_eq!(times, ["18:30", "08:00"]);
@@ -431,7 +385,7 @@ mod tests {
         let field = |w: When| {
             let mut i = input(&ok);
             i.when = w;
-            check_job(&i).err().expect("refused").field.unwrap()
+            check_job(&i).expect_err("refused").field.unwrap()
         };
         let w = |trigger, interval_minutes, times: &[&str], days: &[&str]| When {
             trigger,
@@ -452,7 +406,7 @@ mod tests {
     fn job_form_errors_name_their_field() {
         let dir = tempfile::tempdir().unwrap();
         let ok = dir.path().to_str().unwrap().to_string();
-        let field = |i: JobInput| check_job(&i).err().expect("refused").field.unwrap();
+        let field = |i: JobInput| check_job(&i).expect_err("refused").field.unwrap();
         let mut i = input(&ok);
         i.name = "  ".into();
         assert_eq!(field(i), "name");

@@ -66,8 +66,8 @@ fn main() {
             let (ctx, rx, no_jobs) = tauri::async_runtime::block_on(async {
                 let engine = Arc::new(Engine::open(&data_dir).await?);
                 // Subscribed before the service starts, so the first run's events are seen.
-                let rx = engine.events.subscribe();
-                let no_jobs = engine.db.jobs().await?.is_empty();
+                let rx = engine.subscribe();
+                let no_jobs = engine.jobs().await?.is_empty();
                 let service = Service::start(engine.clone(), ServiceOptions::default()).await;
                 let ctx = Arc::new(AppContext {
                     engine,

@@ -17,14 +17,13 @@ const TEXT_BYTES: usize = 4096;
 const IMAGE_BYTES: u64 = 512 * 1024;
 
 pub async fn conflict_preview(engine: &Engine, id: i64) -> BridgeResult<ConflictPreview> {
-    let c = engine.db.conflict_by_id(id).await?.ok_or_else(|| {
+    let c = engine.conflict(id).await?.ok_or_else(|| {
         BridgeError::not_found(format!(
             "conflict {id} is no longer pending (it may have been resolved); reload the list"
         ))
     })?;
     let job = engine
-        .db
-        .job_by_id(c.job_id)
+        .job(c.job_id)
         .await?
         .ok_or_else(|| BridgeError::not_found("the conflict's job no longer exists"))?;
     let path = RelPath::new(&c.path).map_err(|e| BridgeError::other(e.to_string()))?;

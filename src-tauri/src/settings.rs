@@ -58,10 +58,13 @@ pub fn load(data_dir: &Path) -> Settings {
 }
 
 pub fn check(s: &Settings) -> BridgeResult<()> {
-    if !(1..=64).contains(&s.parallel_transfers) {
+    // The range of a job's parallel transfers (`anemone_sync::job_spec`): it becomes every
+    // job's.
+    let range = anemone_sync::job_spec::PARALLEL;
+    if !range.contains(&s.parallel_transfers) {
         return Err(BridgeError::invalid(
             "parallel_transfers",
-            "Enter a number from 1 to 64.",
+            format!("Enter a number from {} to {}.", range.start(), range.end()),
         ));
     }
     Ok(())

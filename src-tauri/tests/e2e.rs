@@ -19,8 +19,8 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use anemone_sync::db::jobs::NewJob;
 use anemone_sync::engine::Engine;
+use anemone_sync::job_spec::JobSpec;
 use anemone_sync::policy::ConflictPolicy;
 use anemone_sync::url::RemoteUrl;
 use samba::SambaServer;
@@ -62,11 +62,10 @@ fn seed_job(
     rt().block_on(async {
         let engine = Engine::open(data).await.unwrap();
         let url = smb.url(folder);
-        engine.credentials.set(&url, smb.password()).unwrap();
-        let mut job = NewJob::new(name, local.to_path_buf(), &RemoteUrl::Smb(url).canonical());
+        let mut job = JobSpec::new(name, local.to_path_buf(), &RemoteUrl::Smb(url).canonical());
         job.conflict_policy = policy;
         job.live.trigger = anemone_sync::trigger::Trigger::Manual;
-        engine.db.add_job(&job).await.unwrap();
+        engine.add_job(job, Some(smb.password())).await.unwrap();
     });
 }
 

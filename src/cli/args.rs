@@ -1,12 +1,12 @@
-//! The command line as clap parses it: commands, flags, and the parsers of their values. The
-//! contract (commands, flags, JSON fields, exit codes) is relied on by scripts: change it only
+//! The command line as clap parses it: commands, flags, and the parsers of their values. Numbers
+//! are parsed as numbers only: their ranges are the engine's (`anemone_sync::job_spec`), checked
+//! with the rest of a job and reported with the field's message (exit 2). The contract (commands, flags, JSON fields, exit codes) is relied on by scripts: change it only
 //! compatibly.
 
 use std::path::PathBuf;
 
 use anemone_sync::policy::Encryption;
 use anemone_sync::policy::{ConflictPolicy, Mode};
-use anemone_sync::sync::SyncError;
 use anemone_sync::trigger::{LiveSettings, Schedule, TimeOfDay, Trigger};
 use clap::{Parser, Subcommand};
 
@@ -89,7 +89,7 @@ pub(crate) struct LiveArgs {
     #[arg(long, default_value = "realtime", value_parser = parse_trigger)]
     trigger: Trigger,
     /// `interval`: minutes between syncs.
-    #[arg(long = "every", value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long = "every", value_name = "MINUTES", default_value_t = 60)]
     every: u32,
     /// `schedule`: a time of day, HH:MM (repeatable).
     #[arg(long = "at", value_name = "HH:MM", value_parser = parse_time)]
@@ -107,7 +107,7 @@ pub(crate) struct LiveArgs {
     #[arg(long)]
     no_remote_notify: bool,
     /// Seconds between remote polls when notification is off or unavailable.
-    #[arg(long = "poll", value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long = "poll", value_name = "SECS", default_value_t = 60)]
     poll: u32,
 }
 
@@ -115,8 +115,9 @@ pub(crate) struct LiveArgs {
 pub(crate) struct Days(Vec<anemone_sync::trigger::Day>);
 
 impl LiveArgs {
-    pub(crate) fn settings(&self) -> Result<LiveSettings, SyncError> {
-        let live = LiveSettings {
+    /// The settings as given; the engine checks them with the rest of the job.
+    pub(crate) fn settings(&self) -> LiveSettings {
+        LiveSettings {
             trigger: self.trigger,
             interval_minutes: self.every,
             schedule: Schedule {
@@ -127,9 +128,7 @@ impl LiveArgs {
             quiet_ms: self.quiet_ms,
             remote_notify: !self.no_remote_notify,
             poll_secs: self.poll,
-        };
-        live.validate().map_err(SyncError::Config)?;
-        Ok(live)
+        }
     }
 }
 
@@ -160,10 +159,10 @@ pub(crate) enum JobCommand {
         conflict: ConflictPolicy,
         #[arg(long = "exclude", value_name = "GLOB")]
         excludes: Vec<String>,
-        #[arg(long = "max-delete", value_name = "PCT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=100))]
+        #[arg(long = "max-delete", value_name = "PCT", default_value_t = 50)]
         max_delete: u32,
         /// Files transferred at the same time.
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+        #[arg(long, default_value_t = 4)]
         parallel: u32,
         /// Read the SMB password from the first line of standard input.
         #[arg(long)]

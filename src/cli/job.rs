@@ -1,11 +1,14 @@
-//! `job add | set-password | list | remove`: every rule is checked (by the engine) before
-//! anything, the password included, is stored.
+//! `job add | set-password | list | remove`, through the engine's job API
+//! (`anemone_sync::jobs`): every rule is checked before anything, the password included, is
+//! stored; a refused job prints each problem with the flag it concerns and exits 2.
 
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use anemone_sync::db::jobs::NewJob;
+use anemone_sync::credentials::StoreKind;
 use anemone_sync::engine::Engine;
+use anemone_sync::job_spec::{JobField, JobSpec};
+use anemone_sync::jobs::JobError;
 use anemone_sync::sync::SyncError;
 use anemone_sync::url::RemoteUrl;
 
@@ -22,24 +25,53 @@ pub(crate) fn password_from_stdin() -> Result<String, SyncError> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// Stores `password` for `url` and says where.
-pub(crate) fn store_password(
-    engine: &Engine,
-    url: &anemone_sync::url::SmbUrl,
-    password: &str,
-) -> Result<(), SyncError> {
-    let store = engine
-        .credentials
-        .set(url, password)
-        .map_err(|e| SyncError::Config(e.to_string()))?;
+/// Says where a password went.
+fn say_stored(engine: &Engine, store: StoreKind) {
     eprintln!(
         "password stored in the {}",
         match store {
-            anemone_sync::credentials::StoreKind::Keyring => "OS keyring".to_string(),
-            anemone_sync::credentials::StoreKind::File => engine.credentials.describe_store(),
+            StoreKind::Keyring => "OS keyring".to_string(),
+            StoreKind::File => engine.describe_credential_store(),
         }
     );
-    Ok(())
+}
+
+/// The flag a field of a job comes from, to name it after the engine's message.
+fn flag(field: JobField) -> Option<&'static str> {
+    Some(match field {
+        JobField::LocalPath => "--local",
+        JobField::RemotePath => "--remote",
+        JobField::Mode => "--mode",
+        JobField::ConflictPolicy => "--conflict",
+        JobField::Excludes => "--exclude",
+        JobField::MaxDeletePercent => "--max-delete",
+        JobField::Parallel => "--parallel",
+        JobField::Encryption => "--encryption",
+        JobField::Trigger => "--trigger",
+        JobField::IntervalMinutes => "--every",
+        JobField::Times => "--at",
+        JobField::Days => "--days",
+        JobField::RescanMinutes => "--rescan",
+        JobField::QuietMs => "--quiet-ms",
+        JobField::PollSecs => "--poll",
+        JobField::Password => "--password-stdin",
+        JobField::Name | JobField::TrashRetentionDays => return None,
+    })
+}
+
+/// A job the engine refused: each problem on a line of its own, with the flag it concerns
+/// (exit 2); any other failure as usual.
+fn refused(e: JobError) -> Result<i32, SyncError> {
+    let JobError::Invalid(errors) = e else {
+        return Err(e.into());
+    };
+    for err in &errors {
+        match flag(err.field) {
+            Some(f) => eprintln!("error: {} ({f})", err.message),
+            None => eprintln!("error: {}", err.message),
+        }
+    }
+    Ok(2)
 }
 
 pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncError> {
@@ -57,35 +89,28 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             encryption,
             live,
         } => {
-            // Everything is checked before anything is stored: a rejected job must not have
-            // replaced the stored password of that login.
-            let live = live.settings()?;
-            let url = RemoteUrl::parse(&remote).map_err(|e| SyncError::Config(e.to_string()))?;
-            let local = absolute(&local)?;
-            if local.exists() && !local.is_dir() {
-                return Err(SyncError::Config(format!(
-                    "local path {} is not a folder; point the job at a folder",
-                    local.display()
-                )));
+            // The engine checks everything before it stores anything: a refused job must not
+            // have replaced the stored password of that login.
+            let mut spec = JobSpec::new(&name, absolute(&local)?, &remote);
+            spec.mode = mode;
+            spec.conflict_policy = conflict;
+            spec.excludes = excludes;
+            spec.max_delete_percent = max_delete;
+            spec.parallel = parallel;
+            spec.live = live.settings();
+            spec.encryption = encryption;
+            let password = if password_stdin {
+                Some(password_from_stdin()?)
+            } else {
+                None
+            };
+            let job = match engine.add_job(spec, password.as_deref()).await {
+                Ok(job) => job,
+                Err(e) => return refused(e),
+            };
+            if password.is_some() {
+                say_stored(engine, engine.credential_store());
             }
-            if password_stdin && !matches!(url, RemoteUrl::Smb(_)) {
-                return Err(SyncError::Config(
-                    "--password-stdin is only for smb:// remotes".into(),
-                ));
-            }
-            let mut job = NewJob::new(&name, local, &url.canonical());
-            job.mode = mode;
-            job.conflict_policy = conflict;
-            job.excludes = excludes;
-            job.max_delete_percent = max_delete;
-            job.parallel = parallel;
-            job.live = live;
-            job.encryption = encryption;
-            engine.check_job(&job, None).await?;
-            if let (RemoteUrl::Smb(u), true) = (&url, password_stdin) {
-                store_password(engine, u, &password_from_stdin()?)?;
-            }
-            let job = engine.db.add_job(&job).await?;
             println!(
                 "added job '{}': {} <-> {} ({})",
                 job.name,
@@ -100,23 +125,31 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             password_stdin: _,
         } => {
             let job = job_by_name(engine, &name).await?;
-            let RemoteUrl::Smb(u) =
-                RemoteUrl::parse(&job.remote_url).map_err(|e| SyncError::Config(e.to_string()))?
-            else {
-                return Err(SyncError::Config(format!(
-                    "job '{name}' syncs with a folder ({}), which has no password",
-                    job.remote_url
-                )));
+            // Standard input is read only for a login that has a password (the engine says
+            // why a folder has none).
+            let smb = match RemoteUrl::parse(&job.remote_url) {
+                Ok(RemoteUrl::Smb(u)) => Some(u),
+                _ => None,
             };
-            store_password(engine, &u, &password_from_stdin()?)?;
-            println!(
-                "new password stored for {}; a running `watch` or the app picks it up within a minute, or run `anemone-sync sync {name}`",
-                anemone_sync::credentials::account(&u)
-            );
+            let password = match &smb {
+                Some(_) => password_from_stdin()?,
+                None => String::new(),
+            };
+            let store = match engine.set_password(job.id, &password).await {
+                Ok(store) => store,
+                Err(e) => return refused(e),
+            };
+            say_stored(engine, store);
+            if let Some(u) = smb {
+                println!(
+                    "new password stored for {}; a running `watch` or the app picks it up within a minute, or run `anemone-sync sync {name}`",
+                    anemone_sync::credentials::account(&u)
+                );
+            }
             Ok(0)
         }
         JobCommand::List { json } => {
-            let jobs = engine.db.jobs().await?;
+            let jobs = engine.jobs().await?;
             if json {
                 println!(
                     "{}",
@@ -143,20 +176,19 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
         }
         JobCommand::Remove { name } => {
             let job = job_by_name(engine, &name).await?;
-            engine.db.remove_job(job.id).await?;
+            engine.remove_job(job.id).await?;
             println!("removed job '{name}' (files on both sides are untouched)");
             Ok(0)
         }
     }
 }
 
+/// `p` from the current folder when it is relative (the engine makes it canonical).
 fn absolute(p: &std::path::Path) -> Result<PathBuf, SyncError> {
-    let p = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(|e| SyncError::local("cannot read the current folder", e))?
-            .join(p)
-    };
-    Ok(std::fs::canonicalize(&p).unwrap_or(p))
+    if p.is_absolute() {
+        return Ok(p.to_path_buf());
+    }
+    Ok(std::env::current_dir()
+        .map_err(|e| SyncError::local("cannot read the current folder", e))?
+        .join(p))
 }

@@ -90,7 +90,6 @@ pub(crate) async fn selected_jobs(
 ) -> Result<Vec<anemone_sync::db::jobs::Job>, SyncError> {
     let jobs: Vec<_> = if names.is_empty() {
         engine
-            .db
             .jobs()
             .await?
             .into_iter()
@@ -115,7 +114,7 @@ pub(crate) async fn job_by_name(
     engine: &Engine,
     name: &str,
 ) -> Result<anemone_sync::db::jobs::Job, SyncError> {
-    engine.db.job_by_name(name).await?.ok_or_else(|| {
+    engine.job_by_name(name).await?.ok_or_else(|| {
         SyncError::Config(format!(
             "no job named '{name}'; see `anemone-sync job list`"
         ))

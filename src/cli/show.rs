@@ -6,13 +6,13 @@ use anemone_sync::sync::SyncError;
 use super::job_by_name;
 
 pub(crate) async fn status(engine: &Engine, json: bool) -> Result<i32, SyncError> {
-    let jobs = engine.db.jobs().await?;
-    let live = engine.db.live_states().await?;
+    let jobs = engine.jobs().await?;
+    let live = engine.live_states().await?;
     let mut out = Vec::new();
     for j in &jobs {
         let state = live.iter().find(|l| l.job_id == j.id);
-        let last = engine.db.runs(Some(j.id), 1).await?.into_iter().next();
-        let conflicts = engine.db.pending_conflicts(Some(j.id)).await?.len();
+        let last = engine.history(Some(j.id), 1).await?.into_iter().next();
+        let conflicts = engine.pending_conflicts(Some(j.id)).await?.len();
         out.push(serde_json::json!({
             "job": j.name,
             "local": j.local_path,
@@ -32,18 +32,18 @@ pub(crate) async fn status(engine: &Engine, json: bool) -> Result<i32, SyncError
             })),
         }));
     }
-    let store = engine.credentials.store_in_use();
+    let store = engine.credential_store();
     if json {
         let v = serde_json::json!({
-            "data_dir": engine.data_dir,
+            "data_dir": engine.data_dir(),
             "credential_store": store,
-            "credential_store_detail": engine.credentials.describe_store(),
+            "credential_store_detail": engine.describe_credential_store(),
             "jobs": out,
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        println!("data folder: {}", engine.data_dir.display());
-        println!("passwords: {}", engine.credentials.describe_store());
+        println!("data folder: {}", engine.data_dir().display());
+        println!("passwords: {}", engine.describe_credential_store());
         for (j, o) in jobs.iter().zip(&out) {
             let last = o["last_run"]["status"].as_str().unwrap_or("never synced");
             let live = match (o["state"].as_str(), o["state_message"].as_str()) {
@@ -72,7 +72,7 @@ pub(crate) async fn conflicts(
         Some(n) => Some(job_by_name(engine, n).await?.id),
         None => None,
     };
-    let list = engine.db.pending_conflicts(job_id).await?;
+    let list = engine.pending_conflicts(job_id).await?;
     if json {
         println!(
             "{}",
@@ -100,7 +100,7 @@ pub(crate) async fn history(
         Some(n) => Some(job_by_name(engine, n).await?.id),
         None => None,
     };
-    let runs = engine.db.runs(job_id, 100).await?;
+    let runs = engine.history(job_id, 100).await?;
     if json {
         println!(
             "{}",

@@ -77,7 +77,7 @@ fn progress_bar(
         .progress_chars("=> "),
     );
     bar.set_prefix(job.to_string());
-    let mut rx = engine.events.subscribe();
+    let mut rx = engine.subscribe();
     let (b, job) = (bar.clone(), job.to_string());
     let task = tokio::spawn(async move {
         while let Ok(ev) = rx.recv().await {

@@ -19,7 +19,7 @@ use super::{human_bytes, selected_jobs};
 pub async fn run(engine: Engine, names: Vec<String>, grace: Duration) -> Result<i32, SyncError> {
     let jobs = selected_jobs(&engine, &names, "watch").await?;
     let engine = Arc::new(engine);
-    let events = engine.events.subscribe();
+    let events = engine.subscribe();
     let logger = tokio::spawn(log_events(events));
     let opts = ServiceOptions {
         grace,

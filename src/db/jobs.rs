@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Db, DbError, DbResult};
+use crate::job_spec::JobSpec;
 use crate::policy::Encryption;
 use crate::policy::{ConflictPolicy, Mode};
 use crate::trigger::{LiveSettings, Schedule};
@@ -30,44 +31,10 @@ pub struct Job {
     pub encryption: Encryption,
 }
 
-/// A job to create (or the new settings of one).
-#[derive(Clone, Debug)]
-pub struct NewJob {
-    pub name: String,
-    pub local_path: PathBuf,
-    pub remote_url: String,
-    pub mode: Mode,
-    pub conflict_policy: ConflictPolicy,
-    pub excludes: Vec<String>,
-    pub max_delete_percent: u32,
-    pub parallel: u32,
-    pub trash_retention_days: u32,
-    pub live: LiveSettings,
-    pub encryption: Encryption,
-}
-
-impl NewJob {
-    pub fn new(name: &str, local_path: PathBuf, remote_url: &str) -> NewJob {
-        NewJob {
-            name: name.to_string(),
-            local_path,
-            remote_url: remote_url.to_string(),
-            mode: Mode::TwoWay,
-            conflict_policy: ConflictPolicy::KeepBoth,
-            excludes: Vec::new(),
-            max_delete_percent: 50,
-            parallel: 4,
-            trash_retention_days: 30,
-            live: LiveSettings::default(),
-            encryption: Encryption::Auto,
-        }
-    }
-}
-
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
 /// Binds a job's settings, in the column order both `add_job` and `update_job` use.
-fn bind_settings<'q>(q: SqliteQuery<'q>, j: &'q NewJob) -> SqliteQuery<'q> {
+fn bind_settings<'q>(q: SqliteQuery<'q>, j: &'q JobSpec) -> SqliteQuery<'q> {
     q.bind(&j.name)
         .bind(j.local_path.to_string_lossy().to_string())
         .bind(&j.remote_url)
@@ -124,7 +91,7 @@ fn row_to_job(row: &sqlx::sqlite::SqliteRow) -> DbResult<Job> {
 }
 
 impl Db {
-    pub async fn add_job(&self, j: &NewJob) -> DbResult<Job> {
+    pub async fn add_job(&self, j: &JobSpec) -> DbResult<Job> {
         if self.job_by_name(&j.name).await?.is_some() {
             return Err(DbError::Invalid(format!(
                 "a job named '{}' already exists; pick another name or remove it first",
@@ -151,7 +118,7 @@ impl Db {
     }
 
     /// Replaces a job's settings (the name may change; its sync state is kept).
-    pub async fn update_job(&self, id: i64, j: &NewJob) -> DbResult<Job> {
+    pub async fn update_job(&self, id: i64, j: &JobSpec) -> DbResult<Job> {
         if let Some(other) = self.job_by_name(&j.name).await? {
             if other.id != id {
                 return Err(DbError::Invalid(format!(
@@ -262,11 +229,11 @@ mod tests {
     async fn set_all_jobs_parallel_changes_every_job_and_nothing_else() {
         let tmp = tempfile::tempdir().unwrap();
         let db = crate::db::Db::open(tmp.path()).await.unwrap();
-        let mut a = NewJob::new("a", tmp.path().join("a"), "file:///a");
+        let mut a = JobSpec::new("a", tmp.path().join("a"), "file:///a");
         a.parallel = 2;
         let a = db.add_job(&a).await.unwrap();
         let b = db
-            .add_job(&NewJob::new("b", tmp.path().join("b"), "file:///b"))
+            .add_job(&JobSpec::new("b", tmp.path().join("b"), "file:///b"))
             .await
             .unwrap();
         db.set_all_jobs_parallel(9).await.unwrap();

@@ -309,7 +309,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let db = Db::open(tmp.path()).await.unwrap();
         let job = db
-            .add_job(&crate::db::jobs::NewJob::new(
+            .add_job(&crate::job_spec::JobSpec::new(
                 "j",
                 tmp.path().into(),
                 "file:///x",

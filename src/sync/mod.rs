@@ -33,7 +33,7 @@ use execute::{ExecResult, Executor, RunControl};
 use plan::Plan;
 use reconcile::{reconcile, ReconcileOptions};
 
-pub use report::{JobCheckError, PlannedAction, RunReport, SyncError};
+pub use report::{PlannedAction, RunReport, SyncError};
 pub use resolve::Keep;
 
 use cleanup::Temps;

@@ -168,7 +168,7 @@ mod tests {
         let db = Db::open(dir.path()).await.unwrap();
         let local = dir.path().join("local");
         std::fs::create_dir_all(&local).unwrap();
-        let job = crate::db::jobs::NewJob::new("j", local, "file:///tmp");
+        let job = crate::job_spec::JobSpec::new("j", local, "file:///tmp");
         let id = db.add_job(&job).await.unwrap().id;
         (dir, db, id)
     }

@@ -74,27 +74,9 @@ impl SyncError {
     }
 }
 
-/// Why a job cannot be stored as it is.
-#[derive(Debug, thiserror::Error)]
-pub enum JobCheckError {
-    #[error(transparent)]
-    Rule(crate::job_rules::JobProblem),
-    #[error(transparent)]
-    Db(DbError),
-}
-
 impl From<ReplicaError> for SyncError {
     fn from(e: ReplicaError) -> Self {
         SyncError::Remote(e)
-    }
-}
-
-impl From<JobCheckError> for SyncError {
-    fn from(e: JobCheckError) -> Self {
-        match e {
-            JobCheckError::Rule(p) => SyncError::Config(p.message),
-            JobCheckError::Db(e) => SyncError::Database(e),
-        }
     }
 }
 

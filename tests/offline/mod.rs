@@ -22,7 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anemone_sync::db::history::RunStatus;
-use anemone_sync::db::jobs::{Job, NewJob};
+use anemone_sync::db::jobs::Job;
+use anemone_sync::job_spec::JobSpec;
 use anemone_sync::engine::Engine;
 use anemone_sync::names::{is_temp_name, TRASH_DIR};
 use anemone_sync::replica::faulty::FaultyReplica;
@@ -50,7 +51,7 @@ impl Offline {
     }
 
     /// With the job's settings changed by `edit` before it is stored.
-    pub async fn with(edit: impl FnOnce(&mut NewJob)) -> Offline {
+    pub async fn with(edit: impl FnOnce(&mut JobSpec)) -> Offline {
         let tmp = tempfile::tempdir().unwrap();
         let local = tmp.path().join("local");
         std::fs::create_dir_all(&local).unwrap();
@@ -61,17 +62,17 @@ impl Offline {
         let remote = Arc::new(FaultyReplica::new(Arc::new(mem.clone())));
         let mut engine = Engine::open(&tmp.path().join("data")).await.unwrap();
         // Short, so a run whose server stays away ends quickly.
-        engine.reconnect_budget = Duration::from_millis(300);
+        engine.set_reconnect_budget(Duration::from_millis(300));
         let given = remote.clone();
-        engine.remote_factory = Some(Arc::new(move |_| Some(given.clone() as Arc<dyn Replica>)));
-        let mut new = NewJob::new(
+        engine.set_remote_factory(Arc::new(move |_| Some(given.clone() as Arc<dyn Replica>)));
+        let mut new = JobSpec::new(
             "offline",
             local.clone(),
             &format!("file://{}", placeholder.display()),
         );
         new.live.trigger = anemone_sync::trigger::Trigger::Manual;
         edit(&mut new);
-        let job = engine.db.add_job(&new).await.unwrap();
+        let job = engine.add_job(new, None).await.unwrap();
         Offline {
             _tmp: tmp,
             local,
@@ -165,7 +166,7 @@ impl Offline {
         };
         format!(
             "{dir}{}",
-            anemone_sync::names::temp_name(name, &self.engine.client_id, suffix)
+            anemone_sync::names::temp_name(name, self.engine.client_id(), suffix)
         )
     }
 }

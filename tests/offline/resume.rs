@@ -27,11 +27,9 @@ fn assert_cut_run(r: &anemone_sync::sync::RunReport) {
 
 async fn committed(s: &Offline, path: &str, dir: Direction) -> u64 {
     s.engine
-        .db
-        .transfer_record(s.job.id, &RelPath::new(path).unwrap(), dir)
+        .resume_point(s.job.id, &RelPath::new(path).unwrap(), dir)
         .await
         .unwrap()
-        .map(|r| r.committed)
         .unwrap_or(0)
 }
 

@@ -68,7 +68,7 @@ async fn a_permanent_error_stays_with_its_file_and_the_rest_syncs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_connection_that_comes_back_costs_the_run_nothing() {
     let mut s = Offline::new().await;
-    s.engine.reconnect_budget = Duration::from_secs(10);
+    s.engine.set_reconnect_budget(Duration::from_secs(10));
     let big = bytes(3 * MIB, 1);
     write(&s.l("big.bin"), &big);
     for i in 0..10 {
