@@ -114,10 +114,7 @@ impl From<JobError> for BridgeError {
     fn from(e: JobError) -> Self {
         match e {
             JobError::Invalid(errors) => match errors.into_iter().next() {
-                Some(first) => BridgeError::invalid(
-                    first.field.as_str(),
-                    crate::form::sentence(&first.message),
-                ),
+                Some(first) => BridgeError::invalid(first.field.as_str(), sentence(&first.message)),
                 None => BridgeError::other("the job was refused"),
             },
             JobError::NotFound(m) => BridgeError::not_found(m),
@@ -133,6 +130,19 @@ impl From<DbError> for BridgeError {
     fn from(e: DbError) -> Self {
         BridgeError::new(BridgeErrorKind::Config, e.to_string())
     }
+}
+
+/// An engine message as the form shows it: a sentence, capitalised, with a full stop.
+pub fn sentence(msg: &str) -> String {
+    let mut chars = msg.chars();
+    let mut out: String = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use anemone_sync::relpath::RelPath;
 use anemone_sync::trigger::LiveSettings;
 use anemone_sync::url::{RemoteUrl, SmbUrl};
 
-use crate::errors::{BridgeError, BridgeResult};
+use crate::errors::{sentence, BridgeError, BridgeResult};
 use crate::types::{JobInput, ServerInput, Trigger, When};
 
 /// The SMB URL of `remote_path` on the server the form describes (no password in it).
@@ -112,19 +112,6 @@ pub fn remote_folder(path: &str, field: &str) -> BridgeResult<RelPath> {
         return Err(BridgeError::invalid(field, problem));
     }
     Ok(p)
-}
-
-/// An engine message as the form shows it: a sentence, capitalised, with a full stop.
-pub fn sentence(msg: &str) -> String {
-    let mut chars = msg.chars();
-    let mut out: String = match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }
 
 /// The form turned into what the engine checks and stores. Only what the form's raw input

@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use anemone_sync::db::history::RunStatus;
 use anemone_sync::db::jobs::Job;
-use anemone_sync::job_spec::JobSpec;
 use anemone_sync::engine::Engine;
+use anemone_sync::job_spec::JobSpec;
 use anemone_sync::names::{is_temp_name, TRASH_DIR};
 use anemone_sync::replica::faulty::FaultyReplica;
 use anemone_sync::replica::memory::{self, MemoryReplica};
