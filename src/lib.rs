@@ -4,8 +4,8 @@
 //! - [`service`]: live sync, one worker per job (triggers, coalescing, when each run is due);
 //! - [`sync`]: one run, top to bottom: [`sync::gather`] the three trees ([`scan`] the local
 //!   folder, list the remote [`replica`], load the synced state from [`db`]) ->
-//!   [`sync::reconcile`] (pure) -> [`sync::guard`] -> [`sync::plan`] (pure: order, totals, a
-//!   dry run's counts) -> [`sync::execute`] (which writes each finished file through
+//!   [`sync::reconcile`] (pure) -> [`sync::guard`] -> [`sync::plan`] (pure: order and totals)
+//!   -> [`sync::execute`] (which writes each finished file through
 //!   [`sync::record`]) -> [`sync::cleanup`] -> [`sync::report`];
 //! - [`engine`]: what every run shares (database, credentials, event channel, a job's rules,
 //!   excludes and replica); [`jobs`]: the job API (add, edit, remove, a new password) the CLI
