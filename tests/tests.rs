@@ -3,6 +3,7 @@
 
 mod engine_api;
 mod hostile_remote;
+mod layers;
 mod live_sync;
 mod offline;
 mod reconcile;

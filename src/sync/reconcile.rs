@@ -12,8 +12,11 @@
 //!   files are conflicts;
 //! - folders are created and removed both ways; a removed folder that still has (or gains)
 //!   content on the other side is kept and recreated;
-//! - names the server cannot hold, and names that differ only in case on a case-insensitive
-//!   share, are skipped with a per-file reason and nothing is touched;
+//! - names the server cannot hold are skipped with a per-file reason and nothing is touched;
+//!   of local names that differ only in case, on a case-insensitive share, one is synced (the
+//!   one synced before, else the one the share has, else the first in byte order) and the
+//!   others are skipped the same way; a local name whose case differs from the share's name
+//!   for it is skipped with that name;
 //! - upload mode never downloads or deletes locally; download mode never uploads or deletes
 //!   remotely. Where two-way would delete on the side a mode protects, the mode restores the
 //!   protected side's copy instead (the job mirrors its source side).
@@ -169,7 +172,7 @@ pub fn reconcile(
     base: &BaseTree,
     opts: &ReconcileOptions,
 ) -> Vec<Action> {
-    let blocked = blocked_paths(local, remote, opts);
+    let blocked = blocked_paths(local, remote, base, opts);
     let mut paths: BTreeSet<&RelPath> = BTreeSet::new();
     paths.extend(local.keys());
     paths.extend(remote.keys());
@@ -476,6 +479,7 @@ fn kind_clash_reason(local: EntryKind, remote: EntryKind) -> String {
 fn blocked_paths(
     local: &LocalTree,
     remote: &RemoteTree,
+    base: &BaseTree,
     opts: &ReconcileOptions,
 ) -> HashMap<RelPath, String> {
     let mut roots: HashMap<RelPath, String> = HashMap::new();
@@ -494,17 +498,35 @@ fn blocked_paths(
                 .or_default()
                 .push(p);
         }
-        for group in by_folded.values().filter(|g| g.len() > 1) {
-            for p in group {
-                let others: Vec<&str> = group
-                    .iter()
-                    .filter(|o| o != &p)
-                    .map(|o| o.as_str())
-                    .collect();
-                roots.insert((*p).clone(), format!(
-                    "differs only in case from '{}', and the share cannot hold both names; rename one of them",
-                    others.join("', '")
-                ));
+        // Local names that differ only in case (a case-sensitive local disk has room for
+        // both): the share holds one of them, so one keeps being synced (backed up) and the
+        // others are reported and left alone on both sides. The one synced before; else the
+        // one the share has under that exact name; else the first in byte order. Shallow
+        // groups first, so a name inside a folder twin that is left alone is not the one picked.
+        let mut groups: Vec<Vec<&RelPath>> =
+            by_folded.into_values().filter(|g| g.len() > 1).collect();
+        groups.sort_by_key(|g| g[0].depth());
+        for mut group in groups {
+            group.sort();
+            let free: Vec<&RelPath> = group
+                .iter()
+                .copied()
+                .filter(|p| !p.ancestors().any(|a| roots.contains_key(&a)))
+                .collect();
+            let chosen = free
+                .iter()
+                .find(|p| base.contains_key(**p))
+                .or_else(|| free.iter().find(|p| remote.contains_key(**p)))
+                .or_else(|| free.first())
+                .copied();
+            for p in group.iter().filter(|p| Some(**p) != chosen) {
+                let reason = match chosen {
+                    Some(c) => format!(
+                        "differs only in case from '{c}', which is the one synced: the share cannot hold both names; rename this one to sync it too"
+                    ),
+                    None => "differs only in case from another name here, and the share cannot hold both names; rename one of them".to_string(),
+                };
+                roots.insert((*p).clone(), reason);
             }
         }
         let remote_folded: HashMap<String, &RelPath> = remote

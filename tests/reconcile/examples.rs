@@ -267,7 +267,9 @@ pub(crate) fn smb_invalid_and_case_twin_names_are_skipped() {
     put(&mut w, Side::Local, "A/g", 3, 200);
     let r = sync(&w, two_way(), ConflictPolicy::KeepBoth);
     assert!(r.plan.iter().all(|a| matches!(a, Action::Skip { .. })));
-    assert_eq!(r.plan.len(), 6);
+    // `a` was synced before, so it keeps syncing; its twin `A` and what is in it are skipped.
+    let skipped: Vec<&str> = r.plan.iter().map(|a| a.path().as_str()).collect();
+    assert_eq!(skipped, ["A", "A/g", "q*r", "q*r/x"], "{}", r.describe());
     // A case-sensitive share without the SMB name check takes all of them.
     let r = sync(
         &w,
@@ -276,6 +278,38 @@ pub(crate) fn smb_invalid_and_case_twin_names_are_skipped() {
     );
     assert_eq!(r.post.remote_content(&rp("q*r/x")), Some(2));
     assert_eq!(r.post.remote_content(&rp("A/g")), Some(3));
+}
+
+#[test]
+pub(crate) fn of_local_case_twins_never_synced_the_first_in_byte_order_is_synced() {
+    let mut w = synced(&[]);
+    put(&mut w, Side::Local, "readme", 1, 200);
+    put(&mut w, Side::Local, "README", 2, 200);
+    put(&mut w, Side::Local, "Readme", 3, 200);
+    let r = sync(&w, two_way(), ConflictPolicy::KeepBoth);
+    assert_eq!(
+        summary(&r.plan),
+        vec![
+            s("README", "Upload"),
+            s("Readme", "Skip"),
+            s("readme", "Skip")
+        ]
+    );
+    assert_eq!(r.post.remote_content(&rp("README")), Some(2));
+    // The share already holding one of the spellings: that one is synced.
+    let mut w = synced(&[]);
+    put(&mut w, Side::Local, "README", 2, 200);
+    put(&mut w, Side::Local, "readme", 1, 200);
+    put(&mut w, Side::Remote, "readme", 1, 200);
+    let r = sync(&w, two_way(), ConflictPolicy::KeepBoth);
+    let names: Vec<(&str, &str)> = r
+        .plan
+        .iter()
+        .map(|a| (a.path().as_str(), action_name(a)))
+        .collect();
+    assert!(names.contains(&("README", "Skip")), "{names:?}");
+    assert!(!names.contains(&("readme", "Skip")), "{names:?}");
+    assert_eq!(r.post.local, r.pre.local);
 }
 
 #[test]

@@ -188,8 +188,9 @@ pub(crate) fn modes_protect_their_side(r: &Run) -> Result<(), String> {
 }
 
 /// The names that must be skipped, computed independently of the reconciler: names SMB cannot
-/// hold (when checked), local names that differ only in case from another local name or from a
-/// different remote name (on a case-insensitive share), and everything under those.
+/// hold (when checked), all but one of local names that differ only in case from each other and
+/// local names that differ only in case from a different remote name (on a case-insensitive
+/// share), and everything under those.
 pub(crate) fn expected_blocked(w: &World, opts: &ReconcileOptions) -> BTreeSet<RelPath> {
     let mut roots: BTreeSet<RelPath> = BTreeSet::new();
     if opts.check_smb_names {
@@ -202,13 +203,35 @@ pub(crate) fn expected_blocked(w: &World, opts: &ReconcileOptions) -> BTreeSet<R
     }
     if opts.remote_case_insensitive {
         let fold = |p: &RelPath| p.as_str().to_lowercase();
+        // Local case twins: one is kept (synced before, else on the share as it is, else the
+        // first in byte order, among those not inside a skipped folder), the rest skipped.
+        let mut twins: BTreeMap<(usize, String), Vec<RelPath>> = BTreeMap::new();
         for p in w.local.keys() {
-            for q in w.local.keys().chain(w.remote.keys()) {
-                let other_is_elsewhere = w.remote.contains_key(q) && !w.local.contains_key(q);
-                let same_local_fold = w.local.contains_key(q);
+            twins
+                .entry((p.depth(), fold(p)))
+                .or_default()
+                .push(p.clone());
+        }
+        for group in twins.values().filter(|g| g.len() > 1) {
+            let free: Vec<&RelPath> = group
+                .iter()
+                .filter(|p| !roots.iter().any(|r| r != *p && p.starts_with(r)))
+                .collect();
+            let kept = free
+                .iter()
+                .find(|p| w.base.contains_key(**p))
+                .or_else(|| free.iter().find(|p| w.remote.contains_key(**p)))
+                .or_else(|| free.iter().min())
+                .copied();
+            roots.extend(group.iter().filter(|p| Some(*p) != kept).cloned());
+        }
+        // A local name whose share spelling differs (and is not itself a local name).
+        for p in w.local.keys() {
+            for q in w.remote.keys() {
                 if q != p
                     && fold(p) == fold(q)
-                    && (same_local_fold || (other_is_elsewhere && !w.remote.contains_key(p)))
+                    && !w.local.contains_key(q)
+                    && !w.remote.contains_key(p)
                 {
                     roots.insert(p.clone());
                     roots.insert(q.clone());
