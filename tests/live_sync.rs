@@ -221,6 +221,49 @@ fn server_down_the_job_goes_offline_and_catches_up_by_itself_when_back() {
     f.assert_in_sync();
 }
 
+/// With nothing changing anywhere, a server that goes away is noticed from the change
+/// notification connection it drops, within seconds, not at the next poll (60 s by default).
+#[test]
+fn a_server_that_goes_away_shows_offline_within_seconds_with_no_change_anywhere() {
+    let smb = SambaServer::start();
+    let f = Fixture::on(&smb, "live_offline_quiet", &[]);
+    write(&f.l("a.txt"), "synced");
+    let w = Watch::start_env(&f, &[], &[("ANEMONE_SYNC_RETRY_MAX_SECS", "2")]);
+    wait_for(LONG, "the first sync", &w, || {
+        holds(&f.r("a.txt"), b"synced")
+    });
+    // Change notification is up once the job is idle after its first run.
+    wait_for(LONG, "state idle", &w, || {
+        live_state(&f).as_deref() == Some("idle")
+    });
+    std::thread::sleep(Duration::from_secs(2));
+
+    smb.kill();
+    let killed = std::time::Instant::now();
+    wait_for(
+        Duration::from_secs(15),
+        "state offline with no change anywhere",
+        &w,
+        || live_state(&f).as_deref() == Some("offline"),
+    );
+    eprintln!(
+        "offline shown {:.1} s after the server went away",
+        killed.elapsed().as_secs_f64()
+    );
+
+    smb.start_again();
+    wait_for(LONG, "state back from offline", &w, || {
+        live_state(&f).as_deref() == Some("idle")
+    });
+    write(&f.l("b.txt"), "after the outage");
+    wait_for(LIVE, "a new file on the share after the outage", &w, || {
+        holds(&f.r("b.txt"), b"after the outage")
+    });
+    let mut w = w;
+    assert_eq!(w.terminate(LONG), 0);
+    f.assert_in_sync();
+}
+
 #[test]
 fn sigterm_during_a_64_mib_upload_exits_cleanly_and_the_next_start_completes_it() {
     let f = Fixture::new("live_sigterm", &[]);

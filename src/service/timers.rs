@@ -14,6 +14,9 @@ pub(super) const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 /// While a login is rejected: how often the stored password is compared with the one the
 /// server refused (a local read, no login).
 pub(super) const PASSWORD_CHECK: Duration = Duration::from_secs(20);
+/// After the remote change feed stopped: how soon the remote is polled (see
+/// [`Timers::remote_feed_lost`]).
+pub(super) const FEED_LOST_POLL: Duration = Duration::from_secs(1);
 
 /// Why a full run happens (for the log, and whether an idle run is worth a history entry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +54,8 @@ pub(super) struct Timers {
     /// The login was rejected: nothing runs until the password changes (compared at this time)
     /// or the user asks.
     pub password_check_at: Option<Instant>,
+    /// When the remote change feed last stopped.
+    pub feed_lost_at: Option<Instant>,
 }
 
 impl Timers {
@@ -64,7 +69,27 @@ impl Timers {
             blocked_until: None,
             backoff: FIRST_BACKOFF,
             password_check_at: None,
+            feed_lost_at: None,
         }
+    }
+
+    /// The remote change feed stopped at `now`. A feed stops most often because the server
+    /// went away: the remote is polled after [`FEED_LOST_POLL`], which either reaches it (and
+    /// notification starts again) or fails, and a full run then puts the job offline, within
+    /// seconds rather than a whole poll period. A feed that stops again within a poll period of
+    /// the last stop is polled on the period, so a server that keeps dropping it cannot make
+    /// the worker list the share in a loop.
+    pub fn remote_feed_lost(&mut self, now: Instant, poll_period: Duration) {
+        let again = self
+            .feed_lost_at
+            .is_some_and(|t| now.saturating_duration_since(t) < poll_period);
+        self.feed_lost_at = Some(now);
+        let wait = if again {
+            poll_period
+        } else {
+            FEED_LOST_POLL.min(poll_period)
+        };
+        self.poll_at = Some(now + wait);
     }
 
     /// The run to do at `now`, if any. `changes_ready`: when the earliest waiting changes are
@@ -334,5 +359,27 @@ mod tests {
         // Blocked: the end of the wait, nothing before it.
         t.blocked_until = Some(at(t0, 45));
         assert_eq!(t.next_wake(heartbeat, false, Some(at(t0, 10))), at(t0, 45));
+    }
+
+    #[test]
+    fn a_lost_feed_is_polled_at_once_but_not_in_a_loop() {
+        let t0 = Instant::now();
+        let period = Duration::from_secs(60);
+        let mut t = Timers::new();
+        t.want_full = None;
+        t.remote_feed_lost(t0, period);
+        assert_eq!(t.poll_at, Some(t0 + FEED_LOST_POLL));
+        assert_eq!(t.due(at(t0, 1), None, || false), Some(RunKind::Poll));
+        // Lost again soon after (a server that drops every feed): the normal period.
+        t.remote_feed_lost(at(t0, 2), period);
+        assert_eq!(t.poll_at, Some(at(t0, 62)));
+        assert_eq!(t.due(at(t0, 30), None, || false), None);
+        // Lost after a feed that lasted: soon again.
+        t.remote_feed_lost(at(t0, 200), period);
+        assert_eq!(t.poll_at, Some(at(t0, 200) + FEED_LOST_POLL));
+        // A poll period shorter than the pause keeps its own.
+        let mut t = Timers::new();
+        t.remote_feed_lost(t0, Duration::from_millis(500));
+        assert_eq!(t.poll_at, Some(t0 + Duration::from_millis(500)));
     }
 }

@@ -267,7 +267,7 @@ impl Worker {
                 Side::Remote => {
                     tracing::info!(job = %self.job.name, reason = %why, "remote change notification stopped; polling");
                     self.remote_watch = None;
-                    self.timers.poll_at = Some(now + self.poll_period());
+                    self.timers.remote_feed_lost(now, self.poll_period());
                 }
             },
         }
