@@ -500,9 +500,10 @@ fn blocked_paths(
         }
         // Local names that differ only in case (a case-sensitive local disk has room for
         // both): the share holds one of them, so one keeps being synced (backed up) and the
-        // others are reported and left alone on both sides. The one synced before; else the
-        // one the share has under that exact name; else the first in byte order. Shallow
-        // groups first, so a name inside a folder twin that is left alone is not the one picked.
+        // others are reported and left alone on both sides. The one synced before and still on
+        // the share; else the one the share has under that exact name; else a new one; the
+        // first in byte order among equals. Shallow groups first, so a name inside a folder
+        // twin that is left alone is not the one picked.
         let mut groups: Vec<Vec<&RelPath>> =
             by_folded.into_values().filter(|g| g.len() > 1).collect();
         groups.sort_by_key(|g| g[0].depth());
@@ -513,12 +514,18 @@ fn blocked_paths(
                 .copied()
                 .filter(|p| !p.ancestors().any(|a| roots.contains_key(&a)))
                 .collect();
-            let chosen = free
-                .iter()
-                .find(|p| base.contains_key(**p))
-                .or_else(|| free.iter().find(|p| remote.contains_key(**p)))
-                .or_else(|| free.first())
-                .copied();
+            let chosen = free.iter().copied().min_by_key(|p| {
+                let (synced, shared) = (base.contains_key(*p), remote.contains_key(*p));
+                // Synced and still on the share; on the share; new here; synced but gone
+                // from the share (it is about to be deleted here, so another one is kept).
+                let rank = match (synced, shared) {
+                    (true, true) => 0,
+                    (false, true) => 1,
+                    (false, false) => 2,
+                    (true, false) => 3,
+                };
+                (rank, *p)
+            });
             for p in group.iter().filter(|p| Some(**p) != chosen) {
                 let reason = match chosen {
                     Some(c) => format!(

@@ -312,6 +312,35 @@ pub(crate) fn of_local_case_twins_never_synced_the_first_in_byte_order_is_synced
     assert_eq!(r.post.local, r.pre.local);
 }
 
+/// Found by the idempotence property: the twin synced before was deleted on the share, so the
+/// new twin is the one kept (the old one stays here, reported), and the next run rests.
+#[test]
+pub(crate) fn a_case_twin_deleted_on_the_share_gives_way_to_the_other() {
+    let mut w = synced(&[("a/f", Some(1))]);
+    remove(&mut w, Side::Remote, "a");
+    put(&mut w, Side::Local, "A/g", 2, 200);
+    let r = sync(&w, two_way(), ConflictPolicy::KeepBoth);
+    assert_eq!(
+        summary(&r.plan),
+        vec![
+            s("A", "CreateRemoteDir"),
+            s("A/g", "Upload"),
+            s("a", "Skip"),
+            s("a/f", "Skip")
+        ],
+        "{}",
+        r.describe()
+    );
+    // The next run only reports the twin again.
+    assert_eq!(
+        summary(&r.again),
+        vec![s("a", "Skip"), s("a/f", "Skip")],
+        "{}",
+        r.describe()
+    );
+    assert_eq!(r.post.local, r.pre.local);
+}
+
 #[test]
 pub(crate) fn upload_mode_restores_what_the_remote_deleted_and_never_downloads() {
     let mut w = synced(&[("f", Some(1)), ("d/g", Some(2))]);

@@ -203,8 +203,9 @@ pub(crate) fn expected_blocked(w: &World, opts: &ReconcileOptions) -> BTreeSet<R
     }
     if opts.remote_case_insensitive {
         let fold = |p: &RelPath| p.as_str().to_lowercase();
-        // Local case twins: one is kept (synced before, else on the share as it is, else the
-        // first in byte order, among those not inside a skipped folder), the rest skipped.
+        // Local case twins: one is kept (synced and on the share, else on the share as it is,
+        // else new, else synced but gone from the share; the first in byte order among equals;
+        // among those not inside a skipped folder), the rest skipped.
         let mut twins: BTreeMap<(usize, String), Vec<RelPath>> = BTreeMap::new();
         for p in w.local.keys() {
             twins
@@ -217,12 +218,13 @@ pub(crate) fn expected_blocked(w: &World, opts: &ReconcileOptions) -> BTreeSet<R
                 .iter()
                 .filter(|p| !roots.iter().any(|r| r != *p && p.starts_with(r)))
                 .collect();
-            let kept = free
-                .iter()
-                .find(|p| w.base.contains_key(**p))
-                .or_else(|| free.iter().find(|p| w.remote.contains_key(**p)))
-                .or_else(|| free.iter().min())
-                .copied();
+            let rank = |p: &RelPath| match (w.base.contains_key(p), w.remote.contains_key(p)) {
+                (true, true) => 0,
+                (false, true) => 1,
+                (false, false) => 2,
+                (true, false) => 3,
+            };
+            let kept = free.iter().copied().min_by_key(|p| (rank(p), (*p).clone()));
             roots.extend(group.iter().filter(|p| Some(*p) != kept).cloned());
         }
         // A local name whose share spelling differs (and is not itself a local name).
