@@ -1,7 +1,7 @@
 //! Live sync against one loopback Samba, through `anemone-sync watch`:
 //! - propagation latency local -> remote (a local edit until its bytes are in the share) and
 //!   remote -> local (an `smbclient put` until the bytes are in the local folder), p50/p95 over
-//!   50 edits each, with the job's default quiet period (2 s) unless `BENCH_QUIET_MS` says;
+//!   50 edits each, with the job's default quiet period (300 ms) unless `BENCH_QUIET_MS` says;
 //! - idle CPU and memory of `watch` with 100,000 watched files (`BENCH_IDLE_FILES`) in 1,000
 //!   folders, over 60 s (`BENCH_IDLE_SECS`) once it has settled (no run for 20 s): after the
 //!   first sync, and after a second start over the tree already in sync.
@@ -94,7 +94,10 @@ fn latency(smb: &SambaServer, quiet_ms: u64) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn main() {
-    let quiet_ms = env_num("BENCH_QUIET_MS", 2000);
+    let quiet_ms = env_num(
+        "BENCH_QUIET_MS",
+        anemone_sync::trigger::DEFAULT_QUIET_MS as u64,
+    );
     let idle_files = env_num("BENCH_IDLE_FILES", 100_000) as usize;
     let idle_secs = env_num("BENCH_IDLE_SECS", 60);
     let smb = SambaServer::start();

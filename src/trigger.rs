@@ -204,6 +204,10 @@ pub struct LiveSettings {
     pub poll_secs: u32,
 }
 
+/// The default quiet period: short, so a save reaches the other side within a second; a file
+/// still open for writing waits for its close regardless (`service::pending`).
+pub const DEFAULT_QUIET_MS: u32 = 300;
+
 impl Default for LiveSettings {
     fn default() -> Self {
         LiveSettings {
@@ -211,7 +215,7 @@ impl Default for LiveSettings {
             interval_minutes: 60,
             schedule: Schedule::default(),
             rescan_minutes: 60,
-            quiet_ms: 2000,
+            quiet_ms: DEFAULT_QUIET_MS,
             remote_notify: true,
             poll_secs: 60,
         }

@@ -20,6 +20,12 @@ use crate::relpath::RelPath;
 pub enum Change {
     /// These paths (relative to the job root; the root itself is `RelPath::root()`) changed.
     Paths(Vec<RelPath>),
+    /// Data was written to these files, which may still be open for writing: they wait until
+    /// closed (or left alone a while; see `service::pending`).
+    Writing(Vec<RelPath>),
+    /// These files were closed after writing (where the OS tells: inotify) or removed, so
+    /// nothing is mid-write there.
+    Closed(Vec<RelPath>),
     /// These names changed, as a remote reported them (`/`-separated, relative to the job
     /// root). Untrusted: the receiver turns them into paths with [`paths_from_names`].
     Names(Vec<String>),
@@ -98,7 +104,11 @@ pub fn watch_local(
             .filter(|p| p.is_root() || !excludes.is_excluded(p))
             .collect();
         if !paths.is_empty() {
-            let _ = feed.send(Change::Paths(paths));
+            let _ = feed.send(match written(&event.kind) {
+                Some(true) => Change::Closed(paths),
+                Some(false) => Change::Writing(paths),
+                None => Change::Paths(paths),
+            });
         }
     };
     let mut watcher = notify::RecommendedWatcher::new(handler, config)
@@ -118,6 +128,21 @@ fn watch_error(root: &Path, e: &notify::Error) -> String {
         )
     } else {
         format!("cannot watch {}: {e}", root.display())
+    }
+}
+
+/// Whether an event is about a file's data: `Some(false)` written (the file may still be
+/// open), `Some(true)` closed after writing or removed; `None` anything else (names,
+/// creation, attributes).
+fn written(kind: &EventKind) -> Option<bool> {
+    use notify::event::{AccessKind, AccessMode, ModifyKind};
+    match kind {
+        // Closed, or gone: nothing is mid-write there any more.
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) | EventKind::Remove(_) => {
+            Some(true)
+        }
+        EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Some(false),
+        _ => None,
     }
 }
 

@@ -264,6 +264,70 @@ fn a_server_that_goes_away_shows_offline_within_seconds_with_no_change_anywhere(
     f.assert_in_sync();
 }
 
+/// A large file written slowly (pieces with pauses longer than the quiet period, the file kept
+/// open) reaches the share once and complete: never a partial version under its name, never
+/// sent again while it grows.
+#[test]
+fn a_file_written_slowly_reaches_the_share_once_and_complete() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let f = Fixture::new("live_slow_writer", &["--quiet-ms", "200"]);
+    let mut w = watch_started(&f, &[]);
+    const PIECE: usize = 8 * 1024 * 1024;
+    const PIECES: usize = 8;
+    let data: Vec<u8> = (0..(PIECE * PIECES) as u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    // Every size the share shows under the real name while the file is written and sent.
+    let seen = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let looker = {
+        let (seen, stop, path) = (seen.clone(), stop.clone(), f.r("slow.bin"));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(m) = fs::metadata(&path) {
+                    seen.lock().unwrap().insert(m.len());
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    {
+        let mut file = fs::File::create(f.l("slow.bin")).unwrap();
+        for piece in data.chunks(PIECE) {
+            file.write_all(piece).unwrap();
+            file.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(400));
+        }
+    }
+    wait_for(LONG, "the whole file on the share", &w, || {
+        holds(&f.r("slow.bin"), &data)
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    stop.store(true, Ordering::Relaxed);
+    looker.join().unwrap();
+    let seen: Vec<u64> = seen.lock().unwrap().iter().copied().collect();
+    assert_eq!(
+        seen,
+        [data.len() as u64],
+        "sizes the share showed under the real name"
+    );
+    assert!(
+        trashed(&f.remote).is_empty(),
+        "no version was replaced: {:?}",
+        trashed(&f.remote)
+    );
+    assert_eq!(w.terminate(LONG), 0);
+    let uploads: u64 = history(&f)
+        .iter()
+        .map(|r| r["uploaded"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(uploads, 1, "uploaded once: {:#?}", history(&f));
+    f.assert_in_sync();
+}
+
 #[test]
 fn sigterm_during_a_64_mib_upload_exits_cleanly_and_the_next_start_completes_it() {
     let f = Fixture::new("live_sigterm", &[]);

@@ -101,7 +101,7 @@ pub(crate) struct LiveArgs {
     #[arg(long = "rescan", value_name = "MINUTES", default_value_t = 60)]
     rescan: u32,
     /// Milliseconds of quiet that coalesce file-system events before a sync.
-    #[arg(long = "quiet-ms", value_name = "MS", default_value_t = 2000)]
+    #[arg(long = "quiet-ms", value_name = "MS", default_value_t = anemone_sync::trigger::DEFAULT_QUIET_MS)]
     quiet_ms: u32,
     /// Do not ask the server for change notification; poll it instead.
     #[arg(long)]

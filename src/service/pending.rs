@@ -1,6 +1,10 @@
 //! Changes waiting for a run: the paths file-system events and remote notifications named,
 //! coalesced until the folder has been quiet for the job's quiet period.
 //!
+//! A file written to and not closed since (a writer that pauses between pieces keeps it open)
+//! waits until it is closed, or has been left alone for [`OPEN_WRITER_QUIET`]: the quiet period
+//! can then be short (sync within a second of a save) without ever sending half a file.
+//!
 //! A path is ready when the folder has been quiet for `quiet` (no event at all), so a burst of
 //! changes (a thousand files dropped at once, a checkout) becomes one run. In a folder that is
 //! never quiet, a path that has itself been quiet for `quiet` is ready after [`MAX_BATCH`]. Taking the ready paths for a run does
@@ -18,6 +22,10 @@ use crate::relpath::RelPath;
 pub const MAX_WAIT: Duration = Duration::from_secs(300);
 /// In a folder that never goes quiet, a quiet path waits at most this long for the others.
 pub const MAX_BATCH: Duration = Duration::from_secs(10);
+/// A file written to and not closed since waits until it is closed, or until nothing has
+/// happened to it for this long (a file an application keeps open; platforms that do not
+/// report closing).
+pub const OPEN_WRITER_QUIET: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -27,6 +35,8 @@ struct Entry {
     not_before: Option<Instant>,
     /// How many runs failed on it in a row.
     failures: u32,
+    /// Written to, and not closed since.
+    writing: bool,
 }
 
 #[derive(Debug)]
@@ -57,17 +67,26 @@ impl Pending {
     }
 
     /// An event named `path` at `now`.
+    #[cfg(test)]
     pub fn touch(&mut self, path: RelPath, now: Instant) {
+        self.touch_as(path, now, None);
+    }
+
+    /// An event named `path` at `now`; `writing`: `Some(true)` data was written to it (it may
+    /// still be open), `Some(false)` it was closed after writing, `None` neither.
+    pub fn touch_as(&mut self, path: RelPath, now: Instant, writing: Option<bool>) {
         self.newest = Some(self.newest.map_or(now, |n| n.max(now)));
-        self.paths
-            .entry(path)
-            .and_modify(|e| e.last = now)
-            .or_insert(Entry {
-                first: now,
-                last: now,
-                not_before: None,
-                failures: 0,
-            });
+        let e = self.paths.entry(path).or_insert(Entry {
+            first: now,
+            last: now,
+            not_before: None,
+            failures: 0,
+            writing: false,
+        });
+        e.last = now;
+        if let Some(w) = writing {
+            e.writing = w;
+        }
     }
 
     /// A path found changed by a look rather than an event (a poll): ready at once, and a path
@@ -79,6 +98,7 @@ impl Pending {
             last: settled,
             not_before: None,
             failures: 0,
+            writing: false,
         });
     }
 
@@ -91,9 +111,13 @@ impl Pending {
         let own_quiet = e.last + self.quiet;
         let folder_quiet = self.newest.map_or(own_quiet, |n| n + self.quiet);
         let batch_end = e.first + MAX_BATCH.max(self.quiet);
-        let quiet_end = own_quiet
-            .max(folder_quiet.min(batch_end))
-            .min(e.first + MAX_WAIT.max(self.quiet));
+        let mut quiet_end = own_quiet.max(folder_quiet.min(batch_end));
+        if e.writing {
+            // Maybe mid-write (a writer that pauses keeps it open): wait for the close, or
+            // for the file to be left alone a while. Never upload half a file.
+            quiet_end = quiet_end.max(e.last + OPEN_WRITER_QUIET);
+        }
+        let quiet_end = quiet_end.min(e.first + MAX_WAIT.max(self.quiet));
         match e.not_before {
             Some(t) => quiet_end.max(t),
             None => quiet_end,
@@ -144,6 +168,7 @@ impl Pending {
             last: now,
             not_before: None,
             failures: 0,
+            writing: false,
         });
         e.failures += 1;
         if e.failures > max_tries {
@@ -248,5 +273,44 @@ mod tests {
         assert!(pend.ready(t0 + Duration::from_secs(100)).is_empty());
         pend.failed(p("locked.docx"), t0, 2);
         assert!(pend.is_empty());
+    }
+
+    #[test]
+    fn a_file_open_for_writing_waits_for_its_close_and_no_longer() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut pend = Pending::new(Duration::from_millis(300));
+        // Written in pieces with pauses longer than the quiet period, the file kept open.
+        for i in 0..5 {
+            pend.touch_as(p("big.bin"), ms(i * 600), Some(true));
+            assert!(pend.ready(ms(i * 600 + 500)).is_empty(), "piece {i}");
+        }
+        // Closed: ready one quiet period later.
+        pend.touch_as(p("big.bin"), ms(2500), Some(false));
+        assert!(pend.ready(ms(2700)).is_empty());
+        assert_eq!(pend.ready(ms(2800)), vec![p("big.bin")]);
+
+        // Created and closed (a copy, an editor's save): just the quiet period.
+        let mut pend = Pending::new(Duration::from_millis(300));
+        pend.touch_as(p("saved.txt"), t0, None);
+        pend.touch_as(p("saved.txt"), ms(1), Some(true));
+        pend.touch_as(p("saved.txt"), ms(2), Some(false));
+        assert_eq!(pend.next_ready(), Some(ms(302)));
+
+        // Kept open and left alone (a platform that reports no close, an application that
+        // holds the file): synced after OPEN_WRITER_QUIET.
+        let mut pend = Pending::new(Duration::from_millis(300));
+        pend.touch_as(p("held.db"), t0, Some(true));
+        assert!(pend
+            .ready(t0 + OPEN_WRITER_QUIET - Duration::from_millis(1))
+            .is_empty());
+        assert_eq!(pend.ready(t0 + OPEN_WRITER_QUIET), vec![p("held.db")]);
+        // A rename or attribute event does not end the wait; a removal does.
+        let mut pend = Pending::new(Duration::from_millis(300));
+        pend.touch_as(p("x"), t0, Some(true));
+        pend.touch_as(p("x"), ms(10), None);
+        assert!(pend.ready(ms(1000)).is_empty());
+        pend.touch_as(p("x"), ms(20), Some(false));
+        assert_eq!(pend.ready(ms(320)), vec![p("x")]);
     }
 }

@@ -250,9 +250,11 @@ impl Worker {
     fn on_change(&mut self, side: Side, c: Change) {
         let now = Instant::now();
         match c {
-            Change::Paths(paths) => self.on_paths(side, paths, now),
+            Change::Paths(paths) => self.on_paths(side, paths, now, None),
+            Change::Writing(paths) => self.on_paths(side, paths, now, Some(true)),
+            Change::Closed(paths) => self.on_paths(side, paths, now, Some(false)),
             Change::Names(names) => {
-                self.on_paths(side, crate::watch::paths_from_names(&names), now)
+                self.on_paths(side, crate::watch::paths_from_names(&names), now, None)
             }
             Change::Rescan(why) => {
                 tracing::info!(job = %self.job.name, %side, reason = %why, "full rescan");
@@ -273,14 +275,15 @@ impl Worker {
         }
     }
 
-    fn on_paths(&mut self, side: Side, paths: Vec<RelPath>, now: Instant) {
+    /// `writing`: see [`Pending::touch_as`].
+    fn on_paths(&mut self, side: Side, paths: Vec<RelPath>, now: Instant, writing: Option<bool>) {
         for p in paths {
             if p.is_root() {
                 self.timers.want_full.get_or_insert(FullWhy::Rescan);
             } else if !self.excludes.is_excluded(&p) {
                 match side {
-                    Side::Local => self.local_pending.touch(p, now),
-                    Side::Remote => self.remote_pending.touch(p, now),
+                    Side::Local => self.local_pending.touch_as(p, now, writing),
+                    Side::Remote => self.remote_pending.touch_as(p, now, writing),
                 }
             }
         }
