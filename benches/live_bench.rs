@@ -2,6 +2,9 @@
 //! - propagation latency local -> remote (a local edit until its bytes are in the share) and
 //!   remote -> local (an `smbclient put` until the bytes are in the local folder), p50/p95 over
 //!   50 edits each, with the job's default quiet period (300 ms) unless `BENCH_QUIET_MS` says;
+//! - a large file written slowly (256 MiB in 16 MiB pieces 0.3 s apart, kept open): how many
+//!   uploads it cost, how many sizes the share showed under its name (1: only the whole file),
+//!   and the time from its close until it was all on the share;
 //! - idle CPU and memory of `watch` with 100,000 watched files (`BENCH_IDLE_FILES`) in 1,000
 //!   folders, over 60 s (`BENCH_IDLE_SECS`) once it has settled (no run for 20 s): after the
 //!   first sync, and after a second start over the tree already in sync.
@@ -93,6 +96,69 @@ fn latency(smb: &SambaServer, quiet_ms: u64) -> (Vec<f64>, Vec<f64>) {
     (up, down)
 }
 
+/// What a slowly written large file costs: a file of `pieces` x `piece_mib` MiB written with
+/// `pause` between pieces, kept open until the end. Returns the uploads history counts, the
+/// distinct sizes the share showed under the real name (1: only the whole file), and the seconds
+/// from the close until the whole file was on the share.
+fn slow_writer(
+    smb: &SambaServer,
+    quiet_ms: u64,
+    piece_mib: usize,
+    pieces: usize,
+    pause: Duration,
+) -> (u64, usize, f64) {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let quiet = quiet_ms.to_string();
+    let f = Fixture::on(smb, "slow_writer", &["--quiet-ms", &quiet]);
+    let mut w = Watch::start(&f, &[]);
+    let limit = Duration::from_secs(120);
+    wait_for(limit, "first sync", &w, || {
+        history(&f).iter().any(|r| r["status"] != "running")
+    });
+    let piece: Vec<u8> = (0..(piece_mib << 20) as u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    let total = (piece.len() * pieces) as u64;
+    let sizes = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let looker = {
+        let (sizes, stop, path) = (sizes.clone(), stop.clone(), f.r("slow.bin"));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(m) = fs::metadata(&path) {
+                    sizes.lock().unwrap().insert(m.len());
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    {
+        let mut file = fs::File::create(f.l("slow.bin")).unwrap();
+        for _ in 0..pieces {
+            file.write_all(&piece).unwrap();
+            file.flush().unwrap();
+            std::thread::sleep(pause);
+        }
+    }
+    let closed = Instant::now();
+    wait_for(limit, "the whole file on the share", &w, || {
+        fs::metadata(f.r("slow.bin")).is_ok_and(|m| m.len() == total)
+    });
+    let after_close = closed.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    looker.join().unwrap();
+    assert_eq!(w.terminate(limit), 0);
+    let uploads = history(&f)
+        .iter()
+        .map(|r| r["uploaded"].as_u64().unwrap_or(0))
+        .sum();
+    let seen = sizes.lock().unwrap().len();
+    (uploads, seen, after_close)
+}
+
 fn main() {
     let quiet_ms = env_num(
         "BENCH_QUIET_MS",
@@ -114,6 +180,18 @@ fn main() {
             v[v.len() - 1]
         );
     }
+
+    let (piece_mib, pieces, pause) = (16, 16, Duration::from_millis(300));
+    println!();
+    println!(
+        "a file written slowly: {} MiB in {piece_mib} MiB pieces, {} ms apart, kept open until the end; quiet period {quiet_ms} ms",
+        piece_mib * pieces,
+        pause.as_millis()
+    );
+    let (uploads, seen, after_close) = slow_writer(&smb, quiet_ms, piece_mib, pieces, pause);
+    println!("| uploads | sizes the share showed under its name | seconds from close to all of it on the share |");
+    println!("|---|---|---|");
+    println!("| {uploads} | {seen} | {after_close:.2} |");
 
     let f = Fixture::on(&smb, "idle", &[]);
     let dirs = 1000;
