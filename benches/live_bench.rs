@@ -19,7 +19,7 @@ mod support;
 use std::fs;
 use std::time::{Duration, Instant};
 
-use support::live::{history, holds, smbclient, wait_for, Watch};
+use support::live::{history, holds, smbclient, wait_for, write_slowly, SizesSeen, Watch};
 use support::samba::SambaServer;
 use support::sync::{write, Fixture};
 
@@ -107,9 +107,6 @@ fn slow_writer(
     pieces: usize,
     pause: Duration,
 ) -> (u64, usize, f64) {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
     let quiet = quiet_ms.to_string();
     let f = Fixture::on(smb, "slow_writer", &["--quiet-ms", &quiet]);
     let mut w = Watch::start(&f, &[]);
@@ -121,41 +118,20 @@ fn slow_writer(
         .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
         .collect();
     let total = (piece.len() * pieces) as u64;
-    let sizes = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let looker = {
-        let (sizes, stop, path) = (sizes.clone(), stop.clone(), f.r("slow.bin"));
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                if let Ok(m) = fs::metadata(&path) {
-                    sizes.lock().unwrap().insert(m.len());
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        })
-    };
-    {
-        let mut file = fs::File::create(f.l("slow.bin")).unwrap();
-        for _ in 0..pieces {
-            file.write_all(&piece).unwrap();
-            file.flush().unwrap();
-            std::thread::sleep(pause);
-        }
-    }
+    let sizes = SizesSeen::start(&f.r("slow.bin"));
+    write_slowly(&f.l("slow.bin"), &piece.repeat(pieces), piece.len(), pause);
     let closed = Instant::now();
     wait_for(limit, "the whole file on the share", &w, || {
         fs::metadata(f.r("slow.bin")).is_ok_and(|m| m.len() == total)
     });
     let after_close = closed.elapsed().as_secs_f64();
     std::thread::sleep(Duration::from_secs(2));
-    stop.store(true, Ordering::Relaxed);
-    looker.join().unwrap();
+    let seen = sizes.stop().len();
     assert_eq!(w.terminate(limit), 0);
     let uploads = history(&f)
         .iter()
         .map(|r| r["uploaded"].as_u64().unwrap_or(0))
         .sum();
-    let seen = sizes.lock().unwrap().len();
     (uploads, seen, after_close)
 }
 

@@ -269,10 +269,6 @@ fn a_server_that_goes_away_shows_offline_within_seconds_with_no_change_anywhere(
 /// sent again while it grows.
 #[test]
 fn a_file_written_slowly_reaches_the_share_once_and_complete() {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
-
     let f = Fixture::new("live_slow_writer", &["--quiet-ms", "200"]);
     let mut w = watch_started(&f, &[]);
     const PIECE: usize = 8 * 1024 * 1024;
@@ -281,34 +277,13 @@ fn a_file_written_slowly_reaches_the_share_once_and_complete() {
         .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
         .collect();
     // Every size the share shows under the real name while the file is written and sent.
-    let seen = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let looker = {
-        let (seen, stop, path) = (seen.clone(), stop.clone(), f.r("slow.bin"));
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                if let Ok(m) = fs::metadata(&path) {
-                    seen.lock().unwrap().insert(m.len());
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        })
-    };
-    {
-        let mut file = fs::File::create(f.l("slow.bin")).unwrap();
-        for piece in data.chunks(PIECE) {
-            file.write_all(piece).unwrap();
-            file.flush().unwrap();
-            std::thread::sleep(Duration::from_millis(400));
-        }
-    }
+    let seen = SizesSeen::start(&f.r("slow.bin"));
+    write_slowly(&f.l("slow.bin"), &data, PIECE, Duration::from_millis(400));
     wait_for(LONG, "the whole file on the share", &w, || {
         holds(&f.r("slow.bin"), &data)
     });
     std::thread::sleep(Duration::from_secs(1));
-    stop.store(true, Ordering::Relaxed);
-    looker.join().unwrap();
-    let seen: Vec<u64> = seen.lock().unwrap().iter().copied().collect();
+    let seen = seen.stop();
     assert_eq!(
         seen,
         [data.len() as u64],

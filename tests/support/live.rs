@@ -175,3 +175,55 @@ pub fn smbclient(smb: &SambaServer, f: &Fixture, commands: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every size a file shows while something else happens: looked at every 20 ms on a thread of
+/// its own until [`SizesSeen::stop`] (a file under its real name must only ever be whole).
+pub struct SizesSeen {
+    sizes: Arc<Mutex<std::collections::BTreeSet<u64>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    looker: std::thread::JoinHandle<()>,
+}
+
+impl SizesSeen {
+    pub fn start(path: &Path) -> SizesSeen {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let sizes = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let looker = {
+            let (sizes, stop, path) = (sizes.clone(), stop.clone(), path.to_path_buf());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(m) = std::fs::metadata(&path) {
+                        sizes.lock().unwrap().insert(m.len());
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+        };
+        SizesSeen {
+            sizes,
+            stop,
+            looker,
+        }
+    }
+
+    /// The distinct sizes seen, smallest first.
+    pub fn stop(self) -> Vec<u64> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.looker.join().unwrap();
+        let sizes = self.sizes.lock().unwrap();
+        sizes.iter().copied().collect()
+    }
+}
+
+/// Writes `data` to a new file at `path` in pieces of `piece` bytes, `pause` after each, the file
+/// kept open until the end (a slow writer: a download, a recording).
+pub fn write_slowly(path: &Path, data: &[u8], piece: usize, pause: Duration) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).unwrap();
+    for p in data.chunks(piece) {
+        file.write_all(p).unwrap();
+        file.flush().unwrap();
+        std::thread::sleep(pause);
+    }
+}
