@@ -92,7 +92,7 @@ async fn main() {
         .map(|off| {
             let (w, data) = (w.clone(), data.clone());
             async move {
-                w.write_at(off as u64, data[off..(off + MAX_CHUNK).min(size)].to_vec())
+                w.write_at(off as u64, data[off..(off + MAX_CHUNK).min(size)].into())
                     .await
             }
         })

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    FileReader, FileWriter, Listing, Replica, ReplicaError, ReplicaErrorKind, ReplicaResult,
+    unshared, Chunk, FileReader, FileWriter, Listing, Replica, ReplicaError, ReplicaErrorKind,
+    ReplicaResult,
 };
 use crate::beneath::{Beneath, DirFd, FileKind, Meta};
 use crate::fsmeta;
@@ -326,6 +327,16 @@ impl FileReader for DirFile {
         .await
     }
 
+    async fn read_into(&self, offset: u64, mut buf: Chunk) -> ReplicaResult<(Chunk, usize)> {
+        let (f, what) = (self.file.clone(), self.what.clone());
+        blocking(move || {
+            let filled = crate::localio::read_full_at(&f, unshared(&mut buf), offset)
+                .map_err(|e| map_io(e, &what))?;
+            Ok((buf, filled))
+        })
+        .await
+    }
+
     async fn close(&self) -> ReplicaResult<()> {
         Ok(())
     }
@@ -338,7 +349,7 @@ impl FileWriter for DirWriter {
         blocking(move || Ok(f.metadata().map_err(|e| map_io(e, &what))?.len())).await
     }
 
-    async fn write_at(&self, offset: u64, data: Vec<u8>) -> ReplicaResult<()> {
+    async fn write_at(&self, offset: u64, data: Chunk) -> ReplicaResult<()> {
         let (f, what) = (self.file.file.clone(), self.file.what.clone());
         blocking(move || {
             crate::localio::write_all_at(&f, &data, offset).map_err(|e| map_io(e, &what))

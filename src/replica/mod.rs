@@ -37,6 +37,28 @@ use crate::tree::Entry;
 /// still fast with several requests in flight.
 pub const MAX_CHUNK: usize = 1024 * 1024;
 
+/// Bytes of a file on their way from one side to the other, in a shared buffer. Shared because
+/// the SMB writer hands the buffer itself to the `smb` crate, which takes an `Arc<[u8]>` (any
+/// other type it copies first); and a large transfer gets its buffers back once they are
+/// written and reads the next chunks into them, so a big file moves through a few buffers
+/// rather than a fresh, zeroed, page-faulted allocation per megabyte (see
+/// `sync::execute::transfer::large`).
+pub type Chunk = Arc<[u8]>;
+
+/// `buf`'s bytes to write into: in place when nobody else holds it (the usual case), else in a
+/// fresh buffer of the same length that replaces it.
+pub fn unshared(buf: &mut Chunk) -> &mut [u8] {
+    if Arc::get_mut(buf).is_none() {
+        *buf = zeroed_chunk(buf.len());
+    }
+    Arc::get_mut(buf).expect("a buffer just made has no other owner")
+}
+
+/// A new buffer of `len` zero bytes.
+pub fn zeroed_chunk(len: usize) -> Chunk {
+    std::iter::repeat_n(0u8, len).collect()
+}
+
 /// How a live connection to the server protects what it sends, as seen on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ConnectionSecurity {
@@ -199,6 +221,16 @@ pub trait FileReader: Send + Sync {
     fn len(&self) -> u64;
     /// Reads up to `len` (at most [`MAX_CHUNK`]) bytes at `offset`; fewer only at end of file.
     async fn read_at(&self, offset: u64, len: usize) -> ReplicaResult<Vec<u8>>;
+    /// Reads `buf.len()` (at most [`MAX_CHUNK`]) bytes at `offset` into `buf` and gives it back
+    /// with the number of bytes read (fewer only at end of file). Callers pass a buffer nobody
+    /// else holds, so the bytes land in it in place (see [`Chunk`]). The default reads a copy
+    /// through `read_at`; readers that can fill the buffer directly do.
+    async fn read_into(&self, offset: u64, mut buf: Chunk) -> ReplicaResult<(Chunk, usize)> {
+        let data = self.read_at(offset, buf.len()).await?;
+        let n = data.len().min(buf.len());
+        unshared(&mut buf)[..n].copy_from_slice(&data[..n]);
+        Ok((buf, n))
+    }
     async fn close(&self) -> ReplicaResult<()>;
 }
 
@@ -209,8 +241,9 @@ pub trait FileReader: Send + Sync {
 pub trait FileWriter: Send + Sync {
     /// Current length of the file (for resuming a partial upload).
     async fn len(&self) -> ReplicaResult<u64>;
-    /// Takes the bytes by value: a local writer hands them to a blocking thread without a copy.
-    async fn write_at(&self, offset: u64, data: Vec<u8>) -> ReplicaResult<()>;
+    /// Takes the bytes by value: a local writer hands them to a blocking thread, the SMB writer
+    /// to the wire, both without a copy.
+    async fn write_at(&self, offset: u64, data: Chunk) -> ReplicaResult<()>;
     /// Truncates or extends the file to `len` bytes.
     async fn set_len(&self, len: u64) -> ReplicaResult<()>;
     /// Sets the last-write time, so the final file carries the source's time.

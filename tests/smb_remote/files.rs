@@ -76,7 +76,7 @@ async fn big_file_pipelined_round_trip_is_byte_exact() {
             let data = data.clone();
             async move {
                 let end = (off + MAX_CHUNK).min(data.len());
-                w.write_at(off as u64, data[off..end].to_vec()).await
+                w.write_at(off as u64, data[off..end].into()).await
             }
         })
         .buffer_unordered(16)
@@ -126,7 +126,7 @@ async fn writer_resume_set_len_and_empty_file() {
         10,
         "open without truncate keeps the bytes"
     );
-    w.write_at(10, b"abc".to_vec()).await.unwrap();
+    w.write_at(10, b"abc".as_slice().into()).await.unwrap();
     w.set_len(12).await.unwrap();
     w.close().await.unwrap();
     w.close().await.unwrap(); // idempotent
@@ -143,7 +143,7 @@ async fn set_mtime_is_visible_in_stat_and_on_disk() {
     let (dir, remote) = fresh("mtime").await;
     let t: i64 = 1_234_567_890_123_456_700; // 2009-02-13, 100 ns resolution
     let w = remote.open_write(&rp("old.txt"), true).await.unwrap();
-    w.write_at(0, b"data".to_vec()).await.unwrap();
+    w.write_at(0, b"data".as_slice().into()).await.unwrap();
     w.set_mtime(t).await.unwrap();
     w.close().await.unwrap();
     let st = remote.stat(&rp("old.txt")).await.unwrap().unwrap();
@@ -155,7 +155,7 @@ async fn set_mtime_is_visible_in_stat_and_on_disk() {
     // Writes after set_mtime on the same handle do not move the time again.
     let w = remote.open_write(&rp("sticky.txt"), true).await.unwrap();
     w.set_mtime(t).await.unwrap();
-    w.write_at(0, b"later".to_vec()).await.unwrap();
+    w.write_at(0, b"later".as_slice().into()).await.unwrap();
     w.close().await.unwrap();
     let st = remote.stat(&rp("sticky.txt")).await.unwrap().unwrap();
     assert_eq!((st.mtime_ns, st.size), (t, 5));

@@ -52,7 +52,7 @@ pub(super) fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
 pub(super) async fn put(remote: &SmbReplica, path: &str, data: &[u8]) {
     let w = remote.open_write(&rp(path), true).await.unwrap();
     if !data.is_empty() {
-        w.write_at(0, data.to_vec()).await.unwrap();
+        w.write_at(0, data.into()).await.unwrap();
     }
     w.close().await.unwrap();
 }

@@ -20,8 +20,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{
-    ConnectionSecurity, FileReader, FileWriter, Listing, Replica, ReplicaError, ReplicaErrorKind,
-    ReplicaResult,
+    Chunk, ConnectionSecurity, FileReader, FileWriter, Listing, Replica, ReplicaError,
+    ReplicaErrorKind, ReplicaResult,
 };
 use crate::relpath::RelPath;
 use crate::tree::Entry;
@@ -508,15 +508,15 @@ impl FileWriter for FaultyWriter {
         self.inner.len().await
     }
 
-    async fn write_at(&self, offset: u64, mut data: Vec<u8>) -> ReplicaResult<()> {
+    async fn write_at(&self, offset: u64, data: Chunk) -> ReplicaResult<()> {
         self.enter(Op::Write, None).await?;
         let (allowed, cut) = self.core.take_write(data.len() as u64);
         if cut {
             // The part before the mark reaches the file; the rest is lost with the
             // connection, and the caller only hears of the loss.
-            data.truncate(allowed as usize);
-            if !data.is_empty() {
-                self.inner.write_at(offset, data).await?;
+            if allowed > 0 {
+                let landed = Chunk::from(&data[..allowed as usize]);
+                self.inner.write_at(offset, landed).await?;
             }
             self.core.state.lock().unwrap().bytes_written += allowed;
             return Err(lost("cut while writing"));

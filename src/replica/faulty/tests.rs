@@ -48,8 +48,8 @@ async fn a_cut_lands_the_bytes_before_the_mark_and_kills_old_handles() {
     f.cut_after_written(5);
     f.fail_reconnects(1);
     let w = f.open_write(&p("t"), true).await.unwrap();
-    w.write_at(0, b"abc".to_vec()).await.unwrap();
-    let e = w.write_at(3, b"defg".to_vec()).await.unwrap_err();
+    w.write_at(0, b"abc".as_slice().into()).await.unwrap();
+    let e = w.write_at(3, b"defg".as_slice().into()).await.unwrap_err();
     assert_eq!(e.kind, ReplicaErrorKind::Connection);
     assert_eq!(mem.read("t").unwrap(), b"abcde");
     assert_eq!(f.bytes_written(), 5);
@@ -63,9 +63,9 @@ async fn a_cut_lands_the_bytes_before_the_mark_and_kills_old_handles() {
     f.reconnect().await.unwrap();
     assert!(f.stat(&p("t")).await.unwrap().is_some());
     // The writer of the lost connection stays dead; a new one works.
-    assert!(w.write_at(5, b"x".to_vec()).await.is_err());
+    assert!(w.write_at(5, b"x".as_slice().into()).await.is_err());
     let w = f.open_write(&p("t"), false).await.unwrap();
-    w.write_at(5, b"fg".to_vec()).await.unwrap();
+    w.write_at(5, b"fg".as_slice().into()).await.unwrap();
     assert_eq!(mem.read("t").unwrap(), b"abcdefg");
     assert_eq!(f.calls(Op::Reconnect), 2);
 }

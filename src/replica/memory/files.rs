@@ -42,7 +42,7 @@ impl FileWriter for MemWriter {
         Ok(self.file.lock().unwrap().bytes.len() as u64)
     }
 
-    async fn write_at(&self, offset: u64, data: Vec<u8>) -> ReplicaResult<()> {
+    async fn write_at(&self, offset: u64, data: Chunk) -> ReplicaResult<()> {
         let t = self.shared.now();
         let mut f = self.file.lock().unwrap();
         let (start, end) = (offset as usize, offset as usize + data.len());

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::{
-    FileReader, FileWriter, Listing, Replica, ReplicaError, ReplicaErrorKind, ReplicaResult,
+    Chunk, FileReader, FileWriter, Listing, Replica, ReplicaError, ReplicaErrorKind, ReplicaResult,
     MAX_CHUNK,
 };
 use crate::relpath::RelPath;

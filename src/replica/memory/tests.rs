@@ -120,8 +120,8 @@ async fn rename_without_replace_never_clobbers() {
 async fn a_writer_keeps_its_file_and_finish_renames_it_without_replacing() {
     let r = MemoryReplica::new();
     let w = r.open_write(&p("f.tmp"), true).await.unwrap();
-    w.write_at(4, b"5678".to_vec()).await.unwrap();
-    w.write_at(0, b"1234".to_vec()).await.unwrap();
+    w.write_at(4, b"5678".as_slice().into()).await.unwrap();
+    w.write_at(0, b"1234".as_slice().into()).await.unwrap();
     assert_eq!(w.len().await.unwrap(), 8);
     r.put_file("f", "someone else's");
     let e = w.finish(&p("f"), 1_000).await.unwrap_err();
@@ -150,7 +150,7 @@ async fn every_change_moves_the_change_time() {
     r.put_file("f", "abc");
     let before = r.stat(&p("f")).await.unwrap().unwrap();
     let w = r.open_write(&p("f"), false).await.unwrap();
-    w.write_at(0, b"x".to_vec()).await.unwrap();
+    w.write_at(0, b"x".as_slice().into()).await.unwrap();
     w.set_mtime(before.mtime_ns).await.unwrap();
     let after = r.stat(&p("f")).await.unwrap().unwrap();
     // Same size and last-write time, yet the change shows.

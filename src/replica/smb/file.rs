@@ -12,14 +12,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use smb::{
     binrw_util::prelude::FileTime, File, FileAllInformation, FileAttributes, FileBasicInformation,
-    FileEndOfFileInformation, FileRenameInformation, FileStandardInformation, ReadAt, WriteAt,
+    FileEndOfFileInformation, FileRenameInformation, FileStandardInformation, ReadAt,
 };
 
 use super::convert::{filetime_to_ns, join_smb, ns_to_filetime};
 use super::errors::Place;
 use super::session::{deadline, SmbConn};
 use crate::relpath::RelPath;
-use crate::replica::{FileReader, FileWriter, ReplicaErrorKind, ReplicaResult, MAX_CHUNK};
+use crate::replica::{
+    unshared, Chunk, FileReader, FileWriter, ReplicaErrorKind, ReplicaResult, MAX_CHUNK,
+};
 use crate::tree::{Entry, EntryKind};
 
 /// What readers and writers share: the file, its connection and where it is.
@@ -113,23 +115,18 @@ impl SmbReader {
     }
 }
 
-#[async_trait]
-impl FileReader for SmbReader {
-    fn len(&self) -> u64 {
-        self.len
-    }
-
-    async fn read_at(&self, offset: u64, len: usize) -> ReplicaResult<Vec<u8>> {
+impl SmbReader {
+    /// Reads into `buf` from `offset` until it is full or the file ends; returns the bytes read.
+    async fn fill(&self, offset: u64, buf: &mut [u8]) -> ReplicaResult<usize> {
         let h = &self.h;
-        let want = len.min(self.len.saturating_sub(offset) as usize);
-        let mut buf = vec![0u8; want];
         let mut done = 0;
-        while done < want {
-            let n = (want - done).min(MAX_CHUNK);
+        while done < buf.len() {
+            let n = (buf.len() - done).min(MAX_CHUNK);
             let pos = offset + done as u64;
+            let part = &mut buf[done..done + n];
             let got = deadline(&h.place, h.timeout, "read", &h.shown, async {
                 h.file()
-                    .read_at(&mut buf[done..done + n], pos)
+                    .read_at(part, pos)
                     .await
                     .map_err(|e| h.err("read", &e))
             })
@@ -139,8 +136,28 @@ impl FileReader for SmbReader {
             }
             done += got;
         }
+        Ok(done)
+    }
+}
+
+#[async_trait]
+impl FileReader for SmbReader {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    async fn read_at(&self, offset: u64, len: usize) -> ReplicaResult<Vec<u8>> {
+        let want = len.min(self.len.saturating_sub(offset) as usize);
+        let mut buf = vec![0u8; want];
+        let done = self.fill(offset, &mut buf).await?;
         buf.truncate(done);
         Ok(buf)
+    }
+
+    async fn read_into(&self, offset: u64, mut buf: Chunk) -> ReplicaResult<(Chunk, usize)> {
+        let want = buf.len().min(self.len.saturating_sub(offset) as usize);
+        let done = self.fill(offset, &mut unshared(&mut buf)[..want]).await?;
+        Ok((buf, done))
     }
 
     async fn close(&self) -> ReplicaResult<()> {
@@ -225,18 +242,25 @@ impl FileWriter for SmbWriter {
         Ok(info.end_of_file)
     }
 
-    async fn write_at(&self, offset: u64, data: Vec<u8>) -> ReplicaResult<()> {
+    async fn write_at(&self, offset: u64, data: Chunk) -> ReplicaResult<()> {
         let h = &self.h;
         let mut done = 0;
         while done < data.len() {
             let n = (data.len() - done).min(MAX_CHUNK);
             let pos = offset + done as u64;
-            let chunk = &data[done..done + n];
+            // The buffer itself when it goes whole (always, from the engine): the crate signs
+            // and sends it in place. A part of it (a bigger buffer, or after a short write)
+            // needs a buffer of its own.
+            let part: Chunk = if done == 0 && n == data.len() {
+                data.clone()
+            } else {
+                Chunk::from(&data[done..done + n])
+            };
             let wrote = deadline(&h.place, h.timeout, "write", &h.shown, async {
                 h.file()
-                    .write_at(chunk, pos)
+                    .write_block_zc(part, pos, None)
                     .await
-                    .map_err(|e| h.err("write", &e))
+                    .map_err(|e| h.err("write", &smb::Error::IoError(e)))
             })
             .await?;
             if wrote == 0 {

@@ -24,7 +24,9 @@ use crate::db::state::TransferRecord;
 use crate::events::RunProgress;
 use crate::names::{DOWNLOAD_SUFFIX, UPLOAD_SUFFIX};
 use crate::relpath::RelPath;
-use crate::replica::{FileReader, FileWriter, ReplicaError, ReplicaErrorKind, MAX_CHUNK};
+use crate::replica::{
+    zeroed_chunk, Chunk, FileReader, FileWriter, ReplicaError, ReplicaErrorKind, MAX_CHUNK,
+};
 use crate::tree::Direction;
 use crate::tree::Entry;
 use crate::tree::Hash;
@@ -228,7 +230,7 @@ impl Executor {
         let written = if data.is_empty() {
             Ok(())
         } else {
-            writer.write_at(0, data).await
+            writer.write_at(0, data.into()).await
         };
         if written.is_ok() {
             self.progress.transfer_bytes(path_str, req.src.size);
