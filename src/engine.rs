@@ -87,6 +87,7 @@ fn install_id(data_dir: &Path) -> Result<String, SyncError> {
 
 impl Engine {
     pub async fn open(data_dir: &Path) -> Result<Engine, SyncError> {
+        crate::memory::keep_transfer_blocks();
         let db = Db::open(data_dir).await?;
         let budget = std::env::var("ANEMONE_SYNC_RECONNECT_SECS")
             .ok()

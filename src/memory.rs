@@ -1,4 +1,5 @@
-//! Giving memory back after a run.
+//! How the process uses the allocator: blocks of a transfer's size kept at hand during a run,
+//! and memory given back after it.
 //!
 //! A run over a big tree (three trees of 100,000 entries, the plan, the history rows) peaks at a
 //! few hundred MiB. The memory is freed when the run ends, but glibc's allocator keeps freed
@@ -13,5 +14,30 @@ pub fn give_back() {
     {
         // SAFETY: malloc_trim only walks the allocator's own free lists and is thread-safe.
         unsafe { libc::malloc_trim(0) };
+    }
+}
+
+/// Keeps blocks of a transfer chunk's size (1 MiB and a bit) in glibc's heaps while they are
+/// freed and allocated again, instead of mapping each one fresh. The `smb` crate allocates
+/// such a block for every message it signs (a copy to sign) and every reply it reads (a 1 MiB
+/// read's answer). With glibc's defaults a freed block of that size at the top of a heap is
+/// handed back to the kernel (the trim threshold adapts to about twice the largest block freed,
+/// 2 MiB here) and the next allocation faults every page in again, zeroed: a 1 GiB download
+/// spent 1.0-1.3 s of system time on that (profile: page faults, memset, memcg charges), and
+/// 0.5 s with these settings. Blocks up to 4 MiB come from the
+/// heaps, and up to 32 MiB of free space stays at a heap's top; `give_back` still returns it
+/// all after a run. Once per process, before transfers start.
+pub fn keep_transfer_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only sets the allocator's tuning parameters; it takes the
+            // allocator's own lock and is safe to call while other threads allocate.
+            unsafe {
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+                libc::mallopt(libc::M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+            }
+        });
     }
 }
