@@ -99,10 +99,57 @@ pub fn scan_local(
         scan: LocalScan::default(),
     };
     w.walk(RelPath::root(), top);
+    w.hash_likely_moves();
     Ok(w.scan)
 }
 
 impl Walk<'_> {
+    /// Hashes the new files that may be a synced file moved without its id showing it: same
+    /// size and modification time as a synced file that is gone, and no id matching that
+    /// file's (a disk that gives no ids, a record older than ids, a copy then delete). The
+    /// reconciler then recognises the move by content (see `sync::moves`). A move whose id
+    /// matches needs no read: the synced hash is reused there.
+    fn hash_likely_moves(&mut self) {
+        let gone: std::collections::HashMap<(u64, i64), Vec<Option<u64>>> = self
+            .base
+            .values()
+            .filter(|b| b.kind == EntryKind::File && !self.scan.tree.contains_key(&b.path))
+            .fold(Default::default(), |mut m, b| {
+                m.entry((b.local_size, b.local_mtime_ns))
+                    .or_default()
+                    .push(b.local_file_id);
+                m
+            });
+        if gone.is_empty() {
+            return;
+        }
+        let candidates: Vec<RelPath> = self
+            .scan
+            .tree
+            .values()
+            .filter(|l| l.kind == EntryKind::File && l.hash.is_none())
+            .filter(|l| match gone.get(&(l.size, l.mtime_ns)) {
+                Some(ids) => l.file_id.is_none() || !ids.contains(&l.file_id),
+                None => false,
+            })
+            .map(|l| l.path.clone())
+            .collect();
+        for path in candidates {
+            match self.fs.hash_file(&path) {
+                Ok(h) => {
+                    self.scan.hashed += 1;
+                    if let Some(l) = self.scan.tree.get_mut(&path) {
+                        l.hash = Some(h);
+                    }
+                }
+                // Left unhashed: an ordinary new file to the reconciler.
+                Err(e) => {
+                    tracing::debug!(path = %path, error = %e, "could not hash a possible move")
+                }
+            }
+        }
+    }
+
     /// Adds everything in the open folder `dir` (at `path`), subfolders opened from it.
     fn walk(&mut self, path: RelPath, dir: DirFd) {
         let items = match dir.entries() {
@@ -222,6 +269,7 @@ impl Walk<'_> {
                 size,
                 mtime_ns,
                 hash,
+                file_id: meta.file_id,
             },
         );
     }
@@ -274,6 +322,7 @@ pub fn scan_local_scope(
             Err(e) => w.scan.unreadable.push((path.clone(), e.to_string())),
         }
     }
+    w.hash_likely_moves();
     Ok(w.scan)
 }
 
@@ -284,5 +333,6 @@ fn dir_entry(path: &RelPath, meta: &Meta) -> LocalEntry {
         size: 0,
         mtime_ns: meta.mtime_ns,
         hash: None,
+        file_id: meta.file_id,
     }
 }
