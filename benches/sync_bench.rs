@@ -259,7 +259,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1024);
-    // `big` or `small` runs only that part (handy under a profiler).
+    // `big`, `small` or `rename` runs only that part (handy under a profiler).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let srv = SambaServer::start();
     let tmp = tempfile::tempdir().unwrap();
