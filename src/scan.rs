@@ -336,3 +336,64 @@ fn dir_entry(path: &RelPath, meta: &Meta) -> LocalEntry {
         file_id: meta.file_id,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::BaseEntry;
+
+    /// The base entry of a synced file that is gone from `old`, as this scan saw `seen` (its
+    /// metadata and, when `with_id`, its file id).
+    fn gone_entry(
+        old: &str,
+        seen: &LocalEntry,
+        hash: crate::tree::Hash,
+        with_id: bool,
+    ) -> BaseEntry {
+        BaseEntry {
+            path: RelPath::new(old).unwrap(),
+            kind: EntryKind::File,
+            hash: Some(hash),
+            local_size: seen.size,
+            local_mtime_ns: seen.mtime_ns,
+            remote_size: seen.size,
+            remote_mtime_ns: seen.mtime_ns,
+            remote_ctime_ns: None,
+            remote_file_id: None,
+            local_file_id: if with_id { seen.file_id } else { None },
+        }
+    }
+
+    /// A new file is hashed only when it may be a synced file moved without its id showing it;
+    /// with the id recorded, the move needs no read (the reconciler reuses the synced hash).
+    #[test]
+    fn a_new_file_is_hashed_only_when_it_may_be_a_gone_file_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("moved.txt"), "synced content").unwrap();
+        std::fs::write(dir.path().join("other.txt"), "something else, new").unwrap();
+        let ex = Excludes::new(&[]).unwrap();
+        let plain = scan_local(dir.path(), &BaseTree::new(), &ex, "c").unwrap();
+        let seen = plain.tree[&RelPath::new("moved.txt").unwrap()].clone();
+        assert!(seen.hash.is_none() && seen.file_id.is_some());
+        let hash = *blake3::hash(b"synced content").as_bytes();
+
+        // A record without an id (older than ids, or an OS without them): hashed.
+        let mut base = BaseTree::new();
+        let b = gone_entry("was-here.txt", &seen, hash, false);
+        base.insert(b.path.clone(), b);
+        let scan = scan_local(dir.path(), &base, &ex, "c").unwrap();
+        assert_eq!(scan.tree[&seen.path].hash, Some(hash));
+        assert_eq!(scan.hashed, 1, "only the possible move is read");
+        assert!(scan.tree[&RelPath::new("other.txt").unwrap()]
+            .hash
+            .is_none());
+
+        // The same id recorded: not read.
+        let mut base = BaseTree::new();
+        let b = gone_entry("was-here.txt", &seen, hash, true);
+        base.insert(b.path.clone(), b);
+        let scan = scan_local(dir.path(), &base, &ex, "c").unwrap();
+        assert_eq!(scan.hashed, 0);
+        assert!(scan.tree[&seen.path].hash.is_none());
+    }
+}
