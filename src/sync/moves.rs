@@ -38,6 +38,9 @@ use crate::policy::{Mode, ReconcileOptions};
 use crate::relpath::RelPath;
 use crate::tree::{BaseEntry, BaseTree, Entry, EntryKind, LocalEntry, LocalTree, RemoteTree, Side};
 
+/// Rounds of detection at most (each finds at least one move, or ends it).
+const MAX_ROUNDS: usize = 8;
+
 /// One rename to make: `from` to `to` on `side` (the side that did not move it yet).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Move {
@@ -82,15 +85,23 @@ pub fn find(
         base: base.clone(),
     };
     // Moved locally: renamed on the remote, unless download mode protects it; and the other
-    // way round.
-    if opts.mode != Mode::Download {
-        for kind in [EntryKind::Dir, EntryKind::File] {
-            find_local_moves(&mut t, kind, opts);
+    // way round. Again until nothing new is found: a move on one side can reveal one on the
+    // other (a folder renamed on the share, a file in it renamed here), and the next run must
+    // not find what this one could have.
+    for _ in 0..MAX_ROUNDS {
+        let before = t.moves.len();
+        if opts.mode != Mode::Download {
+            for kind in [EntryKind::Dir, EntryKind::File] {
+                find_local_moves(&mut t, kind, opts);
+            }
         }
-    }
-    if opts.mode != Mode::Upload {
-        for kind in [EntryKind::Dir, EntryKind::File] {
-            find_remote_moves(&mut t, kind, opts);
+        if opts.mode != Mode::Upload {
+            for kind in [EntryKind::Dir, EntryKind::File] {
+                find_remote_moves(&mut t, kind, opts);
+            }
+        }
+        if t.moves.len() == before {
+            break;
         }
     }
     (!t.moves.is_empty()).then_some(t)
@@ -135,36 +146,61 @@ fn find_local_moves(t: &mut Moved, kind: EntryKind, opts: &ReconcileOptions) {
             by_hash.entry((l.size, h)).or_default().push(l);
         }
     }
-    let mut found: Vec<(BaseEntry, RelPath)> = Vec::new();
-    let mut taken: std::collections::HashSet<RelPath> = std::collections::HashSet::new();
+    // Each gone entry's candidates, best first (by id, then by content); taken one to one,
+    // and only by a move that is made (a refused one leaves its candidate to the next).
+    let mut found: Vec<(BaseEntry, Vec<RelPath>)> = Vec::new();
     for b in &gone {
-        let same = |l: &&LocalEntry| {
-            kind == EntryKind::Dir
-                || (l.size == b.local_size && l.mtime_ns == b.local_mtime_ns)
-                || (l.hash.is_some() && l.hash == b.hash)
-        };
-        let candidate = match b.local_file_id {
-            Some(id) => by_id.get(&id).and_then(|v| {
-                v.iter()
-                    .find(|l| same(l) && !taken.contains(&l.path))
-                    .copied()
-            }),
-            None => None,
-        }
-        .or_else(|| {
-            let h = b.hash?;
-            by_hash
-                .get(&(b.local_size, h))
-                .and_then(|v| v.iter().find(|l| !taken.contains(&l.path)).copied())
-        });
-        if let Some(l) = candidate {
-            if taken.insert(l.path.clone()) {
-                found.push((b.clone(), l.path.clone()));
+        let same = |l: &&LocalEntry| match kind {
+            EntryKind::Dir => same_folder(
+                &t.base,
+                &b.path,
+                &l.path,
+                |p| t.remote.contains_key(p),
+                |b| b.local_file_id,
+                |q| t.local.get(q).and_then(|l| l.file_id),
+            ),
+            EntryKind::File => {
+                (l.size == b.local_size && l.mtime_ns == b.local_mtime_ns)
+                    || (l.hash.is_some() && l.hash == b.hash)
             }
+        };
+        let by_identity = b
+            .local_file_id
+            .and_then(|id| by_id.get(&id))
+            .into_iter()
+            .flatten()
+            .filter(|l| same(l));
+        let by_content = b
+            .hash
+            .and_then(|h| by_hash.get(&(b.local_size, h)))
+            .into_iter()
+            .flatten();
+        let candidates: Vec<RelPath> = by_identity
+            .chain(by_content)
+            .map(|l| l.path.clone())
+            .collect();
+        if !candidates.is_empty() {
+            found.push((b.clone(), candidates));
         }
     }
-    for (b, to) in found {
-        try_move(t, Side::Remote, &b, &to, opts);
+    make_moves(t, Side::Remote, found, opts);
+}
+
+/// Makes each gone entry's move to its first candidate not taken yet that can be moved to.
+fn make_moves(
+    t: &mut Moved,
+    side: Side,
+    found: Vec<(BaseEntry, Vec<RelPath>)>,
+    opts: &ReconcileOptions,
+) {
+    let mut taken: std::collections::HashSet<RelPath> = std::collections::HashSet::new();
+    for (b, candidates) in found {
+        for to in candidates {
+            if !taken.contains(&to) && try_move(t, side, &b, &to, opts) {
+                taken.insert(to);
+                break;
+            }
+        }
     }
 }
 
@@ -196,35 +232,74 @@ fn find_remote_moves(t: &mut Moved, kind: EntryKind, opts: &ReconcileOptions) {
                 .or_default() += 1;
         }
     }
-    let mut found: Vec<(BaseEntry, RelPath)> = Vec::new();
+    let mut found: Vec<(BaseEntry, Vec<RelPath>)> = Vec::new();
     for b in &gone {
-        let same = |r: &&Entry| {
-            kind == EntryKind::Dir || (r.size == b.remote_size && r.mtime_ns == b.remote_mtime_ns)
+        let same = |r: &&Entry| match kind {
+            EntryKind::Dir => same_folder(
+                &t.base,
+                &b.path,
+                &r.path,
+                |p| t.local.contains_key(p),
+                |b| b.remote_file_id,
+                |q| t.remote.get(q).and_then(|r| r.file_id),
+            ),
+            EntryKind::File => r.size == b.remote_size && r.mtime_ns == b.remote_mtime_ns,
         };
-        let candidate = match b.remote_file_id {
+        let candidates: Vec<RelPath> = match b.remote_file_id {
             Some(id) => by_id
                 .get(&id)
-                .and_then(|v| v.iter().find(|r| same(r)).copied()),
+                .into_iter()
+                .flatten()
+                .filter(|r| same(r))
+                .map(|r| r.path.clone())
+                .collect(),
             None => {
                 let key = (b.remote_size, b.remote_mtime_ns);
                 match (by_meta.get(&key), gone_by_meta.get(&key)) {
-                    (Some(v), Some(1)) if v.len() == 1 => Some(v[0]),
-                    _ => None,
+                    (Some(v), Some(1)) if v.len() == 1 => vec![v[0].path.clone()],
+                    _ => Vec::new(),
                 }
             }
         };
-        if let Some(r) = candidate {
-            found.push((b.clone(), r.path.clone()));
+        if !candidates.is_empty() {
+            found.push((b.clone(), candidates));
         }
     }
-    for (b, to) in found {
-        try_move(t, Side::Local, &b, &to, opts);
+    make_moves(t, Side::Local, found, opts);
+}
+
+/// Whether a folder found at `to` by the id the synced folder `from` had is that folder, not a
+/// new one given a freed id (file systems reuse them): of the synced entries of `from` that the
+/// side to be renamed still holds (what the rename would carry along), none is known by id, or
+/// one is found, by id, at the same place inside `to`. Records without ids (older than them)
+/// cannot tell, and are taken at their word.
+fn same_folder(
+    base: &BaseTree,
+    from: &RelPath,
+    to: &RelPath,
+    still_there: impl Fn(&RelPath) -> bool,
+    recorded_id: impl Fn(&BaseEntry) -> Option<u64>,
+    id_now: impl Fn(&RelPath) -> Option<u64>,
+) -> bool {
+    let mut known = RelPath::descendants(base, from)
+        .filter(|p| still_there(p))
+        .filter_map(|p| recorded_id(&base[p]).map(|id| (p, id)))
+        .peekable();
+    if known.peek().is_none() {
+        return true;
     }
+    known.any(|(p, id)| id_now(&rebase(p, from, to)) == Some(id))
 }
 
 /// Records the move of `b` to `to`, to be made on `side`, and rewrites the trees, when it is
 /// still possible after the moves found before it.
-fn try_move(t: &mut Moved, side: Side, b: &BaseEntry, to: &RelPath, opts: &ReconcileOptions) {
+fn try_move(
+    t: &mut Moved,
+    side: Side,
+    b: &BaseEntry,
+    to: &RelPath,
+    opts: &ReconcileOptions,
+) -> bool {
     let from = &b.path;
     // Still synced at its old place (an earlier folder move may have rewritten it), and the
     // new place still unknown to the base.
@@ -233,17 +308,26 @@ fn try_move(t: &mut Moved, side: Side, b: &BaseEntry, to: &RelPath, opts: &Recon
         || RelPath::descendants(&t.base, to).next().is_some()
         || to.starts_with(from)
     {
-        return;
+        return false;
+    }
+    // Renames apply one after another, each planned on the trees the ones before it left. A
+    // rename on the other side that put something at or under `from` contradicts this move
+    // (whose side no longer has `from`): the earlier one would make `from` again.
+    if t.moves
+        .iter()
+        .any(|m| m.side != side && m.to.starts_with(from))
+    {
+        return false;
     }
     let expected = match side {
         Side::Remote => t.remote.get(from).cloned(),
         Side::Local => t.local.get(from).map(local_as_entry),
     };
     let Some(expected) = expected.filter(|e| e.kind == b.kind) else {
-        return;
+        return false;
     };
     if has_entry(t, side, to) {
-        return;
+        return false;
     }
     // Every folder above the new path is a folder (or missing, and then made) on the side
     // renamed: a file there is a clash the reconciler reports instead.
@@ -252,19 +336,29 @@ fn try_move(t: &mut Moved, side: Side, b: &BaseEntry, to: &RelPath, opts: &Recon
         Side::Local => t.local.get(&a).is_some_and(|e| e.kind == EntryKind::File),
     });
     if file_above {
-        return;
+        return false;
     }
     if side == Side::Remote && opts.check_smb_names && smb_path_problem(to).is_some() {
-        return;
+        return false;
     }
     // Either way the new path must be one the share can hold beside the rest.
     if opts.remote_case_insensitive && case_clash(t, from, to) {
-        return;
+        return false;
     }
     let unchanged = match side {
         Side::Remote => b.remote_unchanged(&expected),
         Side::Local => t.local.get(from).is_some_and(|l| b.local_unchanged(l)),
     };
+    // A share's file whose change shows only in its change time: our rename moves that time
+    // too, so the change could not be told after it. Not followed as a move: the old path's
+    // change is synced where it is, and the new path copied (nothing lost).
+    if side == Side::Remote
+        && !unchanged
+        && expected.size == b.remote_size
+        && expected.mtime_ns == b.remote_mtime_ns
+    {
+        return false;
+    }
     let mut base_before: Vec<RelPath> = vec![from.clone()];
     base_before.extend(
         RelPath::descendants(&t.base, from)
@@ -332,6 +426,7 @@ fn try_move(t: &mut Moved, side: Side, b: &BaseEntry, to: &RelPath, opts: &Recon
         base_before,
         base_after,
     });
+    true
 }
 
 fn has_entry(t: &Moved, side: Side, p: &RelPath) -> bool {

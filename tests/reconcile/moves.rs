@@ -164,3 +164,22 @@ fn without_ids_the_same_content_is_a_local_move() {
     let r = sync(&w, two_way(), ConflictPolicy::KeepBoth);
     assert_eq!(summary(&r.plan), vec![s("g", "MoveRemote")]);
 }
+
+/// File systems reuse freed ids: a new folder given the id of a synced folder that was deleted,
+/// holding none of its files, is a new folder, not that one moved.
+#[test]
+fn a_new_folder_with_a_deleted_folder_s_reused_id_is_not_a_move() {
+    let mut w = synced(&[("old/a", Some(1))]);
+    let old_id = w.local[&rp("old")].file_id;
+    remove(&mut w, Side::Local, "old");
+    put(&mut w, Side::Local, "new/b", 2, 200);
+    w.local.get_mut(&rp("new")).unwrap().file_id = old_id;
+    let r = sync(&w, two_way(), ConflictPolicy::KeepBoth);
+    assert!(
+        !r.plan.iter().any(|a| matches!(a, Action::Move(_))),
+        "{}",
+        r.describe()
+    );
+    gone(&r, "old");
+    assert_eq!(both(&r, "new/b"), (Some(2), Some(2)));
+}
