@@ -1,6 +1,8 @@
 //! The engine against one loopback Samba, next to smbclient: a big file (1 GiB) up and down,
-//! first sync of 10,000 files of 1-8 KiB in 100 folders, the no-op sync right after, and the
-//! peak RSS of each `anemone-sync` run. Prints a table; asserts nothing about speed.
+//! first sync of 10,000 files of 1-8 KiB in 100 folders, the no-op sync right after, a synced
+//! folder of 200 MiB (400 files) renamed here and then on the share (bytes the next sync sends
+//! or receives, and its time, beside smbclient's own rename), and the peak RSS of each
+//! `anemone-sync` run. Prints a table; asserts nothing about speed.
 //!
 //! The big file goes each way four times, ours and smbclient's in turn (ours, smbclient, ours,
 //! smbclient), and each client's best run counts: this shared VM's speed drifts by half within
@@ -14,7 +16,7 @@
 //! over cores, which shows the floor this machine's smbd sets for the 10,000-file sync.
 //!
 //! Run: `scripts/bench` (or `cargo bench --bench sync_bench`). `BENCH_BIG_MIB` (default 1024)
-//! sets the big file's size; `BENCH_ONLY=big|small` runs only that part. `BENCH_ENCRYPTION=required`
+//! sets the big file's size; `BENCH_ONLY=big|small|rename` runs only that part. `BENCH_ENCRYPTION=required`
 //! measures everything encrypted: our jobs with `--encryption required` and smbclient with
 //! `--client-protection=encrypt` (compare with a run without it for the cost of encryption).
 
@@ -414,7 +416,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1024);
-    // `big` or `small` runs only that part (handy under a profiler).
+    // `big`, `small` or `rename` runs only that part (handy under a profiler).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let srv = SambaServer::start();
     let tmp = tempfile::tempdir().unwrap();
@@ -508,6 +510,11 @@ fn main() {
         });
     }
 
+    // 3. A synced folder of 200 MiB renamed, here then on the share: what the next sync sends.
+    if only.is_empty() || only == "rename" {
+        rename_rows(&srv, tmp.path(), &add_job, &mut rows);
+    }
+
     println!("\n| measure | anemone-sync | smbclient | smbclient time / ours | CPU s ours | CPU s smbclient | smbd CPU s for ours | smbd CPU s for smbclient |");
     println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
@@ -534,4 +541,99 @@ fn main() {
         }
     );
     println!("big file: {big_mib} MiB, each way ours, smbclient, ours, smbclient; the best run of each counts (all runs in brackets, in order), and its CPU figures are shown. Ours is a new job's first sync: the upload hashes the file as it sends it and makes it durable on the server (flush) before renaming it into place; the download does the same locally; smbclient's put and get do neither. Client CPU is user + system of the client process(es); smbd CPU is what the server's processes used meanwhile. On the x4 row the ratio is the four mputs' time over our first sync's.");
+}
+
+/// `sync NAME --json`: its wall time, the report's `bytes_up`/`bytes_down` and its CPU time.
+fn sync_json(data: &Path, name: &str) -> (Run, u64, u64) {
+    let t = Instant::now();
+    let cpu0 = children_cpu();
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["sync", name, "--json"])
+        .env("ANEMONE_SYNC_CREDENTIAL_STORE", "file")
+        .output()
+        .expect("run anemone-sync");
+    let run = Run {
+        secs: t.elapsed().as_secs_f64(),
+        cpu: children_cpu() - cpu0,
+        max_rss_kib: 0,
+    };
+    assert!(
+        out.status.success(),
+        "sync {name}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON report");
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    (run, n("bytes_up"), n("bytes_down"))
+}
+
+/// 400 files of 512 KiB in 8 folders, synced; the folder renamed locally, synced (bytes sent),
+/// then renamed on the share, synced (bytes received). smbclient's column is its own `rename`
+/// of the folder on the share: the least any client can do.
+fn rename_rows(
+    srv: &SambaServer,
+    tmp: &Path,
+    add_job: &dyn Fn(&Path, &str, &Path, &str),
+    rows: &mut Vec<Row>,
+) {
+    let (remote_dir, url) = srv.folder("rename");
+    let dir = remote_dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let local = tmp.join("rename");
+    for i in 0..400u32 {
+        let d = local.join(format!("photos/sub{}", i % 8));
+        fs::create_dir_all(&d).unwrap();
+        fs::write(
+            d.join(format!("p{i:03}.bin")),
+            vec![(i % 251) as u8; 512 * 1024],
+        )
+        .unwrap();
+    }
+    let data = tmp.join("data-rename");
+    add_job(&data, "rename", &local, &url.to_string());
+    // Its first sync: what a rename cost when it was a delete and a new upload.
+    let first = cli(&data, &["sync", "rename"], "");
+    let _ = Command::new("sync").status();
+    rows.push(Row {
+        measure: "first sync of that folder (a rename's cost before moves), s",
+        ours: format!("{:.2}", first.secs),
+        theirs: "-".into(),
+        ratio: "-".into(),
+        cpu: (first.cpu, 0.0),
+        smbd: (0.0, 0.0),
+    });
+
+    fs::rename(local.join("photos"), local.join("photos 2024")).unwrap();
+    let ((here, sent, _), here_smbd) = with_smbd_cpu(srv, || sync_json(&data, "rename"));
+    let (theirs, theirs_smbd) = with_smbd_cpu(srv, || {
+        smbclient(srv, &dir, "rename \"photos 2024\" archive")
+    });
+    rows.push(Row {
+        measure: "rename folder of 200 MiB here: bytes sent, s",
+        ours: format!("{sent} B, {:.2} s", here.secs),
+        theirs: format!("{:.2} s (rename)", theirs.secs),
+        ratio: format!("{:.2}", theirs.secs / here.secs),
+        cpu: (here.cpu, theirs.cpu),
+        smbd: (here_smbd, theirs_smbd),
+    });
+    // smbclient's rename is the move made on the share: the next sync follows it here.
+    let ((there, _, received), there_smbd) = with_smbd_cpu(srv, || sync_json(&data, "rename"));
+    assert!(
+        local.join("archive/sub0/p000.bin").is_file(),
+        "the share's rename came here"
+    );
+    rows.push(Row {
+        measure: "rename folder of 200 MiB on the share: bytes received, s",
+        ours: format!("{received} B, {:.2} s", there.secs),
+        theirs: "-".into(),
+        ratio: "-".into(),
+        cpu: (there.cpu, 0.0),
+        smbd: (there_smbd, 0.0),
+    });
+    drop(fs::remove_dir_all(&local));
 }

@@ -30,7 +30,14 @@ pub fn ctime_ns(_m: &Metadata) -> Option<i64> {
 #[cfg(unix)]
 pub fn file_id(m: &Metadata) -> Option<u64> {
     use std::os::unix::fs::MetadataExt;
-    Some(m.ino())
+    Some(unix_file_id(m.dev(), m.ino()))
+}
+
+/// One number for (device, inode): the inode alone repeats across file systems mounted inside
+/// a job folder. The device goes into the high bits, where inode numbers rarely reach; a clash
+/// would still need the same size and modification time to be taken for a move.
+pub fn unix_file_id(dev: u64, ino: u64) -> u64 {
+    ino ^ dev.rotate_right(20)
 }
 
 #[cfg(not(unix))]

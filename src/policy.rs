@@ -95,3 +95,13 @@ macro_rules! str_enum {
 str_enum!(Mode, "mode", TwoWay => "two-way", Upload => "upload", Download => "download");
 str_enum!(ConflictPolicy, "conflict policy", KeepBoth => "keep-both", Newest => "newest",
     Local => "local", Remote => "remote", Ask => "ask");
+
+/// What a run reconciles by: the job's mode and what the share can hold.
+#[derive(Clone, Copy, Debug)]
+pub struct ReconcileOptions {
+    pub mode: Mode,
+    /// Names that differ only in case are the same file on the remote.
+    pub remote_case_insensitive: bool,
+    /// Refuse names an SMB server cannot store (see [`crate::names`]).
+    pub check_smb_names: bool,
+}

@@ -99,10 +99,57 @@ pub fn scan_local(
         scan: LocalScan::default(),
     };
     w.walk(RelPath::root(), top);
+    w.hash_likely_moves();
     Ok(w.scan)
 }
 
 impl Walk<'_> {
+    /// Hashes the new files that may be a synced file moved without its id showing it: same
+    /// size and modification time as a synced file that is gone, and no id matching that
+    /// file's (a disk that gives no ids, a record older than ids, a copy then delete). The
+    /// reconciler then recognises the move by content (see `sync::moves`). A move whose id
+    /// matches needs no read: the synced hash is reused there.
+    fn hash_likely_moves(&mut self) {
+        let gone: std::collections::HashMap<(u64, i64), Vec<Option<u64>>> = self
+            .base
+            .values()
+            .filter(|b| b.kind == EntryKind::File && !self.scan.tree.contains_key(&b.path))
+            .fold(Default::default(), |mut m, b| {
+                m.entry((b.local_size, b.local_mtime_ns))
+                    .or_default()
+                    .push(b.local_file_id);
+                m
+            });
+        if gone.is_empty() {
+            return;
+        }
+        let candidates: Vec<RelPath> = self
+            .scan
+            .tree
+            .values()
+            .filter(|l| l.kind == EntryKind::File && l.hash.is_none())
+            .filter(|l| match gone.get(&(l.size, l.mtime_ns)) {
+                Some(ids) => l.file_id.is_none() || !ids.contains(&l.file_id),
+                None => false,
+            })
+            .map(|l| l.path.clone())
+            .collect();
+        for path in candidates {
+            match self.fs.hash_file(&path) {
+                Ok(h) => {
+                    self.scan.hashed += 1;
+                    if let Some(l) = self.scan.tree.get_mut(&path) {
+                        l.hash = Some(h);
+                    }
+                }
+                // Left unhashed: an ordinary new file to the reconciler.
+                Err(e) => {
+                    tracing::debug!(path = %path, error = %e, "could not hash a possible move")
+                }
+            }
+        }
+    }
+
     /// Adds everything in the open folder `dir` (at `path`), subfolders opened from it.
     fn walk(&mut self, path: RelPath, dir: DirFd) {
         let items = match dir.entries() {
@@ -222,6 +269,7 @@ impl Walk<'_> {
                 size,
                 mtime_ns,
                 hash,
+                file_id: meta.file_id,
             },
         );
     }
@@ -274,6 +322,7 @@ pub fn scan_local_scope(
             Err(e) => w.scan.unreadable.push((path.clone(), e.to_string())),
         }
     }
+    w.hash_likely_moves();
     Ok(w.scan)
 }
 
@@ -284,5 +333,67 @@ fn dir_entry(path: &RelPath, meta: &Meta) -> LocalEntry {
         size: 0,
         mtime_ns: meta.mtime_ns,
         hash: None,
+        file_id: meta.file_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::BaseEntry;
+
+    /// The base entry of a synced file that is gone from `old`, as this scan saw `seen` (its
+    /// metadata and, when `with_id`, its file id).
+    fn gone_entry(
+        old: &str,
+        seen: &LocalEntry,
+        hash: crate::tree::Hash,
+        with_id: bool,
+    ) -> BaseEntry {
+        BaseEntry {
+            path: RelPath::new(old).unwrap(),
+            kind: EntryKind::File,
+            hash: Some(hash),
+            local_size: seen.size,
+            local_mtime_ns: seen.mtime_ns,
+            remote_size: seen.size,
+            remote_mtime_ns: seen.mtime_ns,
+            remote_ctime_ns: None,
+            remote_file_id: None,
+            local_file_id: if with_id { seen.file_id } else { None },
+        }
+    }
+
+    /// A new file is hashed only when it may be a synced file moved without its id showing it;
+    /// with the id recorded, the move needs no read (the reconciler reuses the synced hash).
+    #[test]
+    fn a_new_file_is_hashed_only_when_it_may_be_a_gone_file_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("moved.txt"), "synced content").unwrap();
+        std::fs::write(dir.path().join("other.txt"), "something else, new").unwrap();
+        let ex = Excludes::new(&[]).unwrap();
+        let plain = scan_local(dir.path(), &BaseTree::new(), &ex, "c").unwrap();
+        let seen = plain.tree[&RelPath::new("moved.txt").unwrap()].clone();
+        assert!(seen.hash.is_none() && seen.file_id.is_some());
+        let hash = *blake3::hash(b"synced content").as_bytes();
+
+        // A record without an id (older than ids, or an OS without them): hashed.
+        let mut base = BaseTree::new();
+        let b = gone_entry("was-here.txt", &seen, hash, false);
+        base.insert(b.path.clone(), b);
+        let scan = scan_local(dir.path(), &base, &ex, "c").unwrap();
+        assert_eq!(scan.tree[&seen.path].hash, Some(hash));
+        assert_eq!(scan.hashed, 1, "only the possible move is read");
+        assert!(scan.tree[&RelPath::new("other.txt").unwrap()]
+            .hash
+            .is_none());
+
+        // The same id recorded: not read.
+        let mut base = BaseTree::new();
+        let b = gone_entry("was-here.txt", &seen, hash, true);
+        base.insert(b.path.clone(), b);
+        let scan = scan_local(dir.path(), &base, &ex, "c").unwrap();
+        assert_eq!(scan.hashed, 0);
+        assert!(scan.tree[&seen.path].hash.is_none());
     }
 }

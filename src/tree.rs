@@ -92,6 +92,9 @@ pub struct LocalEntry {
     pub size: u64,
     pub mtime_ns: i64,
     pub hash: Option<Hash>,
+    /// The file system's id of the file or folder (inode and device), where the OS gives one:
+    /// it survives a rename, which is how a local move is recognised.
+    pub file_id: Option<u64>,
 }
 
 /// The state of a path when it was last synced: both sides held the same content then.
@@ -106,6 +109,8 @@ pub struct BaseEntry {
     pub remote_mtime_ns: i64,
     pub remote_ctime_ns: Option<i64>,
     pub remote_file_id: Option<u64>,
+    /// The local file id at the last sync (see [`LocalEntry::file_id`]).
+    pub local_file_id: Option<u64>,
 }
 
 impl BaseEntry {
@@ -121,6 +126,15 @@ impl BaseEntry {
             remote_mtime_ns: remote.mtime_ns,
             remote_ctime_ns: remote.ctime_ns,
             remote_file_id: remote.file_id,
+            local_file_id: local.file_id,
+        }
+    }
+
+    /// The same entry at another path (a move).
+    pub fn moved_to(&self, path: RelPath) -> BaseEntry {
+        BaseEntry {
+            path,
+            ..self.clone()
         }
     }
 

@@ -129,6 +129,48 @@ fn a_thousand_files_dropped_at_once_are_coalesced_into_a_few_runs() {
     f.assert_in_sync();
 }
 
+/// A folder moved while watching: the watcher's rename pair (and, the other way, Samba's
+/// old-name/new-name notification pair) lands in one scoped run, which renames the other side.
+/// Before moves were detected this was 40 deletions of 40 files: the delete guard stopped the
+/// job and it waited for `--force`.
+#[test]
+fn a_folder_moved_under_watch_is_renamed_on_the_other_side_without_the_delete_guard() {
+    let smb = SambaServer::shared();
+    let f = Fixture::new("live_move", &[]);
+    for i in 0..40 {
+        write(&f.l(&format!("projects/f{i:02}.txt")), format!("file {i}"));
+    }
+    let mut w = watch_started(&f, &[]);
+    wait_for(LONG, "the first upload", &w, || {
+        fs::read_dir(f.r("projects"))
+            .map(|r| r.count() == 40)
+            .unwrap_or(false)
+    });
+    let uploads = total(&f, "uploaded");
+
+    fs::rename(f.l("projects"), f.l("projects-2025")).unwrap();
+    wait_for(LIVE, "the folder renamed on the share", &w, || {
+        f.r("projects-2025/f39.txt").is_file() && !f.r("projects").exists()
+    });
+    smbclient(smb, &f, "rename projects-2025 archive");
+    wait_for(LIVE, "the folder renamed here", &w, || {
+        f.l("archive/f39.txt").is_file() && !f.l("projects-2025").exists()
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    assert_ne!(live_state(&f).as_deref(), Some("error"), "{}", w.output());
+    assert_eq!(w.terminate(LONG), 0, "{}", w.output());
+    assert_eq!(total(&f, "uploaded"), uploads, "{:#?}", history(&f));
+    assert_eq!(total(&f, "downloaded"), 0, "{:#?}", history(&f));
+    assert_eq!(
+        (total(&f, "moved_remote"), total(&f, "moved_local")),
+        (1, 1),
+        "{:#?}",
+        history(&f)
+    );
+    assert!(trashed(&f.local).is_empty() && trashed(&f.remote).is_empty());
+    f.assert_in_sync();
+}
+
 #[test]
 fn a_downloaded_file_does_not_bounce_back_as_an_upload() {
     let smb = SambaServer::shared();

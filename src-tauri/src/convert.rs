@@ -130,6 +130,8 @@ impl From<&db::history::Counts> for Counts {
             downloaded: c.downloaded,
             deleted_local: c.deleted_local,
             deleted_remote: c.deleted_remote,
+            moved_local: c.moved_local,
+            moved_remote: c.moved_remote,
             conflicts: c.conflicts,
             skipped: c.skipped,
             bytes_up: c.bytes_up,
@@ -173,6 +175,7 @@ impl From<&db::history::Activity> for Activity {
             path: a.path.clone(),
             action: a.action.clone(),
             bytes: a.bytes,
+            moved_from: a.moved_from.clone(),
         }
     }
 }

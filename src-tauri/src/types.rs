@@ -142,6 +142,10 @@ pub struct Counts {
     pub downloaded: u64,
     pub deleted_local: u64,
     pub deleted_remote: u64,
+    /// Renamed here, following a move made on the share.
+    pub moved_local: u64,
+    /// Renamed on the share, following a move made here.
+    pub moved_remote: u64,
     pub conflicts: u64,
     pub skipped: u64,
     pub bytes_up: u64,
@@ -180,9 +184,11 @@ pub struct Activity {
     pub job: String,
     pub at_ms: i64,
     pub path: String,
-    /// As in history: uploaded, downloaded, deleted_local, deleted_remote, ...
+    /// As in history: uploaded, downloaded, deleted_local, deleted_remote, moved_local, ...
     pub action: String,
     pub bytes: u64,
+    /// A move's old path (`path` is the new one).
+    pub moved_from: Option<String>,
 }
 
 /// A conflict waiting for the user (db::conflicts::Conflict).

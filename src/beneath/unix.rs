@@ -36,7 +36,10 @@ fn meta_of(st: &rustix::fs::Stat) -> Meta {
                 .saturating_mul(1_000_000_000)
                 .saturating_add(st.st_ctime_nsec as i64),
         ),
-        file_id: Some(st.st_ino as u64),
+        file_id: Some(crate::fsmeta::unix_file_id(
+            st.st_dev as u64,
+            st.st_ino as u64,
+        )),
     }
 }
 

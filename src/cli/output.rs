@@ -10,7 +10,7 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
         r.status.as_str()
     };
     println!(
-        "{}: {lead} - {} up ({}), {} down ({}), {} deleted here, {} deleted remotely, {} conflicts, {} skipped, {:.1} s",
+        "{}: {lead} - {} up ({}), {} down ({}), {} deleted here, {} deleted remotely, {} moved here, {} moved remotely, {} conflicts, {} skipped, {:.1} s",
         r.job,
         c.uploaded,
         human_bytes(c.bytes_up),
@@ -18,6 +18,8 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
         human_bytes(c.bytes_down),
         c.deleted_local,
         c.deleted_remote,
+        c.moved_local,
+        c.moved_remote,
         c.conflicts,
         c.skipped,
         r.duration_ms as f64 / 1000.0
@@ -35,7 +37,10 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
     }
     if let Some(plan) = &r.planned {
         for p in plan {
-            println!("  {} {}", p.action, p.path);
+            match &p.from {
+                Some(from) => println!("  {} {} -> {}", p.action, from, p.path),
+                None => println!("  {} {}", p.action, p.path),
+            }
         }
     }
 }

@@ -120,11 +120,15 @@ pub(crate) async fn history(
                 .map(|e| (e - r.started_at_ms) as f64 / 1000.0)
                 .unwrap_or(0.0);
             println!(
-                "{} {when} {} {} ({secs:.1} s): {} up, {} down, {} deleted here, {} deleted remotely, {} conflicts, {} errors, {} notes{}",
+                "{} {when} {} {} ({secs:.1} s): {} up, {} down, {} deleted here, {} deleted remotely, {} moved here, {} moved remotely, {} conflicts, {} errors, {} notes{}",
                 r.id, r.job, r.status.as_str(), r.counts.uploaded, r.counts.downloaded, r.counts.deleted_local,
-                r.counts.deleted_remote, r.counts.conflicts, r.errors.len(), r.notes.len(),
+                r.counts.deleted_remote, r.counts.moved_local, r.counts.moved_remote, r.counts.conflicts,
+                r.errors.len(), r.notes.len(),
                 r.message.map(|m| format!(" - {m}")).unwrap_or_default()
             );
+            for m in &r.moves {
+                println!("  Moved {} -> {} ({})", m.from, m.to, m.side);
+            }
         }
     }
     Ok(0)

@@ -143,6 +143,12 @@ fn change_set(status: RunStatus, c: &Counts) -> String {
     if c.deleted_remote > 0 {
         parts.push(format!("{} deleted remotely", c.deleted_remote));
     }
+    if c.moved_local > 0 {
+        parts.push(format!("{} moved here", c.moved_local));
+    }
+    if c.moved_remote > 0 {
+        parts.push(format!("{} moved remotely", c.moved_remote));
+    }
     if c.conflicts > 0 {
         parts.push(format!("{} conflicts", c.conflicts));
     }

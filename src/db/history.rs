@@ -57,6 +57,10 @@ pub struct Counts {
     pub downloaded: u64,
     pub deleted_local: u64,
     pub deleted_remote: u64,
+    /// Renamed on the local side, following a move made on the share.
+    pub moved_local: u64,
+    /// Renamed on the share, following a move made in the local folder.
+    pub moved_remote: u64,
     pub conflicts: u64,
     pub skipped: u64,
     pub bytes_up: u64,
@@ -67,6 +71,15 @@ pub struct Counts {
 pub struct FileError {
     pub path: String,
     pub message: String,
+}
+
+/// A path a run renamed to follow a move on the other side.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct MovedPath {
+    pub from: String,
+    pub to: String,
+    /// Where the rename was made: local or remote.
+    pub side: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -83,6 +96,8 @@ pub struct Run {
     pub errors: Vec<FileError>,
     /// Paths left alone on purpose (links, special files) and other things worth knowing.
     pub notes: Vec<FileError>,
+    /// What the run renamed, "Moved a -> b".
+    pub moves: Vec<MovedPath>,
 }
 
 /// One line of the recent-activity list.
@@ -94,6 +109,8 @@ pub struct Activity {
     pub path: String,
     pub action: String,
     pub bytes: u64,
+    /// A move's old path (`path` is the new one).
+    pub moved_from: Option<String>,
 }
 
 /// What a run did to one file, waiting to be written with others ([`Db::commit_batch`]).
@@ -103,6 +120,8 @@ pub struct RunFileRow {
     pub path: String,
     pub action: String,
     pub bytes: u64,
+    /// A move's old path.
+    pub moved_from: Option<String>,
 }
 
 /// A per-file error of a run, waiting to be written with others.
@@ -119,12 +138,13 @@ const ROWS_PER_STATEMENT: usize = 1000;
 pub(crate) async fn insert_files(conn: &mut SqliteConnection, rows: &[RunFileRow]) -> DbResult<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO run_files (run_id, path, action, bytes) ");
+            QueryBuilder::new("INSERT INTO run_files (run_id, path, action, bytes, moved_from) ");
         q.push_values(chunk, |mut b, r| {
             b.push_bind(r.run_id)
                 .push_bind(r.path.clone())
                 .push_bind(r.action.clone())
-                .push_bind(r.bytes as i64);
+                .push_bind(r.bytes as i64)
+                .push_bind(r.moved_from.clone());
         });
         q.build().persistent(false).execute(&mut *conn).await?;
     }
@@ -190,8 +210,8 @@ impl Db {
     ) -> DbResult<()> {
         sqlx::query(
             "UPDATE runs SET ended_at_ms = ?, status = ?, uploaded = ?, downloaded = ?,
-             deleted_local = ?, deleted_remote = ?, conflicts = ?, skipped = ?, bytes_up = ?,
-             bytes_down = ?, message = ? WHERE id = ?",
+             deleted_local = ?, deleted_remote = ?, moved_local = ?, moved_remote = ?,
+             conflicts = ?, skipped = ?, bytes_up = ?, bytes_down = ?, message = ? WHERE id = ?",
         )
         .bind(now_ms())
         .bind(status.as_str())
@@ -199,6 +219,8 @@ impl Db {
         .bind(c.downloaded as i64)
         .bind(c.deleted_local as i64)
         .bind(c.deleted_remote as i64)
+        .bind(c.moved_local as i64)
+        .bind(c.moved_remote as i64)
         .bind(c.conflicts as i64)
         .bind(c.skipped as i64)
         .bind(c.bytes_up as i64)
@@ -241,6 +263,27 @@ impl Db {
                     errors.push(item);
                 }
             }
+            let mut moves = Vec::new();
+            for m in sqlx::query(
+                "SELECT moved_from, path, action FROM run_files
+                 WHERE run_id = ? AND moved_from IS NOT NULL ORDER BY rowid",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            {
+                let action: String = m.try_get(2)?;
+                moves.push(MovedPath {
+                    from: m.try_get(0)?,
+                    to: m.try_get(1)?,
+                    side: if action == "moved_local" {
+                        "local"
+                    } else {
+                        "remote"
+                    }
+                    .to_string(),
+                });
+            }
             let n = |c: &str| -> Result<u64, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? as u64) };
             out.push(Run {
                 id,
@@ -254,6 +297,8 @@ impl Db {
                     downloaded: n("downloaded")?,
                     deleted_local: n("deleted_local")?,
                     deleted_remote: n("deleted_remote")?,
+                    moved_local: n("moved_local")?,
+                    moved_remote: n("moved_remote")?,
                     conflicts: n("conflicts")?,
                     skipped: n("skipped")?,
                     bytes_up: n("bytes_up")?,
@@ -262,6 +307,7 @@ impl Db {
                 message: r.try_get("message")?,
                 errors,
                 notes,
+                moves,
             });
         }
         Ok(out)
@@ -271,7 +317,7 @@ impl Db {
     pub async fn activity(&self, job_id: Option<i64>, limit: u32) -> DbResult<Vec<Activity>> {
         let rows = sqlx::query(
             "SELECT run_files.run_id, jobs.name, runs.started_at_ms, run_files.path, run_files.action,
-                    run_files.bytes
+                    run_files.bytes, run_files.moved_from
              FROM run_files JOIN runs ON runs.id = run_files.run_id JOIN jobs ON jobs.id = runs.job_id
              WHERE (?1 IS NULL OR runs.job_id = ?1) ORDER BY run_files.rowid DESC LIMIT ?2",
         )
@@ -288,6 +334,7 @@ impl Db {
                     path: r.try_get(3)?,
                     action: r.try_get(4)?,
                     bytes: r.try_get::<i64, _>(5)? as u64,
+                    moved_from: r.try_get(6)?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()

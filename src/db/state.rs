@@ -38,7 +38,7 @@ impl BaseChange {
     }
 }
 
-/// Rows per multi-row statement: 10 values each stays far below SQLite's limit of 32766 bound
+/// Rows per multi-row statement: 11 values each stays far below SQLite's limit of 32766 bound
 /// values per statement.
 const ROWS_PER_STATEMENT: usize = 500;
 
@@ -57,7 +57,7 @@ async fn put_many(
     for rows in entries.chunks(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT OR REPLACE INTO entries (job_id, path, kind, hash, local_size, local_mtime_ns,
-             remote_size, remote_mtime_ns, remote_ctime_ns, remote_file_id) ",
+             remote_size, remote_mtime_ns, remote_ctime_ns, remote_file_id, local_file_id) ",
         );
         q.push_values(rows, |mut b, e| {
             b.push_bind(job_id)
@@ -69,7 +69,8 @@ async fn put_many(
                 .push_bind(e.remote_size as i64)
                 .push_bind(e.remote_mtime_ns)
                 .push_bind(e.remote_ctime_ns)
-                .push_bind(e.remote_file_id.map(|v| v as i64));
+                .push_bind(e.remote_file_id.map(|v| v as i64))
+                .push_bind(e.local_file_id.map(|v| v as i64));
         });
         // Row counts vary from batch to batch: not worth a slot in the statement cache.
         q.build().persistent(false).execute(&mut *conn).await?;
@@ -281,6 +282,9 @@ fn row_to_base(row: &sqlx::sqlite::SqliteRow) -> DbResult<Option<BaseEntry>> {
         remote_file_id: row
             .try_get::<Option<i64>, _>("remote_file_id")?
             .map(|v| v as u64),
+        local_file_id: row
+            .try_get::<Option<i64>, _>("local_file_id")?
+            .map(|v| v as u64),
     }))
 }
 
@@ -299,6 +303,7 @@ mod tests {
             remote_mtime_ns: 1,
             remote_ctime_ns: None,
             remote_file_id: None,
+            local_file_id: None,
         }
     }
 

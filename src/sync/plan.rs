@@ -1,7 +1,7 @@
 //! The reconciler's actions put in the order they are carried out, with the run's totals:
 //! pure, nothing is touched. (What a dry run reports is [`super::report::RunReport::dry_run`].)
 //!
-//! Order: folders to create (parents first), then copies, conflicts and records (in parallel),
+//! Order: renames that follow moves (in the reconciler's order), folders to create (parents first), then copies, conflicts and records (in parallel),
 //! then file deletions, then folder deletions (deepest first). Copies come before deletions so
 //! an interrupted run never holds fewer copies of a file than before it started; a folder is
 //! removed only after what was in it.
@@ -13,6 +13,9 @@ use crate::tree::EntryKind;
 /// The actions of one run, by stage.
 #[derive(Debug, Default)]
 pub struct Plan {
+    /// Renames following moves made on the other side, one after another, before anything
+    /// else: every other action was planned as if they were done.
+    pub moves: Vec<Action>,
     /// Folders to create, parents before children.
     pub creates: Vec<Action>,
     /// Uploads, downloads, conflicts, and base records and forgets: run side by side.
@@ -50,6 +53,7 @@ impl Plan {
                     plan.file_deletes.push(a)
                 }
                 Action::Skip { path, reason } => plan.skips.push((path, reason)),
+                Action::Move(_) => plan.moves.push(a),
                 _ => plan.copies.push(a),
             }
         }
@@ -60,7 +64,7 @@ impl Plan {
         plan
     }
 
-    /// Files counts every create, transfer, conflict and delete (records and forgets are
+    /// Files counts every move, create, transfer, conflict and delete (records and forgets are
     /// bookkeeping and not shown); bytes are those of uploads and downloads.
     pub fn totals(&self) -> Totals {
         let transfers = self
@@ -83,7 +87,8 @@ impl Plan {
             })
             .sum();
         Totals {
-            files: (self.creates.len()
+            files: (self.moves.len()
+                + self.creates.len()
                 + transfers
                 + self.file_deletes.len()
                 + self.dir_deletes.len()) as u64,
@@ -108,6 +113,7 @@ mod tests {
             size,
             mtime_ns: 1,
             hash: None,
+            file_id: None,
         }
     }
 

@@ -17,6 +17,8 @@
 //!   one synced before, else the one the share has, else the first in byte order) and the
 //!   others are skipped the same way; a local name whose case differs from the share's name
 //!   for it is skipped with that name;
+//! - a path moved or renamed on one side is renamed on the other ([`super::moves`]), never
+//!   deleted and copied again;
 //! - upload mode never downloads or deletes locally; download mode never uploads or deletes
 //!   remotely. Where two-way would delete on the side a mode protects, the mode restores the
 //!   protected side's copy instead (the job mirrors its source side).
@@ -24,10 +26,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::names::smb_path_problem;
-use crate::policy::{ConflictPolicy, Mode};
+use crate::policy::{ConflictPolicy, Mode, ReconcileOptions};
 use crate::relpath::RelPath;
 use crate::tree::{BaseEntry, BaseTree, LocalEntry, LocalTree, RemoteTree, Side};
 use crate::tree::{Entry, EntryKind};
+
+use super::moves::{self, Move};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -77,6 +81,9 @@ pub enum Action {
         path: RelPath,
         reason: String,
     },
+    /// Rename on one side what the other side moved (see [`super::moves`]). Carried out before
+    /// everything else: the other actions are planned as if it were done.
+    Move(Move),
 }
 
 impl Action {
@@ -91,17 +98,9 @@ impl Action {
             | Action::CreateLocalDir { remote }
             | Action::DeleteRemote { remote } => &remote.path,
             Action::Forget { path } | Action::Skip { path, .. } => path,
+            Action::Move(m) => &m.to,
         }
     }
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct ReconcileOptions {
-    pub mode: Mode,
-    /// Names that differ only in case are the same file on the remote.
-    pub remote_case_insensitive: bool,
-    /// Refuse names an SMB server cannot store (see [`crate::names`]).
-    pub check_smb_names: bool,
 }
 
 /// How a conflict whose contents differ is settled.
@@ -172,6 +171,12 @@ pub fn reconcile(
     base: &BaseTree,
     opts: &ReconcileOptions,
 ) -> Vec<Action> {
+    // Moves first: the rest is decided on the trees as if they were done.
+    let moved = moves::find(local, remote, base, opts);
+    let (local, remote, base) = match &moved {
+        Some(m) => (&m.local, &m.remote, &m.base),
+        None => (local, remote, base),
+    };
     let blocked = blocked_paths(local, remote, base, opts);
     let mut paths: BTreeSet<&RelPath> = BTreeSet::new();
     paths.extend(local.keys());
@@ -205,7 +210,12 @@ pub fn reconcile(
 
     settle_dir_deletes(dir_deletes, local, remote, opts, &mut actions);
     apply_mode(opts.mode, &mut actions);
-    actions.into_values().collect()
+    let moves = moved.map(|m| m.moves).unwrap_or_default();
+    moves
+        .into_iter()
+        .map(Action::Move)
+        .chain(actions.into_values())
+        .collect()
 }
 
 fn decide(
@@ -262,7 +272,9 @@ fn decide(
                 });
             }
             if l.kind == Dir {
-                let recorded = b.is_some_and(|b| b.kind == Dir);
+                // Recorded, with the folder's id as it is now (older records have none, and
+                // without it a rename of the folder is not recognised).
+                let recorded = b.is_some_and(|b| b.kind == Dir && b.local_file_id == l.file_id);
                 return (!recorded).then(|| Action::Record {
                     local: l.clone(),
                     remote: r.clone(),
@@ -281,8 +293,11 @@ fn decide(
             match (local_same, remote_same) {
                 (true, true) => {
                     // Content unchanged; refresh metadata that moved (a touch), so the next scan
-                    // need not hash the file again.
-                    let meta_moved = !b.local_meta_same(l.size, l.mtime_ns);
+                    // need not hash the file again, and a file id the record lacks (records
+                    // older than move detection) or that changed (the file was replaced by a
+                    // copy of itself), so a move is recognised.
+                    let meta_moved =
+                        !b.local_meta_same(l.size, l.mtime_ns) || b.local_file_id != l.file_id;
                     meta_moved.then(|| Action::Record {
                         local: l.clone(),
                         remote: r.clone(),

@@ -88,6 +88,41 @@ impl Recorder {
         let _ = task.await;
     }
 
+    /// Records several base changes in one transaction (a move: the old paths forgotten, the
+    /// new ones put); returns once they are committed.
+    pub async fn change_all(&self, changes: Vec<BaseChange>) -> DbResult<()> {
+        let mut waiters = Vec::with_capacity(changes.len());
+        {
+            let mut q = self.inner.queue.lock().unwrap();
+            for c in changes {
+                let (tx, rx) = oneshot::channel();
+                q.changes.push(c);
+                q.waiters.push(tx);
+                waiters.push(rx);
+            }
+        }
+        let guard = self.inner.committing.clone().lock_owned().await;
+        // Queued together under one lock: one commit takes them all.
+        let Some(last) = waiters.pop() else {
+            return Ok(());
+        };
+        let mut last = last;
+        let result = match last.try_recv() {
+            Ok(r) => r,
+            Err(_) => {
+                self.commit_in_background(guard).await;
+                last.await
+                    .unwrap_or_else(|_| Err("the state database writer stopped".into()))
+            }
+        };
+        for w in waiters {
+            if let Ok(Err(e)) = w.await {
+                return Err(DbError::Invalid(e));
+            }
+        }
+        result.map_err(DbError::Invalid)
+    }
+
     /// Queues a history row for the next commit.
     pub fn note_file(&self, row: RunFileRow) {
         self.inner.queue.lock().unwrap().files.push(row);
@@ -160,6 +195,7 @@ mod tests {
             remote_mtime_ns: 2,
             remote_ctime_ns: Some(3),
             remote_file_id: Some(4),
+            local_file_id: Some(5),
         }
     }
 
@@ -215,6 +251,7 @@ mod tests {
                     path: p.clone(),
                     action: "uploaded".into(),
                     bytes: i,
+                    moved_from: None,
                 });
                 if i % 2 == 0 {
                     // A later change of the same path wins.
@@ -238,5 +275,32 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(files, 200);
+    }
+
+    /// A move's changes (old paths forgotten, new ones put) are committed together, and the
+    /// caller hears once all are in.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn changes_recorded_together_are_all_committed() {
+        let (_dir, db, job) = db_with_job().await;
+        let rec = Recorder::new(db.clone(), job);
+        for p in ["old", "old/a", "old/b"] {
+            rec.change(BaseChange::Put(entry(p, 1))).await.unwrap();
+        }
+        let moved = ["old", "old/a", "old/b"];
+        let changes: Vec<BaseChange> = moved
+            .iter()
+            .map(|p| BaseChange::Forget(RelPath::new(p).unwrap()))
+            .chain(
+                moved
+                    .iter()
+                    .map(|p| BaseChange::Put(entry(&p.replacen("old", "new", 1), 1))),
+            )
+            .collect();
+        rec.change_all(changes).await.unwrap();
+        let base = db.load_base(job).await.unwrap();
+        let mut keys: Vec<&str> = base.keys().map(|k| k.as_str()).collect();
+        keys.sort();
+        assert_eq!(keys, ["new", "new/a", "new/b"]);
+        rec.change_all(Vec::new()).await.unwrap();
     }
 }

@@ -10,6 +10,7 @@ use crate::policy::Encryption;
 use crate::relpath::RelPath;
 use crate::replica::{ConnectionSecurity, ReplicaError, ReplicaErrorKind};
 use crate::sync::reconcile::Action;
+use crate::tree::Side;
 
 /// Why a run (or a command around one) could not do its work, with its cause kept. The exit
 /// code of each is decided here, once ([`SyncError::exit_code`]).
@@ -117,6 +118,9 @@ pub struct RunReport {
 pub struct PlannedAction {
     pub path: String,
     pub action: &'static str,
+    /// A move's old path (`path` is the new one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 /// A connect error; one caused by encryption the job requires says so.
@@ -195,11 +199,25 @@ impl RunReport {
                     });
                     "skip"
                 }
+                Action::Move(m) => match m.side {
+                    Side::Local => {
+                        counts.moved_local += 1;
+                        "move local"
+                    }
+                    Side::Remote => {
+                        counts.moved_remote += 1;
+                        "move remote"
+                    }
+                },
                 Action::Record { .. } | Action::Forget { .. } => continue,
             };
             planned.push(PlannedAction {
                 path: a.path().as_str().to_string(),
                 action: name,
+                from: match a {
+                    Action::Move(m) => Some(m.from.as_str().to_string()),
+                    _ => None,
+                },
             });
         }
         RunReport {

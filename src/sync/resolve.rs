@@ -81,6 +81,7 @@ impl Engine {
             size: l.size,
             mtime_ns: l.mtime_ns,
             hash: Some(hash),
+            file_id: l.file_id,
         };
         let resolution = match keep {
             Keep::Local => Resolution::UseLocal,

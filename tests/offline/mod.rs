@@ -13,6 +13,7 @@
 mod execute;
 mod finish;
 mod guard;
+mod moves;
 mod resume;
 mod retry;
 

@@ -12,8 +12,8 @@ pub(crate) fn synced(entries: &[(&str, Option<Content>)]) -> World {
     let mut w = World::default();
     for (p, c) in &nodes {
         let (l, r) = match c {
-            Some(c) => (World::lfile(p, *c, 10), w.rfile(p, *c, 10)),
-            None => (World::ldir(p, 10), w.rdir(p, 10)),
+            Some(c) => (w.lfile(p, *c, 10), w.rfile(p, *c, 10)),
+            None => (w.ldir(p, 10), w.rdir(p, 10)),
         };
         w.local.insert(p.clone(), l);
         w.remote.insert(p.clone(), r);

@@ -22,6 +22,12 @@ pub(crate) enum Op {
         content: Option<Content>,
         mtime: u8,
     },
+    /// Moves a file or folder (with its content) to a new path, as a rename does: same ids,
+    /// contents and times (a remote rename moves the change time).
+    Move {
+        pick: usize,
+        comps: Vec<usize>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +61,7 @@ pub(crate) fn op_strategy() -> impl Strategy<Value = Op> {
         2 => any::<usize>().prop_map(|pick| Op::Delete { pick }),
         3 => (comps_strategy(), prop::option::weighted(0.75, 0..6u8), 0..4u8)
             .prop_map(|(comps, content, mtime)| Op::Add { comps, content, mtime }),
+        3 => (any::<usize>(), comps_strategy()).prop_map(|(pick, comps)| Op::Move { pick, comps }),
     ]
 }
 
@@ -117,8 +124,8 @@ pub(crate) fn build(spec: &Spec) -> World {
     for (p, c) in &nodes {
         let mtime = 10 + i64::from(c.unwrap_or(0) % 2);
         let (l, r) = match c {
-            Some(c) => (World::lfile(p, *c, mtime), w.rfile(p, *c, mtime)),
-            None => (World::ldir(p, mtime), w.rdir(p, mtime)),
+            Some(c) => (w.lfile(p, *c, mtime), w.rfile(p, *c, mtime)),
+            None => (w.ldir(p, mtime), w.rdir(p, mtime)),
         };
         w.local.insert(p.clone(), l);
         w.remote.insert(p.clone(), r);
@@ -153,7 +160,8 @@ pub(crate) fn kind_at(w: &World, side: Side, p: &RelPath) -> Option<EntryKind> {
 pub(crate) fn put_file(w: &mut World, side: Side, p: &RelPath, c: Content, mtime: i64) {
     match side {
         Side::Local => {
-            w.local.insert(p.clone(), World::lfile(p, c, mtime));
+            let e = w.lfile(p, c, mtime);
+            w.local.insert(p.clone(), e);
         }
         Side::Remote => {
             let e = w.rfile(p, c, mtime);
@@ -165,7 +173,8 @@ pub(crate) fn put_file(w: &mut World, side: Side, p: &RelPath, c: Content, mtime
 pub(crate) fn put_dir(w: &mut World, side: Side, p: &RelPath, mtime: i64) {
     match side {
         Side::Local => {
-            w.local.insert(p.clone(), World::ldir(p, mtime));
+            let e = w.ldir(p, mtime);
+            w.local.insert(p.clone(), e);
         }
         Side::Remote => {
             let e = w.rdir(p, mtime);
@@ -185,7 +194,12 @@ pub(crate) fn apply_op(w: &mut World, side: Side, op: &Op) {
             let (p, old) = &files[pick % files.len()];
             let new = (old + 1 + delta % 5) % 6;
             match side {
-                Side::Local => put_file(w, side, p, new, 100 + i64::from(*mtime)),
+                Side::Local => {
+                    // Edited in place: the same file (id).
+                    let id = w.local[p].file_id;
+                    put_file(w, side, p, new, 100 + i64::from(*mtime));
+                    w.local.get_mut(p).unwrap().file_id = id;
+                }
                 Side::Remote => {
                     // Edited in place: same file id, new size/content, new times.
                     let ctime = w.tick();
@@ -260,6 +274,97 @@ pub(crate) fn apply_op(w: &mut World, side: Side, op: &Op) {
             match content {
                 Some(c) => put_file(w, side, &p, *c, mtime),
                 None => put_dir(w, side, &p, mtime),
+            }
+        }
+        Op::Move { pick, comps } => {
+            let all = side_paths(w, side);
+            if all.is_empty() {
+                return;
+            }
+            let from = all[pick % all.len()].clone();
+            // The share gets no name it cannot hold, and (like remote additions) no case twin.
+            let comps: Vec<usize> = match side {
+                Side::Local => comps.clone(),
+                Side::Remote => comps.iter().map(|i| i % 3).collect(),
+            };
+            move_entry(w, side, &from, &path_of(&comps), true);
+        }
+    }
+}
+
+/// Renames `from` (with everything under it) to `to` on `side`, making missing parents of
+/// `to`. Does nothing where a rename could not be made: `to` exists or is inside `from`, a
+/// parent is a file; with `no_twins`, on the share, also where a name would then differ only in
+/// case from another (the generated share holds no such pair).
+pub(crate) fn move_entry(w: &mut World, side: Side, from: &RelPath, to: &RelPath, no_twins: bool) {
+    if kind_at(w, side, to).is_some() || to.starts_with(from) {
+        return;
+    }
+    let ancestors: Vec<RelPath> = to.ancestors().collect();
+    if ancestors
+        .iter()
+        .any(|a| kind_at(w, side, a) == Some(EntryKind::File))
+    {
+        return;
+    }
+    let moved: Vec<RelPath> = side_paths(w, side)
+        .into_iter()
+        .filter(|p| p.starts_with(from))
+        .collect();
+    let new_path = |p: &RelPath| -> RelPath {
+        if p == from {
+            to.clone()
+        } else {
+            rp(&format!(
+                "{}{}",
+                to.as_str(),
+                &p.as_str()[from.as_str().len()..]
+            ))
+        }
+    };
+    if side == Side::Remote && no_twins {
+        let mut names: Vec<RelPath> = side_paths(w, side)
+            .into_iter()
+            .filter(|p| !p.starts_with(from))
+            .chain(moved.iter().map(new_path))
+            .chain(ancestors.iter().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut folded: BTreeSet<String> = BTreeSet::new();
+        if !names
+            .iter()
+            .all(|p| folded.insert(p.as_str().to_lowercase()))
+        {
+            return;
+        }
+    }
+    let mtime = 200;
+    for a in ancestors.iter().rev() {
+        if kind_at(w, side, a).is_none() {
+            put_dir(w, side, a, mtime);
+        }
+    }
+    match side {
+        Side::Local => {
+            for p in &moved {
+                let mut e = w.local.remove(p).unwrap();
+                e.path = new_path(p);
+                w.local.insert(e.path.clone(), e);
+            }
+        }
+        Side::Remote => {
+            let ctime = w.tick();
+            for p in &moved {
+                let mut e = w.remote.remove(p).unwrap();
+                e.path = new_path(p);
+                if p == from {
+                    e.ctime_ns = Some(ctime);
+                }
+                if let Some(c) = w.rcontent.remove(p) {
+                    w.rcontent.insert(e.path.clone(), c);
+                }
+                w.remote.insert(e.path.clone(), e);
             }
         }
     }

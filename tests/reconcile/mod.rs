@@ -18,6 +18,7 @@
 
 mod examples;
 mod generate;
+mod moves;
 mod props;
 mod run;
 mod sim;
@@ -26,9 +27,10 @@ mod world;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anemone_sync::names::{conflict_name, smb_path_problem};
-use anemone_sync::policy::{ConflictPolicy, Mode};
+use anemone_sync::policy::{ConflictPolicy, Mode, ReconcileOptions};
 use anemone_sync::relpath::RelPath;
-use anemone_sync::sync::reconcile::{reconcile, settle, Action, ReconcileOptions, Resolution};
+use anemone_sync::sync::moves::Move;
+use anemone_sync::sync::reconcile::{reconcile, settle, Action, Resolution};
 use anemone_sync::tree::{BaseEntry, BaseTree, Hash, LocalEntry, LocalTree, RemoteTree, Side};
 use anemone_sync::tree::{Entry, EntryKind};
 #[allow(unused_imports)]

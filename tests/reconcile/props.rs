@@ -22,6 +22,54 @@ pub(crate) fn skipped(r: &Run) -> BTreeSet<RelPath> {
     all
 }
 
+/// The renames the plan makes (moves followed), in order: (side renamed, from, to), each in the
+/// coordinates left by those before it.
+pub(crate) fn plan_moves(r: &Run) -> Vec<(Side, &RelPath, &RelPath)> {
+    r.plan
+        .iter()
+        .filter_map(|a| match a {
+            Action::Move(m) => Some((m.side, &m.from, &m.to)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Where what was at `p` on `side` before the run is after it: moved by the renames made on
+/// that side.
+pub(crate) fn final_path(r: &Run, side: Side, p: &RelPath) -> RelPath {
+    let mut q = p.clone();
+    for (s, from, to) in plan_moves(r) {
+        if s == side && q.starts_with(from) {
+            q = anemone_sync::sync::moves::rebase(&q, from, to);
+        }
+    }
+    q
+}
+
+/// `q` (a path after all renames) followed back through the renames `which` selects.
+fn back(r: &Run, q: RelPath, which: impl Fn(Side) -> bool) -> RelPath {
+    let mut q = q;
+    for (s, from, to) in plan_moves(r).into_iter().rev() {
+        if which(s) && q.starts_with(to) {
+            q = anemone_sync::sync::moves::rebase(&q, to, from);
+        }
+    }
+    q
+}
+
+/// The synced content of what is at `p` on `side` before the run: every move rewrites the base,
+/// so the base entry it is compared with is found by following all moves back.
+pub(crate) fn base_content_of(r: &Run, side: Side, p: &RelPath) -> Option<Content> {
+    r.pre
+        .base_content(&back(r, final_path(r, side, p), |_| true))
+}
+
+/// Where the other side held, before the run, what is at `p` on `side`: the renames made on
+/// the other side followed back.
+pub(crate) fn counterpart(r: &Run, side: Side, p: &RelPath) -> RelPath {
+    back(r, final_path(r, side, p), |s| s == side.other())
+}
+
 /// Every version of a file on either side before the run still exists afterwards (same path or
 /// a conflict copy of it, on either side), unless it was the synced (base) version that the
 /// other side has since replaced or deleted, or a conflict policy (local/remote/newest) chose
@@ -29,8 +77,11 @@ pub(crate) fn skipped(r: &Run) -> BTreeSet<RelPath> {
 pub(crate) fn no_lost_bytes(r: &Run) -> Result<(), String> {
     for side in [Side::Local, Side::Remote] {
         for (p, c) in r.pre.files(side) {
-            let mut places = vec![p.clone()];
+            // Its path, where a rename that followed a move took it, and conflict copies.
+            let moved = final_path(r, side, &p);
+            let mut places = vec![p.clone(), moved.clone()];
             places.extend(r.fx.copies.get(&p).into_iter().flatten().cloned());
+            places.extend(r.fx.copies.get(&moved).into_iter().flatten().cloned());
             let survives = places.iter().any(|q| {
                 r.post.content(Side::Local, q) == Some(c)
                     || r.post.content(Side::Remote, q) == Some(c)
@@ -38,8 +89,9 @@ pub(crate) fn no_lost_bytes(r: &Run) -> Result<(), String> {
             if survives {
                 continue;
             }
-            let superseded = r.pre.base_content(&p) == Some(c);
-            let discarded = r.fx.discarded.contains(&(side, p.clone(), c));
+            let superseded = base_content_of(r, side, &p) == Some(c);
+            let discarded = r.fx.discarded.contains(&(side, p.clone(), c))
+                || r.fx.discarded.contains(&(side, moved.clone(), c));
             if discarded
                 && !matches!(
                     r.policy,
@@ -56,9 +108,11 @@ pub(crate) fn no_lost_bytes(r: &Run) -> Result<(), String> {
         }
         // Edit beats delete.
         for (p, c) in r.pre.files(side) {
-            let edited = r.pre.base_content(&p) != Some(c);
-            let gone_there = kind_at(&r.pre, side.other(), &p).is_none();
-            if edited && gone_there && r.post.content(side, &p) != Some(c) {
+            let edited = base_content_of(r, side, &p) != Some(c);
+            let gone_there = kind_at(&r.pre, side.other(), &counterpart(r, side, &p)).is_none();
+            // Moved on the other side: the edit is kept at the new place.
+            let at = final_path(r, side, &p);
+            if edited && gone_there && r.post.content(side, &at) != Some(c) {
                 return Err(format!(
                     "edit beats delete: {side:?} {p:?} (content {c}) was new or edited and the \
                      other side had deleted it, but it is gone from {side:?}"
@@ -88,11 +142,30 @@ pub(crate) fn idempotent(r: &Run) -> Result<(), String> {
             ));
         }
     }
+    // Moves the mode does not make, and what lies under their new place (which a two-way run
+    // plans as if the move were done).
+    let refused: Vec<&RelPath> = r
+        .again_two_way
+        .iter()
+        .filter_map(|a| match a {
+            Action::Move(m) => Some(&m.to),
+            _ => None,
+        })
+        .collect();
     for a in &r.again_two_way {
+        if refused.iter().any(|to| a.path().starts_with(to)) && !matches!(a, Action::Move(_)) {
+            continue;
+        }
         let left = match r.opts.mode {
             Mode::TwoWay => false,
-            Mode::Upload => matches!(a, Action::Download { .. } | Action::CreateLocalDir { .. }),
-            Mode::Download => matches!(a, Action::Upload { .. } | Action::CreateRemoteDir { .. }),
+            Mode::Upload => {
+                matches!(a, Action::Download { .. } | Action::CreateLocalDir { .. })
+                    || matches!(a, Action::Move(m) if m.side == Side::Local)
+            }
+            Mode::Download => {
+                matches!(a, Action::Upload { .. } | Action::CreateRemoteDir { .. })
+                    || matches!(a, Action::Move(m) if m.side == Side::Remote)
+            }
         };
         if !(left || matches!(a, Action::Skip { .. }) || pending_ok(a)) {
             return Err(format!(
@@ -154,18 +227,22 @@ pub(crate) fn modes_protect_their_side(r: &Run) -> Result<(), String> {
     for a in &r.plan {
         let bad = match r.opts.mode {
             Mode::TwoWay => false,
-            Mode::Upload => matches!(
-                a,
-                Action::Download { .. }
-                    | Action::CreateLocalDir { .. }
-                    | Action::DeleteLocal { .. }
-            ),
-            Mode::Download => matches!(
-                a,
-                Action::Upload { .. }
-                    | Action::CreateRemoteDir { .. }
-                    | Action::DeleteRemote { .. }
-            ),
+            Mode::Upload => {
+                matches!(
+                    a,
+                    Action::Download { .. }
+                        | Action::CreateLocalDir { .. }
+                        | Action::DeleteLocal { .. }
+                ) || matches!(a, Action::Move(m) if m.side == Side::Local)
+            }
+            Mode::Download => {
+                matches!(
+                    a,
+                    Action::Upload { .. }
+                        | Action::CreateRemoteDir { .. }
+                        | Action::DeleteRemote { .. }
+                ) || matches!(a, Action::Move(m) if m.side == Side::Remote)
+            }
         };
         if bad {
             return Err(format!(
@@ -253,8 +330,17 @@ pub(crate) fn expected_blocked(w: &World, opts: &ReconcileOptions) -> BTreeSet<R
 /// Skipped paths are left exactly as they were on both sides; every name that must be blocked
 /// is skipped.
 pub(crate) fn skipped_untouched(r: &Run) -> Result<(), String> {
+    // A name that cannot be synced inside a folder moved on the other side moves with it.
+    let moved_along = |p: &RelPath| {
+        r.plan
+            .iter()
+            .any(|a| matches!(a, Action::Move(m) if p.starts_with(&m.to) || p.starts_with(&m.from)))
+    };
     for a in &r.plan {
         if let Action::Skip { path: p, .. } = a {
+            if moved_along(p) {
+                continue;
+            }
             if r.pre.local.get(p) != r.post.local.get(p)
                 || r.pre.remote.get(p) != r.post.remote.get(p)
                 || r.pre.remote_content(p) != r.post.remote_content(p)
@@ -263,8 +349,21 @@ pub(crate) fn skipped_untouched(r: &Run) -> Result<(), String> {
             }
         }
     }
-    let planned: BTreeMap<&RelPath, &Action> = r.plan.iter().map(|a| (a.path(), a)).collect();
-    for p in expected_blocked(&r.pre, &r.opts) {
+    let planned: BTreeMap<&RelPath, &Action> = r
+        .plan
+        .iter()
+        .filter(|a| !matches!(a, Action::Move(_)))
+        .map(|a| (a.path(), a))
+        .collect();
+    // Names are judged on the sides as they are once the plan's renames are made (a case-only
+    // rename is no clash with the old name; a name renamed away clashes with nothing).
+    let mut renamed = r.pre.clone();
+    for a in &r.plan {
+        if let Action::Move(m) = a {
+            move_entry(&mut renamed, m.side, &m.from, &m.to, false);
+        }
+    }
+    for p in expected_blocked(&renamed, &r.opts) {
         if !matches!(planned.get(&p), Some(Action::Skip { .. })) {
             return Err(format!(
                 "{p:?} must be skipped, the plan has {:?}",
@@ -313,5 +412,78 @@ proptest! {
     #[test]
     fn prop_skipped_names_untouched(spec in spec_strategy()) {
         for_all_modes(&spec, skipped_untouched)?;
+    }
+}
+
+/// A move on one side, nothing else changed anywhere: the plan renames the other side and
+/// copies and deletes nothing (case-sensitive share, names unchecked: nothing can block it).
+fn a_lone_move_costs_nothing(
+    base: &[(Vec<usize>, Option<Content>)],
+    side: Side,
+    pick: usize,
+    comps: &[usize],
+) -> Result<(), TestCaseError> {
+    let spec = Spec {
+        base: base.to_vec(),
+        local_ops: vec![],
+        remote_ops: vec![],
+        no_base: false,
+        check_smb_names: false,
+        remote_case_insensitive: false,
+    };
+    let mut w = build(&spec);
+    let before = side_paths(&w, side);
+    prop_assume!(!before.is_empty());
+    let op = Op::Move {
+        pick,
+        comps: comps.to_vec(),
+    };
+    apply_op(&mut w, side, &op);
+    if side_paths(&w, side) == before {
+        // The move could not be made (its target exists, or is inside it).
+        return Ok(());
+    }
+    let plan = reconcile(
+        &w.local,
+        &w.remote,
+        &w.base,
+        &options(Mode::TwoWay, false, false),
+    );
+    let moves = plan.iter().filter(|a| matches!(a, Action::Move(_))).count();
+    let costly: Vec<String> = plan
+        .iter()
+        .filter(|a| {
+            matches!(
+                a,
+                Action::Upload { .. }
+                    | Action::Download { .. }
+                    | Action::Conflict { .. }
+                    | Action::DeleteLocal { .. }
+                    | Action::DeleteRemote { .. }
+            )
+        })
+        .map(|a| format!("{} {:?}", action_name(a), a.path()))
+        .collect();
+    prop_assert!(
+        moves == 1 && costly.is_empty(),
+        "moved on {side:?}: {} moves, and {costly:?}\n{}",
+        moves,
+        w.show()
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn prop_a_lone_move_is_one_rename(
+        base in prop::collection::vec((comps_strategy(), prop::option::weighted(0.75, 0..6u8)), 1..10),
+        remote in any::<bool>(),
+        pick in any::<usize>(),
+        comps in comps_strategy(),
+    ) {
+        let side = if remote { Side::Remote } else { Side::Local };
+        a_lone_move_costs_nothing(&base, side, pick, &comps)?;
     }
 }

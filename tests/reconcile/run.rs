@@ -37,7 +37,10 @@ impl Run {
 
 pub(crate) fn show_plan(plan: &[Action]) -> String {
     plan.iter()
-        .map(|a| format!("  {:?} {}\n", a.path(), action_name(a)))
+        .map(|a| match a {
+            Action::Move(m) => format!("  {:?} {} from {:?}\n", a.path(), action_name(a), m.from),
+            _ => format!("  {:?} {}\n", a.path(), action_name(a)),
+        })
         .collect()
 }
 
@@ -53,6 +56,8 @@ pub(crate) fn action_name(a: &Action) -> &'static str {
         Action::Forget { .. } => "Forget",
         Action::Conflict { .. } => "Conflict",
         Action::Skip { .. } => "Skip",
+        Action::Move(m) if m.side == Side::Local => "MoveLocal",
+        Action::Move(_) => "MoveRemote",
     }
 }
 

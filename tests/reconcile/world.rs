@@ -19,23 +19,29 @@ impl World {
         1_000_000 + self.clock
     }
 
-    pub(crate) fn lfile(path: &RelPath, c: Content, mtime: i64) -> LocalEntry {
+    /// A new local file (a new inode: local and remote ids come from one counter, so they
+    /// never match by accident).
+    pub(crate) fn lfile(&mut self, path: &RelPath, c: Content, mtime: i64) -> LocalEntry {
+        self.next_id += 1;
         LocalEntry {
             path: path.clone(),
             kind: EntryKind::File,
             size: size(c),
             mtime_ns: mtime,
             hash: Some(hash(c)),
+            file_id: Some(self.next_id),
         }
     }
 
-    pub(crate) fn ldir(path: &RelPath, mtime: i64) -> LocalEntry {
+    pub(crate) fn ldir(&mut self, path: &RelPath, mtime: i64) -> LocalEntry {
+        self.next_id += 1;
         LocalEntry {
             path: path.clone(),
             kind: EntryKind::Dir,
             size: 0,
             mtime_ns: mtime,
             hash: None,
+            file_id: Some(self.next_id),
         }
     }
 

@@ -5,5 +5,6 @@
 mod conflicts;
 mod failures;
 mod modes;
+mod moves;
 mod propagation;
 mod safety;

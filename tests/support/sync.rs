@@ -169,6 +169,8 @@ impl Fixture {
             "downloaded",
             "deleted_local",
             "deleted_remote",
+            "moved_local",
+            "moved_remote",
             "conflicts",
         ] {
             assert_eq!(

@@ -69,7 +69,15 @@ remote_url: string, mode: Mode, conflict_policy: ConflictPolicy, excludes: Array
 /**
  * What a run did (db::history::Counts).
  */
-export type Counts = { uploaded: number, downloaded: number, deleted_local: number, deleted_remote: number, conflicts: number, skipped: number, bytes_up: number, bytes_down: number, };
+export type Counts = { uploaded: number, downloaded: number, deleted_local: number, deleted_remote: number, 
+/**
+ * Renamed here, following a move made on the share.
+ */
+moved_local: number, 
+/**
+ * Renamed on the share, following a move made here.
+ */
+moved_remote: number, conflicts: number, skipped: number, bytes_up: number, bytes_down: number, };
 
 /**
  * One file a run could not sync, and why (db::history::FileError).
@@ -83,16 +91,28 @@ export type Run = { id: number, job: string, started_at_ms: number, ended_at_ms:
 /**
  * Paths left alone on purpose (symbolic links, special files) and the like: not errors.
  */
-notes: Array<FileError>, uploaded: number, downloaded: number, deleted_local: number, deleted_remote: number, conflicts: number, skipped: number, bytes_up: number, bytes_down: number, };
+notes: Array<FileError>, uploaded: number, downloaded: number, deleted_local: number, deleted_remote: number, 
+/**
+ * Renamed here, following a move made on the share.
+ */
+moved_local: number, 
+/**
+ * Renamed on the share, following a move made here.
+ */
+moved_remote: number, conflicts: number, skipped: number, bytes_up: number, bytes_down: number, };
 
 /**
  * One line of the recent-activity list (db::history::Activity).
  */
 export type Activity = { run_id: number, job: string, at_ms: number, path: string, 
 /**
- * As in history: uploaded, downloaded, deleted_local, deleted_remote, ...
+ * As in history: uploaded, downloaded, deleted_local, deleted_remote, moved_local, ...
  */
-action: string, bytes: number, };
+action: string, bytes: number, 
+/**
+ * A move's old path (`path` is the new one).
+ */
+moved_from: string | null, };
 
 /**
  * A conflict waiting for the user (db::conflicts::Conflict).

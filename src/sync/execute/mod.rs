@@ -12,6 +12,7 @@
 mod conflict;
 pub mod control;
 pub mod dirs;
+mod moves;
 mod outcome;
 pub mod retry;
 mod tasks;
@@ -161,6 +162,7 @@ impl Executor {
             self.counts.lock().unwrap().skipped += 1;
             self.file_error(path, reason).await;
         }
+        self.run_in_turn(plan.moves).await;
         self.run_in_turn(plan.creates).await;
         self.run_parallel(plan.copies).await;
         self.run_parallel(plan.file_deletes).await;
@@ -288,6 +290,14 @@ impl Executor {
             .map_err(|e| ReplicaError::new(ReplicaErrorKind::Other, e.to_string()))
     }
 
+    /// Several changes in one transaction; returns once they are committed.
+    async fn change_base(&self, changes: Vec<BaseChange>) -> Result<(), ReplicaError> {
+        self.recorder
+            .change_all(changes)
+            .await
+            .map_err(|e| ReplicaError::new(ReplicaErrorKind::Other, e.to_string()))
+    }
+
     async fn forget_base(&self, path: &RelPath) -> Result<(), ReplicaError> {
         self.recorder
             .change(BaseChange::Forget(path.clone()))
@@ -335,6 +345,7 @@ impl Executor {
                 same_size,
             } => self.conflict(&local, &remote, same_size).await,
             Action::Skip { .. } => Ok(Outcome::Quiet),
+            Action::Move(m) => self.move_entry(&m).await,
         };
         match res {
             Ok(o) => o,
@@ -394,6 +405,7 @@ impl Executor {
             size: local_meta.size,
             mtime_ns: local_meta.mtime_ns,
             hash: Some(c.hash),
+            file_id: local_meta.file_id,
         };
         let remote_now = Entry {
             path: req.dst_path.clone(),
@@ -437,6 +449,7 @@ impl Executor {
                 size: 0,
                 mtime_ns: l.mtime_ns,
                 hash: None,
+                file_id: l.file_id,
             };
             self.put_base(&BaseEntry::synced(&local, &r)).await?;
         }

@@ -5,6 +5,7 @@ use crate::db::history::{FileError, RunErrorRow, RunFileRow};
 use crate::events::Event;
 use crate::relpath::RelPath;
 use crate::replica::ReplicaError;
+use crate::tree::Side;
 
 use super::Executor;
 
@@ -15,6 +16,12 @@ pub(crate) enum Outcome {
         what: &'static str,
         bytes: u64,
         path: RelPath,
+    },
+    /// Renamed on `side` to follow a move on the other side.
+    Moved {
+        side: Side,
+        from: RelPath,
+        to: RelPath,
     },
     /// Several steps done (a keep-both conflict).
     Many(Vec<Outcome>),
@@ -53,6 +60,36 @@ impl Executor {
                     path: path.as_str().to_string(),
                     action: what.to_string(),
                     bytes,
+                });
+            }
+            Outcome::Moved { side, from, to } => {
+                // Named after the side renamed, as deletes are: moved_local renamed a local
+                // path to follow a move made on the share.
+                let what = match side {
+                    Side::Local => "moved_local",
+                    Side::Remote => "moved_remote",
+                };
+                {
+                    let mut c = self.counts.lock().unwrap();
+                    match side {
+                        Side::Local => c.moved_local += 1,
+                        Side::Remote => c.moved_remote += 1,
+                    }
+                }
+                if let Some(run_id) = self.run_id {
+                    self.recorder.note_file(RunFileRow {
+                        run_id,
+                        path: to.as_str().to_string(),
+                        action: what.to_string(),
+                        bytes: 0,
+                        moved_from: Some(from.as_str().to_string()),
+                    });
+                }
+                self.emit(Event::FileDone {
+                    job: self.job.name.clone(),
+                    path: to.as_str().to_string(),
+                    action: what.to_string(),
+                    bytes: 0,
                 });
             }
             Outcome::Many(list) => {
@@ -105,6 +142,7 @@ impl Executor {
                 path: path.as_str().to_string(),
                 action: what.to_string(),
                 bytes,
+                moved_from: None,
             });
         }
     }

@@ -122,6 +122,8 @@ export function run(id: number, job = 'Documents', extra: Record<string, unknown
     downloaded: id % 3,
     deleted_local: 0,
     deleted_remote: id % 4 === 0 ? 1 : 0,
+    moved_local: 0,
+    moved_remote: 0,
     conflicts: 0,
     skipped: 0,
     bytes_up: (id % 5) * 1_048_576,

@@ -17,6 +17,7 @@ const activity = Array.from({ length: 1000 }, (_, i) => ({
   path: i % 50 === 0 ? `Reports/report-${i}.pdf` : `Folder${i % 7}/file-${i}.txt`,
   action: ['uploaded', 'downloaded', 'deleted_local', 'deleted_remote'][i % 4],
   bytes: i * 1000,
+  moved_from: null as string | null,
 }));
 
 describe('history', () => {
@@ -73,6 +74,29 @@ describe('history', () => {
       { jobId: null, limit: 1000 },
       { jobId: 2, limit: 1000 },
     ]);
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a move as one line, old name to new, and counts it in its run', async () => {
+    const moved = [
+      { run_id: 7, job: 'Photos', at_ms: Date.UTC(2026, 10, 22, 9, 0), path: 'Photos 2024', action: 'moved_remote', bytes: 0, moved_from: 'Camera Roll' },
+      { run_id: 8, job: 'Photos', at_ms: Date.UTC(2026, 10, 22, 9, 1), path: 'Archive/Photos 2024', action: 'moved_local', bytes: 0, moved_from: 'Photos 2024' },
+    ];
+    const page = await open(env, {
+      responses: { list_jobs: sampleJobs(), history: [run(7, 'Photos', { uploaded: 0, downloaded: 0, deleted_remote: 0, moved_remote: 1 })], activity: moved },
+    });
+    await page.getByRole('tab', { name: 'History' }).click();
+    const items = page.getByTestId('activity-item');
+    await items.first().waitFor();
+    expect(await items.allTextContents()).toEqual([
+      expect.stringContaining('Moved Camera Roll → Photos 2024 (on the server)'),
+      expect.stringContaining('Moved Photos 2024 → Archive/Photos 2024 (here)'),
+    ]);
+    expect(await page.getByTestId('run-row').first().textContent()).toContain('1 moved');
+    // The filter finds a move by its old name too.
+    await page.getByLabel('Filter activity').fill('camera');
+    await expect.poll(() => page.getByTestId('activity-count').textContent()).toBe('1 item');
     expect(jsErrors(page)).toEqual([]);
     await page.close();
   });

@@ -57,7 +57,7 @@ describe('progress', () => {
 
     await emit(page, 'engine-event', {
       type: 'run_finished', job: 'Documents', run_id: 42, status: 'partial',
-      counts: { uploaded: 39, downloaded: 0, deleted_local: 0, deleted_remote: 0, conflicts: 0, skipped: 1, bytes_up: 120 * MB, bytes_down: 0 },
+      counts: { uploaded: 39, downloaded: 0, deleted_local: 0, deleted_remote: 0, moved_local: 0, moved_remote: 0, conflicts: 0, skipped: 1, bytes_up: 120 * MB, bytes_down: 0 },
     });
     await page.getByText('Finished: partial').waitFor();
     await page.getByTestId('progress-idle').waitFor();

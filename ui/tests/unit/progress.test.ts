@@ -3,7 +3,7 @@ import type { EngineEvent } from '../../src/bridge';
 import { toBridgeError } from '../../src/bridge';
 import { applyEvent, overall, RECENT_MAX, type LiveState } from '../../src/lib/progress';
 
-const counts = { uploaded: 1, downloaded: 0, deleted_local: 0, deleted_remote: 0, conflicts: 0, skipped: 0, bytes_up: 10, bytes_down: 0 };
+const counts = { uploaded: 1, downloaded: 0, deleted_local: 0, deleted_remote: 0, moved_local: 0, moved_remote: 0, conflicts: 0, skipped: 0, bytes_up: 10, bytes_down: 0 };
 
 function progress(job: string, done: number, total: number, eta: number | null = 10): EngineEvent {
   return {

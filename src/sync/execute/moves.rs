@@ -1,0 +1,72 @@
+//! Carrying out a move (see [`crate::sync::moves`]): one rename on the side that has not moved
+//! the file or folder yet, then the base entries of all of it moved along, in one transaction.
+//!
+//! The rename never replaces anything, and happens only if the old path still holds what the
+//! scan saw: a file edited or replaced since is left for the next run, which sees it afresh.
+//! A crash between the rename and the base update leaves both sides holding the new path and
+//! no base entry for it: the next run compares them (same content: adopted, nothing copied).
+
+use crate::db::state::BaseChange;
+use crate::replica::{ReplicaError, ReplicaErrorKind};
+use crate::sync::moves::Move;
+use crate::tree::{EntryKind, Side};
+
+use super::transfer::Snapshot;
+use super::{Executor, Outcome};
+
+impl Executor {
+    pub(super) async fn move_entry(&self, m: &Move) -> Result<Outcome, ReplicaError> {
+        let target = self.side(m.side).clone();
+        let now = self.gate.retry(|| target.stat(&m.from)).await?;
+        let still = match &now {
+            None => false,
+            Some(e) if m.kind == EntryKind::Dir => e.kind == EntryKind::Dir,
+            Some(e) => Snapshot::of_remote(&m.expected).matches(e),
+        };
+        if !still {
+            return Ok(Outcome::Deferred(format!(
+                "{} changed on the {} during the sync; the move to {} is left for the next run",
+                m.from, m.side, m.to
+            )));
+        }
+        if let Some(parent) = m.to.parent() {
+            self.gate
+                .retry(|| self.dirs.ensure(target.as_ref(), m.side, &parent))
+                .await?;
+        }
+        match self.gate.retry(|| target.rename(&m.from, &m.to, false)).await {
+            Ok(()) => {}
+            Err(e) if e.kind == ReplicaErrorKind::AlreadyExists => {
+                return Ok(Outcome::Deferred(format!(
+                    "{} appeared on the {} during the sync; the move of {} is left for the next run",
+                    m.to, m.side, m.from
+                )))
+            }
+            Err(e) => return Err(e),
+        }
+        let mut after = m.base_after.clone();
+        // Our rename moved the renamed entry's times on that side. Recorded as synced only
+        // when it held the synced version; otherwise its change must still show next time.
+        if m.side == Side::Remote && m.unchanged && m.kind == EntryKind::File {
+            if let (Some(top), Some(r)) = (after.first_mut(), self.remote.stat(&m.to).await?) {
+                top.remote_size = r.size;
+                top.remote_mtime_ns = r.mtime_ns;
+                top.remote_ctime_ns = r.ctime_ns;
+                top.remote_file_id = r.file_id;
+            }
+        }
+        let changes: Vec<BaseChange> = m
+            .base_before
+            .iter()
+            .cloned()
+            .map(BaseChange::Forget)
+            .chain(after.into_iter().map(BaseChange::Put))
+            .collect();
+        self.change_base(changes).await?;
+        Ok(Outcome::Moved {
+            side: m.side,
+            from: m.from.clone(),
+            to: m.to.clone(),
+        })
+    }
+}
