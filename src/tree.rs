@@ -97,6 +97,21 @@ pub struct LocalEntry {
     pub file_id: Option<u64>,
 }
 
+impl LocalEntry {
+    /// The same metadata in the shape of a listed entry (with no change time), to compare with
+    /// what a side shows later.
+    pub fn as_entry(&self) -> Entry {
+        Entry {
+            path: self.path.clone(),
+            kind: self.kind,
+            size: self.size,
+            mtime_ns: self.mtime_ns,
+            ctime_ns: None,
+            file_id: self.file_id,
+        }
+    }
+}
+
 /// The state of a path when it was last synced: both sides held the same content then.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseEntry {
@@ -128,6 +143,14 @@ impl BaseEntry {
             remote_file_id: remote.file_id,
             local_file_id: local.file_id,
         }
+    }
+
+    /// Records `r` as the remote's synced metadata (after a rename of ours moved its times).
+    pub fn set_remote(&mut self, r: &Entry) {
+        self.remote_size = r.size;
+        self.remote_mtime_ns = r.mtime_ns;
+        self.remote_ctime_ns = r.ctime_ns;
+        self.remote_file_id = r.file_id;
     }
 
     /// The same entry at another path (a move).

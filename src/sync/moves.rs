@@ -321,7 +321,7 @@ fn try_move(
     }
     let expected = match side {
         Side::Remote => t.remote.get(from).cloned(),
-        Side::Local => t.local.get(from).map(local_as_entry),
+        Side::Local => t.local.get(from).map(LocalEntry::as_entry),
     };
     let Some(expected) = expected.filter(|e| e.kind == b.kind) else {
         return false;
@@ -453,17 +453,6 @@ fn case_clash(t: &Moved, from: &RelPath, to: &RelPath) -> bool {
         let twin = |p: &RelPath| p != q && fold(p) == f;
         t.local.keys().any(twin) || t.remote.keys().any(|p| twin(p) && !(q == to && p == from))
     })
-}
-
-fn local_as_entry(l: &LocalEntry) -> Entry {
-    Entry {
-        path: l.path.clone(),
-        kind: l.kind,
-        size: l.size,
-        mtime_ns: l.mtime_ns,
-        ctime_ns: None,
-        file_id: l.file_id,
-    }
 }
 
 /// Moves the entry at `from` and everything under it to `to` in `tree`.

@@ -311,17 +311,7 @@ pub(crate) fn move_entry(w: &mut World, side: Side, from: &RelPath, to: &RelPath
         .into_iter()
         .filter(|p| p.starts_with(from))
         .collect();
-    let new_path = |p: &RelPath| -> RelPath {
-        if p == from {
-            to.clone()
-        } else {
-            rp(&format!(
-                "{}{}",
-                to.as_str(),
-                &p.as_str()[from.as_str().len()..]
-            ))
-        }
-    };
+    let new_path = |p: &RelPath| anemone_sync::sync::moves::rebase(p, from, to);
     if side == Side::Remote && no_twins {
         let mut names: Vec<RelPath> = side_paths(w, side)
             .into_iter()

@@ -243,14 +243,7 @@ impl Sim {
         let (side, from, to) = (m.side, &m.from, &m.to);
         self.may_write(side, &format!("move {from:?} to {to:?}"))?;
         let now = match side {
-            Side::Local => self.w.local.get(from).map(|l| Entry {
-                path: l.path.clone(),
-                kind: l.kind,
-                size: l.size,
-                mtime_ns: l.mtime_ns,
-                ctime_ns: None,
-                file_id: l.file_id,
-            }),
+            Side::Local => self.w.local.get(from).map(LocalEntry::as_entry),
             Side::Remote => self.w.remote.get(from).cloned(),
         };
         if now.as_ref() != Some(&m.expected) {
@@ -287,11 +280,7 @@ impl Sim {
         }
         let mut after = m.base_after.clone();
         if side == Side::Remote && m.unchanged && m.kind == EntryKind::File {
-            let r = &self.w.remote[to];
-            after[0].remote_size = r.size;
-            after[0].remote_mtime_ns = r.mtime_ns;
-            after[0].remote_ctime_ns = r.ctime_ns;
-            after[0].remote_file_id = r.file_id;
+            after[0].set_remote(&self.w.remote[to]);
         }
         for b in after {
             self.w.base.insert(b.path.clone(), b);

@@ -49,10 +49,7 @@ impl Executor {
         // when it held the synced version; otherwise its change must still show next time.
         if m.side == Side::Remote && m.unchanged && m.kind == EntryKind::File {
             if let (Some(top), Some(r)) = (after.first_mut(), self.remote.stat(&m.to).await?) {
-                top.remote_size = r.size;
-                top.remote_mtime_ns = r.mtime_ns;
-                top.remote_ctime_ns = r.ctime_ns;
-                top.remote_file_id = r.file_id;
+                top.set_remote(&r);
             }
         }
         let changes: Vec<BaseChange> = m
