@@ -163,7 +163,7 @@ impl BaseEntry {
 
     /// Whether the remote entry is as it was at the last sync. Compares every piece of metadata
     /// the server gave both times, never size alone: an edit that keeps the size still moves the
-    /// last-write or change time.
+    /// last-write or change time, and a replaced file has another file id.
     pub fn remote_unchanged(&self, r: &Entry) -> bool {
         if self.kind != r.kind {
             return false;
@@ -175,7 +175,14 @@ impl BaseEntry {
             (Some(a), Some(b)) => a == b,
             _ => true,
         };
-        self.remote_size == r.size && self.remote_mtime_ns == r.mtime_ns && ctime_same
+        // Another file put in its place is a change even with the same size and times: the
+        // server's file system keeps times to its clock's tick (a few ms on Linux), so two
+        // clients' versions written and renamed at once can carry the very same times.
+        let same_file = match (self.remote_file_id, r.file_id) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        self.remote_size == r.size && self.remote_mtime_ns == r.mtime_ns && ctime_same && same_file
     }
 
     /// Whether the local entry holds the content it had at the last sync.

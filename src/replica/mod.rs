@@ -212,6 +212,9 @@ impl From<crate::relpath::InvalidRelPath> for ReplicaError {
 
 pub type ReplicaResult<T> = Result<T, ReplicaError>;
 
+/// What a checked rename expects of the file it moves (see [`Replica::rename_if`]).
+pub type Expect<'a> = dyn for<'e> Fn(&'e Entry) -> bool + Send + Sync + 'a;
+
 /// A file opened for reading. `read_at` may be called concurrently.
 // `len` is the remote file's length, not a container size: no `is_empty` wanted.
 #[allow(clippy::len_without_is_empty)]
@@ -298,6 +301,25 @@ pub trait Replica: Send + Sync {
     /// Renames a file or folder; with `replace` false an existing target gives `AlreadyExists`.
     /// The target's parent must exist.
     async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> ReplicaResult<()>;
+
+    /// Renames `from` to `to` (never over anything: `AlreadyExists`) only if `from` is still
+    /// what `expect` accepts; `Ok(false)`, nothing done, when it is not or is gone. This
+    /// default looks first and renames after; the SMB remote checks on the open file it
+    /// renames, so another client cannot slip a new version in between, and takes the new
+    /// name atomically (see `smb::claim`).
+    async fn rename_if(
+        &self,
+        from: &RelPath,
+        to: &RelPath,
+        expect: &Expect<'_>,
+    ) -> ReplicaResult<bool> {
+        match self.stat(from).await? {
+            Some(now) if expect(&now) => {}
+            _ => return Ok(false),
+        }
+        self.rename(from, to, false).await?;
+        Ok(true)
+    }
 
     async fn open_read(&self, path: &RelPath) -> ReplicaResult<Arc<dyn FileReader>>;
 

@@ -8,3 +8,4 @@ mod modes;
 mod moves;
 mod propagation;
 mod safety;
+mod two_clients;

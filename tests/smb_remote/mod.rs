@@ -12,6 +12,7 @@ use anemone_sync::replica::{Replica, MAX_CHUNK};
 
 use crate::support::samba::SambaServer;
 
+mod claims;
 mod connection;
 mod files;
 

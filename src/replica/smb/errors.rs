@@ -40,6 +40,28 @@ pub(crate) mod nt {
     pub const USER_SESSION_DELETED: u32 = 0xC000_0203;
     pub const NETWORK_SESSION_EXPIRED: u32 = 0xC000_035C;
     pub const IO_TIMEOUT: u32 = 0xC000_00B5;
+    pub const NOT_IMPLEMENTED: u32 = 0xC000_0002;
+    pub const INVALID_INFO_CLASS: u32 = 0xC000_0003;
+    pub const INVALID_PARAMETER: u32 = 0xC000_000D;
+    pub const INVALID_DEVICE_REQUEST: u32 = 0xC000_0010;
+    pub const NOT_SUPPORTED: u32 = 0xC000_00BB;
+}
+
+/// Whether a hard-link request failed because the server or its file system has no hard links
+/// (or refuses them: FAT gives EPERM, which Samba turns into ACCESS_DENIED), so a rename should
+/// be tried instead. A rename that is really not allowed fails the same way and is reported.
+pub(crate) fn link_refused(e: &smb::Error) -> bool {
+    matches!(
+        status_of(e),
+        Some(
+            nt::NOT_IMPLEMENTED
+                | nt::INVALID_INFO_CLASS
+                | nt::INVALID_PARAMETER
+                | nt::INVALID_DEVICE_REQUEST
+                | nt::NOT_SUPPORTED
+                | nt::ACCESS_DENIED
+        )
+    )
 }
 
 /// The kind for an NT status, when we know it.

@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use smb::{
-    binrw_util::prelude::FileTime, File, FileAllInformation, FileAttributes, FileBasicInformation,
-    FileEndOfFileInformation, FileRenameInformation, FileStandardInformation, ReadAt,
+    binrw_util::prelude::FileTime, File, FileAttributes, FileBasicInformation,
+    FileEndOfFileInformation, FileStandardInformation, ReadAt,
 };
 
-use super::convert::{filetime_to_ns, join_smb, ns_to_filetime};
+use super::claim::{stat_path, Claimed, On};
+use super::convert::{join_shown, join_smb, ns_to_filetime};
 use super::errors::Place;
 use super::session::{deadline, SmbConn};
 use crate::relpath::RelPath;
@@ -186,7 +187,22 @@ impl SmbWriter {
         }
     }
 
-    async fn finish_open(&self, final_path: &RelPath, mtime_ns: i64) -> ReplicaResult<Entry> {
+    fn on(&self) -> On<'_> {
+        On {
+            h: self.h.file().handle(),
+            place: &self.h.place,
+            shown: &self.h.shown,
+            timeout: self.h.timeout,
+        }
+    }
+
+    /// Sets the time, flushes, and gives the file its real name (a hard link, the temp name
+    /// dropped at close; see [`super::claim`]). Returns how, and the file as it is now.
+    async fn finish_open(
+        &self,
+        final_path: &RelPath,
+        mtime_ns: i64,
+    ) -> ReplicaResult<(Claimed, Entry)> {
         self.set_mtime(mtime_ns).await?;
         let h = &self.h;
         // Durable on the server before it takes the real name.
@@ -198,34 +214,20 @@ impl SmbWriter {
         })
         .await?;
         let target = join_smb(&self.root, final_path.as_str());
-        deadline(&h.place, h.timeout, "rename", &h.shown, async {
-            h.file()
-                .set_info(FileRenameInformation {
-                    replace_if_exists: false.into(),
-                    root_directory: 0,
-                    file_name: target.as_str().into(),
-                })
-                .await
-                .map_err(|e| h.err("rename", &e))
-        })
-        .await?;
-        let info = deadline(&h.place, h.timeout, "stat", &h.shown, async {
-            h.file()
-                .query_info::<FileAllInformation>()
-                .await
-                .map_err(|e| h.err("stat", &e))
-        })
-        .await?;
-        let ctime = *info.basic.change_time;
-        Ok(Entry {
-            path: final_path.clone(),
-            kind: EntryKind::File,
-            size: info.standard.end_of_file,
-            mtime_ns: filetime_to_ns(*info.basic.last_write_time),
-            ctime_ns: (ctime != 0).then(|| filetime_to_ns(ctime)),
-            file_id: (info.internal.index_number != 0).then_some(info.internal.index_number),
-        })
+        let on = self.on();
+        let how = on.claim(&target, false).await?;
+        Ok((how, on.query(final_path).await?))
     }
+}
+
+/// Empties the open file.
+pub(crate) async fn truncate(on: &On<'_>) -> ReplicaResult<()> {
+    deadline(on.place, on.timeout, "set size", on.shown, async {
+        on.h.set_info(FileEndOfFileInformation { end_of_file: 0 })
+            .await
+            .map_err(|e| on.place.error("set size", on.shown, &e))
+    })
+    .await
 }
 
 #[async_trait]
@@ -321,10 +323,34 @@ impl FileWriter for SmbWriter {
     async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> ReplicaResult<Entry> {
         let done = self.finish_open(final_path, mtime_ns).await;
         // Close either way (already flushed when it succeeded), so a failed rename leaves no
-        // open handle on the temp that the caller is about to remove.
+        // open handle on the temp that the caller is about to remove. Closing drops the temp
+        // name of a linked file.
         let closed = self.h.close(false).await;
-        let entry = done?;
+        let (how, ours) = done?;
         closed?;
-        Ok(entry)
+        // Read back under the real name: dropping the temp name moved the change time, which
+        // the next scan compares. It must still be our file (same id); if another client
+        // replaced it since, what we wrote is recorded, so the next run sees their change.
+        let shown = join_shown(&self.root, final_path.as_str());
+        let smb_path = join_smb(&self.root, final_path.as_str());
+        let now = stat_path(
+            &self.h.conn,
+            &self.h.place,
+            self.h.timeout,
+            (final_path, &smb_path, &shown),
+        )
+        .await?;
+        match now {
+            Some(now) if now.kind == EntryKind::File && now.file_id == ours.file_id => Ok(now),
+            // A plain rename (no hard links on this server) can have lost a race with another
+            // client's onto the same name: ours is gone from the share, so it is not synced.
+            _ if how == Claimed::Renamed => Err(self.h.place.make(
+                ReplicaErrorKind::AlreadyExists,
+                "rename",
+                &shown,
+                "another client took this name at the same moment",
+            )),
+            _ => Ok(ours),
+        }
     }
 }

@@ -15,6 +15,7 @@
 //! `block_copy` (it hides errors), every request has a deadline (a hung server gives `Timeout`),
 //! and `reconnect()` builds a brand-new connection (the crate cannot revive one).
 
+mod claim;
 mod convert;
 mod errors;
 mod file;
@@ -29,19 +30,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use smb::{
-    CreateDisposition, CreateOptions, FileAccessMask, FileAllInformation, FileAttributes,
-    FileCreateArgs, FileDispositionInformation, FileRenameInformation, Resource, ResourceHandle,
+    CreateDisposition, CreateOptions, FileAccessMask, FileAttributes, FileCreateArgs,
+    FileDispositionInformation, FileRenameInformation, Resource, ResourceHandle,
 };
 
-use self::convert::{filetime_to_ns, join_shown, join_smb};
+use self::claim::handle_of;
+use self::convert::{join_shown, join_smb};
 use self::errors::{nt, Place};
 use self::pool::Pool;
 use self::session::{deadline, establish, SmbConn};
 use crate::policy::Encryption;
 use crate::relpath::RelPath;
 use crate::replica::{
-    ConnectionSecurity, FileReader, FileWriter, Listing, Replica, ReplicaError, ReplicaErrorKind,
-    ReplicaResult,
+    ConnectionSecurity, Expect, FileReader, FileWriter, Listing, Replica, ReplicaError,
+    ReplicaErrorKind, ReplicaResult,
 };
 use crate::tree::{Entry, EntryKind};
 use crate::url::SmbUrl;
@@ -229,13 +231,128 @@ impl SmbReplica {
         .await;
         self.finish(h, &shown, r).await
     }
-}
 
-fn handle_of(res: &Resource) -> &ResourceHandle {
-    match res {
-        Resource::File(f) => f.handle(),
-        Resource::Directory(d) => d.handle(),
-        Resource::Pipe(p) => p.handle(),
+    /// Opens a regular file for writing (`DELETE` too, so `finish` can rename it on this
+    /// handle) with `disposition`.
+    async fn open_file_for_writing(
+        &self,
+        conn: &SmbConn,
+        path: &RelPath,
+        disposition: CreateDisposition,
+    ) -> ReplicaResult<smb::File> {
+        let args = FileCreateArgs {
+            disposition,
+            attributes: FileAttributes::new(),
+            options: CreateOptions::new().with_non_directory_file(true),
+            desired_access: FileAccessMask::new()
+                .with_delete(true)
+                .with_file_read_data(true)
+                .with_file_write_data(true)
+                .with_file_read_attributes(true)
+                .with_file_write_attributes(true)
+                .with_synchronize(true),
+        };
+        match self.open(conn, path, "open for writing", args).await? {
+            Resource::File(f) => Ok(f),
+            other => {
+                let _ = handle_of(&other).close().await;
+                Err(self.place.make(
+                    ReplicaErrorKind::Other,
+                    "open for writing",
+                    &self.shown(path),
+                    "not a regular file",
+                ))
+            }
+        }
+    }
+
+    /// Renames `from` to `to`, after checking on the open file that it is what `expect`
+    /// accepts (`Ok(false)`, nothing done, when not). Without `replace`, a file takes its new
+    /// name as a hard link and drops the old one (see [`claim`]): never over anything, even
+    /// against another client at the same moment.
+    async fn move_checked(
+        &self,
+        from: &RelPath,
+        to: &RelPath,
+        replace: bool,
+        expect: Option<&Expect<'_>>,
+    ) -> ReplicaResult<bool> {
+        let conn = self.pick(false).await?;
+        let args = FileCreateArgs {
+            disposition: CreateDisposition::Open,
+            attributes: FileAttributes::new(),
+            options: CreateOptions::new(),
+            desired_access: FileAccessMask::new()
+                .with_delete(true)
+                .with_file_read_attributes(true)
+                .with_synchronize(true),
+        };
+        let target = self.smb_path(to);
+        let res = self.open(&conn, from, "rename", args).await?;
+        let shown = self.shown(from);
+        let on = claim::On {
+            h: claim::handle_of(&res),
+            place: &self.place,
+            shown: &shown,
+            timeout: self.opts.timeout,
+        };
+        let moved = async {
+            if replace {
+                // Only ever asked for by tests; no atomicity to keep.
+                deadline(&self.place, self.opts.timeout, "rename", &shown, async {
+                    on.h.set_info(FileRenameInformation {
+                        replace_if_exists: true.into(),
+                        root_directory: 0,
+                        file_name: target.as_str().into(),
+                    })
+                    .await
+                    .map_err(|e| self.place.error("rename", &shown, &e))
+                })
+                .await?;
+                return Ok(None);
+            }
+            let before = on.query(from).await?;
+            if expect.is_some_and(|ok| !ok(&before)) {
+                return Ok(Some((before, None)));
+            }
+            let case_only = from.as_str().to_lowercase() == to.as_str().to_lowercase();
+            let rename_only = before.kind == EntryKind::Dir || case_only;
+            let how = on.claim(&target, rename_only).await?;
+            Ok(Some((before, Some(how))))
+        }
+        .await;
+        let r = self.finish(on.h, &shown, moved).await;
+        let r = r.map_err(|e| ReplicaError {
+            message: format!("{} (to {})", e.message, self.shown(to)),
+            ..e
+        })?;
+        match r {
+            None => Ok(true),
+            Some((_, None)) => Ok(false),
+            Some((_, Some(claim::Claimed::Linked))) => Ok(true),
+            Some((before, Some(claim::Claimed::Renamed))) => {
+                // No hard links on this server: the rename may have raced another client's
+                // onto the same name. If the name holds another file now, ours was replaced.
+                self.check_holds(to, &before).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// After a plain rename of a file: fails with `AlreadyExists` when `path` does not hold it.
+    async fn check_holds(&self, path: &RelPath, ours: &Entry) -> ReplicaResult<()> {
+        if ours.kind == EntryKind::Dir || ours.file_id.is_none() {
+            return Ok(());
+        }
+        match self.stat(path).await? {
+            Some(now) if now.file_id == ours.file_id => Ok(()),
+            _ => Err(self.place.make(
+                ReplicaErrorKind::AlreadyExists,
+                "rename",
+                &self.shown(path),
+                "another client took this name at the same moment",
+            )),
+        }
     }
 }
 
@@ -340,42 +457,8 @@ impl Replica for SmbReplica {
 
     async fn stat(&self, path: &RelPath) -> ReplicaResult<Option<Entry>> {
         let conn = self.pick(false).await?;
-        let args = FileCreateArgs {
-            disposition: CreateDisposition::Open,
-            attributes: FileAttributes::new(),
-            options: CreateOptions::new(),
-            desired_access: FileAccessMask::new()
-                .with_file_read_attributes(true)
-                .with_synchronize(true),
-        };
-        let res = match self.open(&conn, path, "stat", args).await {
-            Ok(r) => r,
-            Err(e) if is_missing(&e) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let shown = self.shown(path);
-        let h = handle_of(&res);
-        let r = deadline(&self.place, self.opts.timeout, "stat", &shown, async {
-            h.query_info::<FileAllInformation>()
-                .await
-                .map_err(|e| self.place.error("stat", &shown, &e))
-        })
-        .await;
-        let info = self.finish(h, &shown, r).await?;
-        let is_dir = bool::from(info.standard.directory) || info.basic.file_attributes.directory();
-        let ctime = *info.basic.change_time;
-        Ok(Some(Entry {
-            path: path.clone(),
-            kind: if is_dir {
-                EntryKind::Dir
-            } else {
-                EntryKind::File
-            },
-            size: if is_dir { 0 } else { info.standard.end_of_file },
-            mtime_ns: filetime_to_ns(*info.basic.last_write_time),
-            ctime_ns: (ctime != 0).then(|| filetime_to_ns(ctime)),
-            file_id: (info.internal.index_number != 0).then_some(info.internal.index_number),
-        }))
+        let (smb, shown) = (self.smb_path(path), self.shown(path));
+        claim::stat_path(&conn, &self.place, self.opts.timeout, (path, &smb, &shown)).await
     }
 
     async fn create_dir(&self, path: &RelPath) -> ReplicaResult<()> {
@@ -413,35 +496,19 @@ impl Replica for SmbReplica {
     }
 
     async fn rename(&self, from: &RelPath, to: &RelPath, replace: bool) -> ReplicaResult<()> {
-        let conn = self.pick(false).await?;
-        let args = FileCreateArgs {
-            disposition: CreateDisposition::Open,
-            attributes: FileAttributes::new(),
-            options: CreateOptions::new(),
-            desired_access: FileAccessMask::new()
-                .with_delete(true)
-                .with_file_read_attributes(true)
-                .with_synchronize(true),
-        };
-        let target = self.smb_path(to);
-        let res = self.open(&conn, from, "rename", args).await?;
-        let shown = self.shown(from);
-        let h = handle_of(&res);
-        let r = deadline(&self.place, self.opts.timeout, "rename", &shown, async {
-            h.set_info(FileRenameInformation {
-                replace_if_exists: replace.into(),
-                root_directory: 0,
-                file_name: target.as_str().into(),
-            })
-            .await
-            .map_err(|e| self.place.error("rename", &shown, &e))
-        })
-        .await;
-        let r = self.finish(h, &shown, r).await;
-        r.map_err(|e| ReplicaError {
-            message: format!("{} (to {})", e.message, self.shown(to)),
-            ..e
-        })
+        self.move_checked(from, to, replace, None).await.map(|_| ())
+    }
+
+    async fn rename_if(
+        &self,
+        from: &RelPath,
+        to: &RelPath,
+        expect: &Expect<'_>,
+    ) -> ReplicaResult<bool> {
+        match self.move_checked(from, to, false, Some(expect)).await {
+            Err(e) if is_missing(&e) => Ok(false),
+            r => r,
+        }
     }
 
     async fn open_read(&self, path: &RelPath) -> ReplicaResult<Arc<dyn FileReader>> {
@@ -488,43 +555,70 @@ impl Replica for SmbReplica {
         truncate: bool,
     ) -> ReplicaResult<Arc<dyn FileWriter>> {
         let conn = self.pick(true).await?;
-        let args = FileCreateArgs {
-            disposition: if truncate {
-                CreateDisposition::OverwriteIf
+        let shown = self.shown(path);
+        // A temp must be a file of its own. One that is also another name of a file (a crash
+        // between `finish`'s hard link and its close left both names) would carry our writes,
+        // and a truncation, into that file: its temp name is dropped and a new file made.
+        let mut fresh = truncate;
+        for _ in 0..3 {
+            let disposition = if fresh {
+                CreateDisposition::Create
             } else {
                 CreateDisposition::OpenIf
-            },
-            attributes: FileAttributes::new(),
-            options: CreateOptions::new().with_non_directory_file(true),
-            // DELETE, so `finish` can rename the temp on this handle.
-            desired_access: FileAccessMask::new()
-                .with_delete(true)
-                .with_file_read_data(true)
-                .with_file_write_data(true)
-                .with_file_read_attributes(true)
-                .with_file_write_attributes(true)
-                .with_synchronize(true),
-        };
-        let shown = self.shown(path);
-        match self.open(&conn, path, "open for writing", args).await? {
-            Resource::File(f) => Ok(Arc::new(file::SmbWriter::new(
-                f,
+            };
+            let file = match self.open_file_for_writing(&conn, path, disposition).await {
+                Err(e) if fresh && e.kind == ReplicaErrorKind::AlreadyExists => {
+                    fresh = false;
+                    continue;
+                }
+                r => r?,
+            };
+            let on = claim::On {
+                h: file.handle(),
+                place: &self.place,
+                shown: &shown,
+                timeout: self.opts.timeout,
+            };
+            if !fresh {
+                let checked = async {
+                    if on.links().await? > 1 {
+                        on.delete_on_close().await?;
+                        return Ok(false);
+                    }
+                    if truncate {
+                        file::truncate(&on).await?;
+                    }
+                    Ok(true)
+                }
+                .await;
+                match checked {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        on.close().await?;
+                        fresh = true;
+                        continue;
+                    }
+                    Err(e) => {
+                        let _ = on.close().await;
+                        return Err(e);
+                    }
+                }
+            }
+            return Ok(Arc::new(file::SmbWriter::new(
+                file,
                 conn,
                 self.place.clone(),
                 shown,
                 self.opts.timeout,
                 self.url.path.as_str().to_string(),
-            ))),
-            other => {
-                let _ = handle_of(&other).close().await;
-                Err(self.place.make(
-                    ReplicaErrorKind::Other,
-                    "open for writing",
-                    &shown,
-                    "not a regular file",
-                ))
-            }
+            )));
         }
+        Err(self.place.make(
+            ReplicaErrorKind::Busy,
+            "open for writing",
+            &shown,
+            "the temp file keeps reappearing as a link to another file",
+        ))
     }
 
     async fn reconnect(&self) -> ReplicaResult<()> {

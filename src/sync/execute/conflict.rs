@@ -94,17 +94,16 @@ impl Executor {
                     Side::Local => local_snapshot(local),
                     Side::Remote => Snapshot::of_remote(remote),
                 };
-                match loser_side.stat(path).await? {
-                    Some(cur) if expected.matches(&cur) => {}
-                    _ => {
-                        return Ok(Outcome::Deferred(format!(
-                            "{path} changed on the {loser} during the sync; it will be synced on the next run"
-                        )))
-                    }
-                }
-                self.gate
-                    .retry(|| loser_side.rename(path, &cname, false))
+                let expect = |e: &Entry| expected.matches(e);
+                let renamed = self
+                    .gate
+                    .retry(|| loser_side.rename_if(path, &cname, &expect))
                     .await?;
+                if !renamed {
+                    return Ok(Outcome::Deferred(format!(
+                        "{path} changed on the {loser} during the sync; it will be synced on the next run"
+                    )));
+                }
                 let mut steps = vec![Outcome::Done {
                     what: if loser == Side::Local {
                         "conflict_copy_local"

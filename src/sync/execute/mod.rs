@@ -486,24 +486,33 @@ impl Executor {
                 Err(e) => Err(e),
             };
         }
-        let current = self.gate.retry(|| target.stat(path)).await?;
-        match current {
+        let expect = |e: &Entry| expected.matches(e);
+        let trashed = self
+            .gate
+            .retry(|| {
+                trash::move_to_trash(
+                    target.as_ref(),
+                    side,
+                    &self.dirs,
+                    &self.stamp,
+                    path,
+                    &expect,
+                )
+            })
+            .await?;
+        if trashed.is_some() {
+            self.forget_base(path).await?;
+            return Ok(Outcome::Done {
+                what,
+                bytes: 0,
+                path: path.clone(),
+            });
+        }
+        // Not moved: gone already (nothing to do), or changed (left for the next run).
+        match self.gate.retry(|| target.stat(path)).await? {
             None => {
                 self.forget_base(path).await?;
                 Ok(Outcome::Quiet)
-            }
-            Some(cur) if expected.matches(&cur) => {
-                self.gate
-                    .retry(|| {
-                        trash::move_to_trash(target.as_ref(), side, &self.dirs, &self.stamp, path)
-                    })
-                    .await?;
-                self.forget_base(path).await?;
-                Ok(Outcome::Done {
-                    what,
-                    bytes: 0,
-                    path: path.clone(),
-                })
             }
             Some(_) => Ok(Outcome::Deferred(format!(
                 "{path} changed on the {side} during the sync; it will be synced on the next run"
@@ -517,5 +526,6 @@ pub fn local_snapshot(l: &LocalEntry) -> Snapshot {
         size: l.size,
         mtime_ns: l.mtime_ns,
         ctime_ns: None,
+        file_id: None,
     }
 }

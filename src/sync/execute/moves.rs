@@ -2,14 +2,15 @@
 //! the file or folder yet, then the base entries of all of it moved along, in one transaction.
 //!
 //! The rename never replaces anything, and happens only if the old path still holds what the
-//! scan saw: a file edited or replaced since is left for the next run, which sees it afresh.
+//! scan saw (on the share: checked on the open file it renames): a file edited or replaced
+//! since is left for the next run, which sees it afresh.
 //! A crash between the rename and the base update leaves both sides holding the new path and
 //! no base entry for it: the next run compares them (same content: adopted, nothing copied).
 
 use crate::db::state::BaseChange;
 use crate::replica::{ReplicaError, ReplicaErrorKind};
 use crate::sync::moves::Move;
-use crate::tree::{EntryKind, Side};
+use crate::tree::{Entry, EntryKind, Side};
 
 use super::transfer::Snapshot;
 use super::{Executor, Outcome};
@@ -17,25 +18,28 @@ use super::{Executor, Outcome};
 impl Executor {
     pub(super) async fn move_entry(&self, m: &Move) -> Result<Outcome, ReplicaError> {
         let target = self.side(m.side).clone();
-        let now = self.gate.retry(|| target.stat(&m.from)).await?;
-        let still = match &now {
-            None => false,
-            Some(e) if m.kind == EntryKind::Dir => e.kind == EntryKind::Dir,
-            Some(e) => Snapshot::of_remote(&m.expected).matches(e),
-        };
-        if !still {
-            return Ok(Outcome::Deferred(format!(
-                "{} changed on the {} during the sync; the move to {} is left for the next run",
-                m.from, m.side, m.to
-            )));
-        }
         if let Some(parent) = m.to.parent() {
             self.gate
                 .retry(|| self.dirs.ensure(target.as_ref(), m.side, &parent))
                 .await?;
         }
-        match self.gate.retry(|| target.rename(&m.from, &m.to, false)).await {
-            Ok(()) => {}
+        let expected = Snapshot::of_remote(&m.expected);
+        let expect = |e: &Entry| match m.kind {
+            EntryKind::Dir => e.kind == EntryKind::Dir,
+            EntryKind::File => expected.matches(e),
+        };
+        match self
+            .gate
+            .retry(|| target.rename_if(&m.from, &m.to, &expect))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return Ok(Outcome::Deferred(format!(
+                    "{} changed on the {} during the sync; the move to {} is left for the next run",
+                    m.from, m.side, m.to
+                )))
+            }
             Err(e) if e.kind == ReplicaErrorKind::AlreadyExists => {
                 return Ok(Outcome::Deferred(format!(
                     "{} appeared on the {} during the sync; the move of {} is left for the next run",

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 
 use crate::names::TRASH_DIR;
 use crate::relpath::RelPath;
-use crate::replica::{Replica, ReplicaError, ReplicaErrorKind, ReplicaResult};
+use crate::replica::{Expect, Replica, ReplicaError, ReplicaErrorKind, ReplicaResult};
 use crate::tree::EntryKind;
 
 use super::dirs::DirCache;
@@ -30,22 +30,27 @@ fn too_long(path: &RelPath) -> ReplicaError {
     )
 }
 
-/// Moves `path` to the trash on that side; returns where it went.
+/// Moves `path` to the trash on that side if it still is what `expect` accepts; returns where
+/// it went, or `None` (nothing moved) when it changed or went away since the scan. On the share
+/// the check is made on the open file that is moved, so a version another client writes at
+/// that moment is never the one put in the trash.
 pub async fn move_to_trash(
     remote: &dyn Replica,
     side: Side,
     dirs: &DirCache,
     stamp: &str,
     path: &RelPath,
-) -> ReplicaResult<RelPath> {
+    expect: &Expect<'_>,
+) -> ReplicaResult<Option<RelPath>> {
     let base = trash_dir().join(stamp).map_err(|_| too_long(path))?;
     let mut target = path.under(&base);
     if let Some(parent) = target.parent() {
         dirs.ensure(remote, side, &parent).await?;
     }
     for n in 2.. {
-        match remote.rename(path, &target, false).await {
-            Ok(()) => return Ok(target),
+        match remote.rename_if(path, &target, expect).await {
+            Ok(true) => return Ok(Some(target)),
+            Ok(false) => return Ok(None),
             Err(e) if e.kind == ReplicaErrorKind::AlreadyExists && n < 100 => {
                 target = path
                     .with_name(&format!("{} ({n})", path.name()))

@@ -46,6 +46,9 @@ pub struct Snapshot {
     pub mtime_ns: i64,
     /// Compared only when known on both sides (a remote change time).
     pub ctime_ns: Option<i64>,
+    /// Compared only when known on both sides (a remote file id): another file put in its
+    /// place can carry the same size and times.
+    pub file_id: Option<u64>,
 }
 
 impl Snapshot {
@@ -54,10 +57,15 @@ impl Snapshot {
             (Some(a), Some(b)) => a == b,
             _ => true,
         };
+        let same_file = match (self.file_id, e.file_id) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
         e.kind == crate::tree::EntryKind::File
             && e.size == self.size
             && e.mtime_ns == self.mtime_ns
             && ctime_ok
+            && same_file
     }
 
     pub fn of_remote(e: &Entry) -> Snapshot {
@@ -65,6 +73,7 @@ impl Snapshot {
             size: e.size,
             mtime_ns: e.mtime_ns,
             ctime_ns: e.ctime_ns,
+            file_id: e.file_id,
         }
     }
 }
@@ -158,19 +167,20 @@ impl Executor {
             writer.set_len(size).await?;
         }
 
-        // Replace the target only if it is still what the scan saw.
+        // Replace the target only if it is still what the scan saw (checked on the share on
+        // the very file that goes to the trash).
         if let Some(expected) = &req.replaces {
-            let current = dst_side.stat(req.dst_path).await?;
-            if current.as_ref().is_some_and(|cur| expected.matches(cur)) {
-                super::trash::move_to_trash(
-                    dst_side.as_ref(),
-                    to,
-                    &self.dirs,
-                    &self.stamp,
-                    req.dst_path,
-                )
-                .await?;
-            } else {
+            let expect = |e: &Entry| expected.matches(e);
+            let trashed = super::trash::move_to_trash(
+                dst_side.as_ref(),
+                to,
+                &self.dirs,
+                &self.stamp,
+                req.dst_path,
+                &expect,
+            )
+            .await?;
+            if trashed.is_none() {
                 let _ = writer.close().await;
                 self.discard_temp(to, &temp, req.dst_path, direction).await;
                 return Err(CopyError::Changed(format!(
