@@ -96,3 +96,29 @@ async fn a_refused_rename_over_an_edited_file_loses_nothing() {
     s.assert_in_sync();
     s.assert_idle().await;
 }
+
+/// The server gave the file its real name and the answer was lost with the connection: the
+/// retry after the reconnect finds the name taken, by its own bytes, and the upload is done in
+/// this run (it was left for the next one as having "appeared on the remote": found by the
+/// resilience suite's address change).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rename_done_but_its_answer_lost_completes_the_upload_in_the_same_run() {
+    let s = Offline::new().await;
+    write(&s.l("a.txt"), "mine");
+    write(&s.l("b.txt"), "mine too");
+    for f in ["a.txt", "b.txt"] {
+        s.remote.fail(
+            Fault::new(Op::Finish, ReplicaErrorKind::Connection)
+                .file(f)
+                .first(1)
+                .answer_lost(),
+        );
+    }
+    let r = s.sync_ok().await;
+    assert_eq!((r.counts.uploaded, r.counts.skipped), (2, 0), "{r:#?}");
+    assert_eq!(s.mem.read("a.txt").unwrap(), b"mine");
+    assert_eq!(s.mem.read("b.txt").unwrap(), b"mine too");
+    assert_eq!(s.mem.read(&s.temp("a.txt", true)), None, "temp left");
+    s.assert_in_sync();
+    s.assert_idle().await;
+}

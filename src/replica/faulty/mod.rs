@@ -69,6 +69,8 @@ pub struct Fault {
     times: Option<u64>,
     /// Matching calls seen so far.
     seen: u64,
+    /// The call is carried out first, then fails: its answer is lost.
+    after: bool,
 }
 
 impl Fault {
@@ -82,7 +84,15 @@ impl Fault {
             skip: 0,
             times: None,
             seen: 0,
+            after: false,
         }
+    }
+
+    /// The call is carried out, and then fails as if its answer were lost on the way back
+    /// (with a `Connection` kind, the connection drops). Only `finish` honours it.
+    pub fn answer_lost(mut self) -> Fault {
+        self.after = true;
+        self
     }
 
     /// Only calls on `path` or on one of our temp names for it (`NAME.<id>.anemone-*`); a
@@ -178,8 +188,24 @@ impl Core {
         if handle.is_some_and(|g| g != s.generation) {
             return Err(lost("a handle of a connection that was lost"));
         }
+        Self::fail_if_hit(&mut s, op, paths, false)
+    }
+
+    /// After a call was carried out: fails it when an `answer_lost` fault matches.
+    fn leave(&self, op: Op, paths: &[&RelPath]) -> ReplicaResult<()> {
+        let mut s = self.state.lock().unwrap();
+        Self::fail_if_hit(&mut s, op, paths, true)
+    }
+
+    /// Counts the call against the faults of its kind (`after`: those that fail a call once
+    /// done) and fails it when one hits.
+    fn fail_if_hit(s: &mut State, op: Op, paths: &[&RelPath], after: bool) -> ReplicaResult<()> {
         let mut failed = None;
-        for f in s.faults.iter_mut().filter(|f| f.matches(op, paths)) {
+        for f in s
+            .faults
+            .iter_mut()
+            .filter(|f| f.after == after && f.matches(op, paths))
+        {
             f.seen += 1;
             let hit = f.seen > f.skip && f.times.is_none_or(|t| f.seen <= f.skip + t);
             if hit && failed.is_none() {
@@ -544,7 +570,9 @@ impl FileWriter for FaultyWriter {
 
     async fn finish(&self, final_path: &RelPath, mtime_ns: i64) -> ReplicaResult<Entry> {
         self.enter(Op::Finish, Some(final_path)).await?;
-        self.inner.finish(final_path, mtime_ns).await
+        let done = self.inner.finish(final_path, mtime_ns).await?;
+        self.core.leave(Op::Finish, &[&self.path, final_path])?;
+        Ok(done)
     }
 }
 

@@ -194,6 +194,17 @@ impl Executor {
             Ok(dst) => dst,
             Err(e) if e.kind == ReplicaErrorKind::AlreadyExists => {
                 self.discard_temp(to, &temp, req.dst_path, direction).await;
+                // A retry after a reconnect can find its own first attempt there: the server
+                // carried out the rename and the answer was lost with the connection. The same
+                // bytes under the name: the copy is done.
+                if let Some(dst) = self.holds_same(to, req.dst_path, size, &hash).await {
+                    return Ok(Copied {
+                        hash,
+                        src: src_now,
+                        dst,
+                        bytes: size - start,
+                    });
+                }
                 return Err(CopyError::Changed(format!(
                     "{} appeared on the {} during the sync; it will be synced on the next run",
                     req.dst_path, to
@@ -277,6 +288,22 @@ impl Executor {
             .db
             .clear_transfer_record(self.job.id, dst_path, direction)
             .await;
+    }
+
+    /// The file at `path` on `side` when it holds exactly `size` bytes hashing to `hash`.
+    async fn holds_same(
+        &self,
+        side: Side,
+        path: &RelPath,
+        size: u64,
+        hash: &Hash,
+    ) -> Option<Entry> {
+        let there = self.side(side).stat(path).await.ok()??;
+        if there.kind != crate::tree::EntryKind::File || there.size != size {
+            return None;
+        }
+        let (h, len) = self.hash_remote(side, path).await.ok()?;
+        (len == size && &h == hash).then_some(there)
     }
 
     /// Reads a whole file and returns its hash (to compare contents on both sides).
