@@ -73,6 +73,9 @@ struct Walk<'a> {
     excludes: &'a Excludes,
     /// This install's id, to tell its temps (see [`LocalScan::own_temps`]).
     client_id: &'a str,
+    /// Leave files unhashed and unopened: a full run's merge does that with the base at hand
+    /// (`sync::merge`), so the scan needs no base.
+    defer_reads: bool,
     scan: LocalScan,
 }
 
@@ -96,6 +99,7 @@ pub fn scan_local(
         base,
         excludes,
         client_id,
+        defer_reads: false,
         scan: LocalScan::default(),
     };
     w.walk(RelPath::root(), top);
@@ -103,51 +107,83 @@ pub fn scan_local(
     Ok(w.scan)
 }
 
-impl Walk<'_> {
-    /// Hashes the new files that may be a synced file moved without its id showing it: same
-    /// size and modification time as a synced file that is gone, and no id matching that
-    /// file's (a disk that gives no ids, a record older than ids, a copy then delete). The
-    /// reconciler then recognises the move by content (see `sync::moves`). A move whose id
-    /// matches needs no read: the synced hash is reused there.
-    fn hash_likely_moves(&mut self) {
-        let gone: std::collections::HashMap<(u64, i64), Vec<Option<u64>>> = self
-            .base
-            .values()
-            .filter(|b| b.kind == EntryKind::File && !self.scan.tree.contains_key(&b.path))
-            .fold(Default::default(), |mut m, b| {
-                m.entry((b.local_size, b.local_mtime_ns))
-                    .or_default()
-                    .push(b.local_file_id);
-                m
-            });
-        if gone.is_empty() {
-            return;
-        }
-        let candidates: Vec<RelPath> = self
-            .scan
-            .tree
-            .values()
-            .filter(|l| l.kind == EntryKind::File && l.hash.is_none())
-            .filter(|l| match gone.get(&(l.size, l.mtime_ns)) {
-                Some(ids) => l.file_id.is_none() || !ids.contains(&l.file_id),
-                None => false,
-            })
-            .map(|l| l.path.clone())
-            .collect();
-        for path in candidates {
-            match self.fs.hash_file(&path) {
-                Ok(h) => {
-                    self.scan.hashed += 1;
-                    if let Some(l) = self.scan.tree.get_mut(&path) {
-                        l.hash = Some(h);
-                    }
-                }
-                // Left unhashed: an ordinary new file to the reconciler.
-                Err(e) => {
-                    tracing::debug!(path = %path, error = %e, "could not hash a possible move")
+/// Walks `root` without the base: files are listed with no hash and not opened, for the merge
+/// of a full run to finish (see `sync::merge`, then [`hash_likely_moves`]). Blocking.
+pub fn scan_local_unhashed(
+    root: &Path,
+    excludes: &Excludes,
+    client_id: &str,
+) -> Result<LocalScan, ScanError> {
+    static NO_BASE: BaseTree = BaseTree::new();
+    check_root(root)?;
+    let fs = Beneath::new(root);
+    let top = fs
+        .open_dir(&RelPath::root())
+        .map_err(|source| ScanError::Root {
+            path: root.to_path_buf(),
+            source,
+        })?;
+    let mut w = Walk {
+        fs,
+        base: &NO_BASE,
+        excludes,
+        client_id,
+        defer_reads: true,
+        scan: LocalScan::default(),
+    };
+    w.walk(RelPath::root(), top);
+    Ok(w.scan)
+}
+
+/// Hashes the new files of `tree` that may be a synced file of `base` moved without its id
+/// showing it: same size and modification time as a synced file that is gone, and no id
+/// matching that file's (a disk that gives no ids, a record older than ids, a copy then
+/// delete). The reconciler then recognises the move by content (see `sync::moves`). A move
+/// whose id matches needs no read: the synced hash is reused there. Returns how many files
+/// were read; a file that cannot be is left unhashed (an ordinary new file).
+pub fn hash_likely_moves(fs: &Beneath, base: &BaseTree, tree: &mut LocalTree) -> u64 {
+    let gone: std::collections::HashMap<(u64, i64), Vec<Option<u64>>> = base
+        .values()
+        .filter(|b| b.kind == EntryKind::File && !tree.contains_key(&b.path))
+        .fold(Default::default(), |mut m, b| {
+            m.entry((b.local_size, b.local_mtime_ns))
+                .or_default()
+                .push(b.local_file_id);
+            m
+        });
+    if gone.is_empty() {
+        return 0;
+    }
+    let candidates: Vec<RelPath> = tree
+        .values()
+        .filter(|l| l.kind == EntryKind::File && l.hash.is_none())
+        .filter(|l| match gone.get(&(l.size, l.mtime_ns)) {
+            Some(ids) => l.file_id.is_none() || !ids.contains(&l.file_id),
+            None => false,
+        })
+        .map(|l| l.path.clone())
+        .collect();
+    let mut hashed = 0;
+    for path in candidates {
+        match fs.hash_file(&path) {
+            Ok(h) => {
+                hashed += 1;
+                if let Some(l) = tree.get_mut(&path) {
+                    l.hash = Some(h);
                 }
             }
+            Err(e) => {
+                tracing::debug!(path = %path, error = %e, "could not hash a possible move")
+            }
         }
+    }
+    hashed
+}
+
+impl Walk<'_> {
+    /// See [`hash_likely_moves`].
+    fn hash_likely_moves(&mut self) {
+        self.scan.hashed += hash_likely_moves(&self.fs, self.base, &mut self.scan.tree);
     }
 
     /// Adds everything in the open folder `dir` (at `path`), subfolders opened from it.
@@ -232,6 +268,12 @@ impl Walk<'_> {
             return;
         }
         let (size, mtime_ns) = (meta.size, meta.mtime_ns);
+        if self.defer_reads {
+            self.scan
+                .tree
+                .insert(path.clone(), file_entry(path, meta, None));
+            return;
+        }
         let synced_before = self.base.get(&path).filter(|b| b.kind == EntryKind::File);
         let known = synced_before
             .filter(|b| b.local_meta_same(size, mtime_ns))
@@ -261,17 +303,20 @@ impl Walk<'_> {
                 }
             },
         };
-        self.scan.tree.insert(
-            path.clone(),
-            LocalEntry {
-                path,
-                kind: EntryKind::File,
-                size,
-                mtime_ns,
-                hash,
-                file_id: meta.file_id,
-            },
-        );
+        self.scan
+            .tree
+            .insert(path.clone(), file_entry(path, meta, hash));
+    }
+}
+
+fn file_entry(path: RelPath, meta: &Meta, hash: Option<crate::tree::Hash>) -> LocalEntry {
+    LocalEntry {
+        path,
+        kind: EntryKind::File,
+        size: meta.size,
+        mtime_ns: meta.mtime_ns,
+        hash,
+        file_id: meta.file_id,
     }
 }
 
@@ -293,6 +338,7 @@ pub fn scan_local_scope(
         base,
         excludes,
         client_id,
+        defer_reads: false,
         scan: LocalScan::default(),
     };
     for dir in scope.ancestors() {

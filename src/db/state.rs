@@ -5,6 +5,7 @@
 //! ([`Db::commit_batch`]): one transaction with multi-row statements instead of one transaction
 //! per file (each costs a round trip to sqlx's SQLite thread and a WAL commit).
 
+use futures::TryStreamExt;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::history::{RunErrorRow, RunFileRow};
@@ -112,18 +113,43 @@ impl Db {
         Ok(())
     }
 
+    /// The whole base of a job. Rows are read one at a time as they come (not all fetched
+    /// first: a fetched row holds its eleven values in a form several times the size of the
+    /// entry made from it, which was most of a big job's no-op peak), in path order, the
+    /// primary key's order, which is the order a `BTreeMap` keeps.
     pub async fn load_base(&self, job_id: i64) -> DbResult<BaseTree> {
-        let rows = sqlx::query("SELECT * FROM entries WHERE job_id = ?")
+        let mut rows = sqlx::query("SELECT * FROM entries WHERE job_id = ? ORDER BY path")
             .bind(job_id)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch(&self.pool);
         let mut tree = BaseTree::new();
-        for row in rows {
+        while let Some(row) = rows.try_next().await? {
             if let Some(e) = row_to_base(&row)? {
                 tree.insert(e.path.clone(), e);
             }
         }
         Ok(tree)
+    }
+
+    /// Sends the whole base of a job to `to`, in path order (the primary key's, SQLite's binary
+    /// collation: byte order, as [`RelPath`] sorts), a row at a time as the merge of a full run
+    /// takes them (see `sync::merge`): the base is never held whole. Stops early, with no
+    /// error, when the receiver is gone; an error means the rows sent are not all of it.
+    pub async fn send_base(
+        &self,
+        job_id: i64,
+        to: tokio::sync::mpsc::Sender<BaseEntry>,
+    ) -> DbResult<()> {
+        let mut rows = sqlx::query("SELECT * FROM entries WHERE job_id = ? ORDER BY path")
+            .bind(job_id)
+            .fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            if let Some(e) = row_to_base(&row)? {
+                if to.send(e).await.is_err() {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The base entries a scope covers: each root and everything below it (a key range on the
