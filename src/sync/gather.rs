@@ -56,6 +56,15 @@ pub(crate) struct Gathered {
     pub remote_temps: Vec<RelPath>,
 }
 
+impl Gathered {
+    /// Drops the three trees once the plan is made from them.
+    pub fn free_trees(&mut self) {
+        self.local_tree = LocalTree::new();
+        self.remote_tree = RemoteTree::new();
+        self.base_tree = BaseTree::new();
+    }
+}
+
 /// A local folder that is not there or not a folder is the job's setting; one that cannot be
 /// read is a local failure.
 fn scan_error(e: ScanError) -> SyncError {
@@ -223,7 +232,9 @@ impl Engine {
         let hidden = hidden_paths(&scan, &remote_skipped);
         let notes = notes_of(&scan, &remote_skipped, excludes);
         let twins = if remote.case_insensitive() {
-            CaseTwins::of(scan.tree.keys().chain(listing.iter().map(|e| &e.path)))
+            CaseTwins::of(
+                (scan.listed.iter().map(|e| &e.path)).chain(listing.iter().map(|e| &e.path)),
+            )
         } else {
             CaseTwins::default()
         };
@@ -232,7 +243,7 @@ impl Engine {
         let db = self.db.clone();
         let job_id = job.id;
         let streamer = tokio::spawn(async move { db.send_base(job_id, tx).await });
-        let local_tree = std::mem::take(&mut scan.tree);
+        let local = std::mem::take(&mut scan.listed);
         let fs = Beneath::new(job.local_path.clone());
         let ex = excludes.clone();
         let merged = tokio::task::spawn_blocking(move || {
@@ -243,7 +254,7 @@ impl Engine {
             };
             let visible = |p: &RelPath| is_visible(p, &ex, &hidden);
             let mut m = merge(
-                local_tree.into_values(),
+                local.into_iter(),
                 listing.into_iter(),
                 base,
                 visible,

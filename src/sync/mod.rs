@@ -99,7 +99,7 @@ impl Engine {
         // Each stage's time at debug level (`RUST_LOG=anemone_sync=debug`), to see where a
         // run's time goes.
         let t0 = Instant::now();
-        let g = self
+        let mut g = self
             .gather(job, scope.as_ref(), &excludes, opts.force, t0)
             .await?;
 
@@ -110,6 +110,9 @@ impl Engine {
             check_smb_names: true,
         };
         let actions = reconcile(&g.local_tree, &g.remote_tree, &g.base_tree, &ropts);
+        // The actions hold what they need: the trees are not kept through the transfers (a
+        // first sync of a million files holds a million entries in each).
+        g.free_trees();
         tracing::debug!(
             ms = t0.elapsed().as_millis() as u64,
             peak_kib = crate::memory::peak_rss_kib(),
