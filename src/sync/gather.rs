@@ -33,8 +33,10 @@ use super::merge::{merge, Merged, Need};
 use super::report::{note, SyncError};
 use super::settled::CaseTwins;
 
-/// Base entries on their way from the database to the merge: enough to keep both busy.
-const BASE_IN_FLIGHT: usize = 1024;
+/// Base entries on their way from the database to the merge, in batches: enough to keep both
+/// busy and to wake the merge's thread once per batch, not per entry.
+const BASE_BATCH: usize = 1024;
+const BASE_BATCHES_IN_FLIGHT: usize = 4;
 
 /// What a run decides from.
 pub(crate) struct Gathered {
@@ -239,15 +241,15 @@ impl Engine {
             CaseTwins::default()
         };
 
-        let (tx, mut rx) = tokio::sync::mpsc::channel(BASE_IN_FLIGHT);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(BASE_BATCHES_IN_FLIGHT);
         let db = self.db.clone();
         let job_id = job.id;
-        let streamer = tokio::spawn(async move { db.send_base(job_id, tx).await });
+        let streamer = tokio::spawn(async move { db.send_base(job_id, BASE_BATCH, tx).await });
         let local = std::mem::take(&mut scan.listed);
         let fs = Beneath::new(job.local_path.clone());
         let ex = excludes.clone();
         let merged = tokio::task::spawn_blocking(move || {
-            let base = std::iter::from_fn(move || rx.blocking_recv());
+            let base = std::iter::from_fn(move || rx.blocking_recv()).flatten();
             let read = |p: &RelPath, need: Need| match need {
                 Need::Hash => fs.hash_file(p).map(Some).map_err(|e| e.to_string()),
                 Need::Open => fs.open_read(p).map(|_| None).map_err(|e| e.to_string()),

@@ -46,10 +46,9 @@ pub struct Merged {
     pub hashed: u64,
 }
 
-/// An input in path order, checked as it is read.
+/// An input in path order (checked by the merge as it reads).
 struct Ordered<I: Iterator> {
     it: Peekable<I>,
-    last: Option<RelPath>,
     name: &'static str,
 }
 
@@ -57,35 +56,36 @@ impl<T, I: Iterator<Item = T>> Ordered<I> {
     fn new(it: I, name: &'static str) -> Self {
         Ordered {
             it: it.peekable(),
-            last: None,
             name,
         }
     }
 
     /// The next item when its path is `at`. Items repeating a path are replaced by the last
-    /// one (as a map built from them would hold); a path that goes back is an error.
+    /// one (as a map built from them would hold).
     fn take(&mut self, at: &RelPath, path: impl Fn(&T) -> &RelPath) -> Option<T> {
         let mut taken = None;
         while self.it.peek().is_some_and(|x| path(x) == at) {
             taken = self.it.next();
         }
-        if taken.is_some() {
-            self.last = Some(at.clone());
-        }
         taken
     }
 
-    fn head<'a>(&'a mut self, path: impl Fn(&T) -> &RelPath) -> Result<Option<&'a RelPath>, String>
+    /// The path of the next item and, when it does not come after `prev` (the path the merge
+    /// took last), why that is an error.
+    fn head<'a>(
+        &'a mut self,
+        prev: Option<&RelPath>,
+        path: impl Fn(&T) -> &RelPath,
+    ) -> Result<Option<&'a RelPath>, String>
     where
         T: 'a,
     {
-        let (name, last) = (self.name, &self.last);
-        match self.it.peek().map(path) {
-            Some(p) if last.as_ref().is_some_and(|l| p <= l) => Err(format!(
-                "the {name} came out of path order ('{p}' after '{}'); nothing was done",
-                last.as_ref().map(|l| l.as_str()).unwrap_or("")
+        let name = self.name;
+        match (self.it.peek().map(path), prev) {
+            (Some(p), Some(last)) if p <= last => Err(format!(
+                "the {name} came out of path order ('{p}' after '{last}'); nothing was done"
             )),
-            h => Ok(h),
+            (h, _) => Ok(h),
         }
     }
 }
@@ -107,19 +107,26 @@ pub fn merge(
     let mut local = Ordered::new(local, "local scan");
     let mut remote = Ordered::new(remote, "remote listing");
     let mut base = Ordered::new(base, "synced state");
+    // The path taken last: every input's next must come after it. Kept in one buffer, not
+    // cloned per path (a million allocations in a big run).
+    let mut path = RelPath::root();
+    let mut started = false;
     loop {
+        let prev = started.then_some(&path);
         let heads = [
-            local.head(|e: &LocalEntry| &e.path)?,
-            remote.head(|e: &Entry| &e.path)?,
-            base.head(|e: &BaseEntry| &e.path)?,
+            local.head(prev, |e: &LocalEntry| &e.path)?,
+            remote.head(prev, |e: &Entry| &e.path)?,
+            base.head(prev, |e: &BaseEntry| &e.path)?,
         ];
-        let Some(path) = heads.into_iter().flatten().min().cloned() else {
+        let Some(next) = heads.into_iter().flatten().min() else {
             break;
         };
+        path.clone_from(next);
+        started = true;
         let l = local.take(&path, |e| &e.path);
         let r = remote.take(&path, |e| &e.path);
         let b = base.take(&path, |e| &e.path);
-        one_path(path, l, r, b, &visible, &mut read, twins, &mut out);
+        one_path(&path, l, r, b, &visible, &mut read, twins, &mut out);
     }
     Ok(out)
 }
@@ -127,7 +134,7 @@ pub fn merge(
 /// One path's entries: hashed, counted, and kept unless settled.
 #[allow(clippy::too_many_arguments)]
 fn one_path(
-    path: RelPath,
+    path: &RelPath,
     mut l: Option<LocalEntry>,
     r: Option<Entry>,
     b: Option<BaseEntry>,
@@ -144,20 +151,20 @@ fn one_path(
             .and_then(|b| b.hash);
         let got = match (known, synced) {
             (Some(h), _) => Ok(Some(h)),
-            (None, Some(_)) => read(&path, Need::Hash).inspect(|_| out.hashed += 1),
-            (None, None) => read(&path, Need::Open).map(|_| None),
+            (None, Some(_)) => read(path, Need::Hash).inspect(|_| out.hashed += 1),
+            (None, None) => read(path, Need::Open).map(|_| None),
         };
         match got {
             Ok(h) => le.hash = h,
             Err(why) => {
                 // Hidden on all three, as an unreadable path always was.
                 out.unreadable
-                    .push((path, format!("cannot read the file: {why}")));
+                    .push((path.clone(), format!("cannot read the file: {why}")));
                 return;
             }
         }
     }
-    let shown = (r.is_some() || b.is_some()) && visible(&path);
+    let shown = (r.is_some() || b.is_some()) && visible(path);
     let (r, b) = (r.filter(|_| shown), b.filter(|_| shown));
     let is_file = |k: EntryKind| usize::from(k == EntryKind::File);
     if let Some(l) = &l {
@@ -176,7 +183,7 @@ fn one_path(
         out.totals.base_files += is_file(b.kind);
     }
     if let (Some(l), Some(r), Some(b)) = (&l, &r, &b) {
-        if is_settled(l, r, b) && !twins.touches(&path) {
+        if is_settled(l, r, b) && !twins.touches(path) {
             return;
         }
     }
@@ -187,7 +194,7 @@ fn one_path(
         out.remote.insert(path.clone(), r);
     }
     if let Some(b) = b {
-        out.base.insert(path, b);
+        out.base.insert(path.clone(), b);
     }
 }
 
