@@ -301,8 +301,9 @@ fn row_to_base(row: &sqlx::sqlite::SqliteRow) -> DbResult<Option<BaseEntry>> {
             return Ok(None);
         }
     };
-    let kind: String = row.try_get("kind")?;
-    let hash: Option<Vec<u8>> = row.try_get("hash")?;
+    // Borrowed from the row, not copied: a big job's base is read a row at a time.
+    let kind: &str = row.try_get("kind")?;
+    let hash: Option<&[u8]> = row.try_get("hash")?;
     Ok(Some(BaseEntry {
         path,
         kind: if kind == "dir" {
@@ -310,7 +311,7 @@ fn row_to_base(row: &sqlx::sqlite::SqliteRow) -> DbResult<Option<BaseEntry>> {
         } else {
             EntryKind::File
         },
-        hash: hash.and_then(|h| <Hash>::try_from(h.as_slice()).ok()),
+        hash: hash.and_then(|h| <Hash>::try_from(h).ok()),
         local_size: row.try_get::<i64, _>("local_size")? as u64,
         local_mtime_ns: row.try_get("local_mtime_ns")?,
         remote_size: row.try_get::<i64, _>("remote_size")? as u64,
