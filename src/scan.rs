@@ -27,6 +27,9 @@ use crate::tree::{BaseTree, LocalEntry, LocalTree};
 #[derive(Debug, Default)]
 pub struct LocalScan {
     pub tree: LocalTree,
+    /// What [`scan_local_unhashed`] found, in path order (its `tree` stays empty): a sorted
+    /// list costs a third of a map's memory, which for a million files is most of a run's.
+    pub listed: Vec<LocalEntry>,
     /// Paths that could not be read, with the reason; hidden from this run.
     pub unreadable: Vec<(RelPath, String)>,
     /// Names that cannot be synced (not UTF-8, or not a valid path component), shown escaped.
@@ -73,6 +76,9 @@ struct Walk<'a> {
     excludes: &'a Excludes,
     /// This install's id, to tell its temps (see [`LocalScan::own_temps`]).
     client_id: &'a str,
+    /// Leave files unhashed and unopened: a full run's merge does that with the base at hand
+    /// (`sync::merge`), so the scan needs no base.
+    defer_reads: bool,
     scan: LocalScan,
 }
 
@@ -96,6 +102,7 @@ pub fn scan_local(
         base,
         excludes,
         client_id,
+        defer_reads: false,
         scan: LocalScan::default(),
     };
     w.walk(RelPath::root(), top);
@@ -103,51 +110,86 @@ pub fn scan_local(
     Ok(w.scan)
 }
 
-impl Walk<'_> {
-    /// Hashes the new files that may be a synced file moved without its id showing it: same
-    /// size and modification time as a synced file that is gone, and no id matching that
-    /// file's (a disk that gives no ids, a record older than ids, a copy then delete). The
-    /// reconciler then recognises the move by content (see `sync::moves`). A move whose id
-    /// matches needs no read: the synced hash is reused there.
-    fn hash_likely_moves(&mut self) {
-        let gone: std::collections::HashMap<(u64, i64), Vec<Option<u64>>> = self
-            .base
-            .values()
-            .filter(|b| b.kind == EntryKind::File && !self.scan.tree.contains_key(&b.path))
-            .fold(Default::default(), |mut m, b| {
-                m.entry((b.local_size, b.local_mtime_ns))
-                    .or_default()
-                    .push(b.local_file_id);
-                m
-            });
-        if gone.is_empty() {
-            return;
-        }
-        let candidates: Vec<RelPath> = self
-            .scan
-            .tree
-            .values()
-            .filter(|l| l.kind == EntryKind::File && l.hash.is_none())
-            .filter(|l| match gone.get(&(l.size, l.mtime_ns)) {
-                Some(ids) => l.file_id.is_none() || !ids.contains(&l.file_id),
-                None => false,
-            })
-            .map(|l| l.path.clone())
-            .collect();
-        for path in candidates {
-            match self.fs.hash_file(&path) {
-                Ok(h) => {
-                    self.scan.hashed += 1;
-                    if let Some(l) = self.scan.tree.get_mut(&path) {
-                        l.hash = Some(h);
-                    }
-                }
-                // Left unhashed: an ordinary new file to the reconciler.
-                Err(e) => {
-                    tracing::debug!(path = %path, error = %e, "could not hash a possible move")
+/// Walks `root` without the base: files are listed (in [`LocalScan::listed`], in path order)
+/// with no hash and not opened, for the merge of a full run to finish (see `sync::merge`, then
+/// [`hash_likely_moves`]). Blocking.
+pub fn scan_local_unhashed(
+    root: &Path,
+    excludes: &Excludes,
+    client_id: &str,
+) -> Result<LocalScan, ScanError> {
+    static NO_BASE: BaseTree = BaseTree::new();
+    check_root(root)?;
+    let fs = Beneath::new(root);
+    let top = fs
+        .open_dir(&RelPath::root())
+        .map_err(|source| ScanError::Root {
+            path: root.to_path_buf(),
+            source,
+        })?;
+    let mut w = Walk {
+        fs,
+        base: &NO_BASE,
+        excludes,
+        client_id,
+        defer_reads: true,
+        scan: LocalScan::default(),
+    };
+    w.walk(RelPath::root(), top);
+    // The walk goes folder by folder, which is not path order: `a/b` comes before `a-b`.
+    w.scan.listed.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    Ok(w.scan)
+}
+
+/// Hashes the new files of `tree` that may be a synced file of `base` moved without its id
+/// showing it: same size and modification time as a synced file that is gone, and no id
+/// matching that file's (a disk that gives no ids, a record older than ids, a copy then
+/// delete). The reconciler then recognises the move by content (see `sync::moves`). A move
+/// whose id matches needs no read: the synced hash is reused there. Returns how many files
+/// were read; a file that cannot be is left unhashed (an ordinary new file).
+pub fn hash_likely_moves(fs: &Beneath, base: &BaseTree, tree: &mut LocalTree) -> u64 {
+    let gone: std::collections::HashMap<(u64, i64), Vec<Option<u64>>> = base
+        .values()
+        .filter(|b| b.kind == EntryKind::File && !tree.contains_key(&b.path))
+        .fold(Default::default(), |mut m, b| {
+            m.entry((b.local_size, b.local_mtime_ns))
+                .or_default()
+                .push(b.local_file_id);
+            m
+        });
+    if gone.is_empty() {
+        return 0;
+    }
+    let candidates: Vec<RelPath> = tree
+        .values()
+        .filter(|l| l.kind == EntryKind::File && l.hash.is_none())
+        .filter(|l| match gone.get(&(l.size, l.mtime_ns)) {
+            Some(ids) => l.file_id.is_none() || !ids.contains(&l.file_id),
+            None => false,
+        })
+        .map(|l| l.path.clone())
+        .collect();
+    let mut hashed = 0;
+    for path in candidates {
+        match fs.hash_file(&path) {
+            Ok(h) => {
+                hashed += 1;
+                if let Some(l) = tree.get_mut(&path) {
+                    l.hash = Some(h);
                 }
             }
+            Err(e) => {
+                tracing::debug!(path = %path, error = %e, "could not hash a possible move")
+            }
         }
+    }
+    hashed
+}
+
+impl Walk<'_> {
+    /// See [`hash_likely_moves`].
+    fn hash_likely_moves(&mut self) {
+        self.scan.hashed += hash_likely_moves(&self.fs, self.base, &mut self.scan.tree);
     }
 
     /// Adds everything in the open folder `dir` (at `path`), subfolders opened from it.
@@ -193,9 +235,7 @@ impl Walk<'_> {
             if meta.kind == FileKind::Dir {
                 match dir.child(&os_name) {
                     Ok(sub) => {
-                        self.scan
-                            .tree
-                            .insert(child.clone(), dir_entry(&child, &meta));
+                        self.add(dir_entry(&child, &meta));
                         self.walk(child, sub);
                     }
                     Err(e) => self
@@ -221,7 +261,7 @@ impl Walk<'_> {
         if meta.kind == FileKind::Dir {
             match self.fs.open_dir(&path) {
                 Ok(d) => {
-                    self.scan.tree.insert(path.clone(), dir_entry(&path, meta));
+                    self.add(dir_entry(&path, meta));
                     self.walk(path, d);
                 }
                 Err(e) => self
@@ -232,6 +272,10 @@ impl Walk<'_> {
             return;
         }
         let (size, mtime_ns) = (meta.size, meta.mtime_ns);
+        if self.defer_reads {
+            self.add(file_entry(path, meta, None));
+            return;
+        }
         let synced_before = self.base.get(&path).filter(|b| b.kind == EntryKind::File);
         let known = synced_before
             .filter(|b| b.local_meta_same(size, mtime_ns))
@@ -261,17 +305,27 @@ impl Walk<'_> {
                 }
             },
         };
-        self.scan.tree.insert(
-            path.clone(),
-            LocalEntry {
-                path,
-                kind: EntryKind::File,
-                size,
-                mtime_ns,
-                hash,
-                file_id: meta.file_id,
-            },
-        );
+        self.add(file_entry(path, meta, hash));
+    }
+
+    /// Records an entry found: in the tree, or (an unhashed scan) in the list.
+    fn add(&mut self, e: LocalEntry) {
+        if self.defer_reads {
+            self.scan.listed.push(e);
+        } else {
+            self.scan.tree.insert(e.path.clone(), e);
+        }
+    }
+}
+
+fn file_entry(path: RelPath, meta: &Meta, hash: Option<crate::tree::Hash>) -> LocalEntry {
+    LocalEntry {
+        path,
+        kind: EntryKind::File,
+        size: meta.size,
+        mtime_ns: meta.mtime_ns,
+        hash,
+        file_id: meta.file_id,
     }
 }
 
@@ -293,6 +347,7 @@ pub fn scan_local_scope(
         base,
         excludes,
         client_id,
+        defer_reads: false,
         scan: LocalScan::default(),
     };
     for dir in scope.ancestors() {
@@ -362,6 +417,27 @@ mod tests {
             remote_file_id: None,
             local_file_id: if with_id { seen.file_id } else { None },
         }
+    }
+
+    /// An unhashed scan lists in path order, the order the merge reads the base and the
+    /// listing in, not in walk order: `a-b` and `a.b` (below '/') come before `a/…`.
+    #[test]
+    fn an_unhashed_scan_lists_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["a/b/f", "a-b/f", "a.b", "a/c", "a b/f", "a0"] {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, f).unwrap();
+        }
+        let ex = Excludes::new(&[]).unwrap();
+        let scan = scan_local_unhashed(dir.path(), &ex, "c").unwrap();
+        let got: Vec<&str> = scan.listed.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            got,
+            ["a", "a b", "a b/f", "a-b", "a-b/f", "a.b", "a/b", "a/b/f", "a/c", "a0"]
+        );
+        assert!(scan.tree.is_empty());
+        assert!(scan.listed.iter().all(|e| e.hash.is_none()));
     }
 
     /// A new file is hashed only when it may be a synced file moved without its id showing it;

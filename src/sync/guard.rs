@@ -15,7 +15,7 @@ pub const PERCENT_RULE_MIN_FILES: usize = 10;
 pub struct GuardViolation(pub String);
 
 /// How many files each side holds (and held at the last sync), the guard's yardstick.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
     pub local_files: usize,
     pub remote_files: usize,

@@ -1,5 +1,6 @@
 //! One sync run of a job, top to bottom ([`Engine::sync_job`]): open its history entry
-//! ([`history`]) -> [`gather`] the three trees -> [`reconcile`] them (pure) -> the delete
+//! ([`history`]) -> [`gather`] the three trees (a full run reads them side by side in path
+//! order, a [`merge`], keeping only the paths not [`settled`]) -> [`reconcile`] them (pure) -> the delete
 //! [`guard`] -> a dry run's counts, or the [`plan`] (pure: order and totals) carried out by
 //! [`execute`] (which writes each finished file through [`record`]) -> [`cleanup`] ->
 //! [`report`], which also holds the typed errors and exit codes. Settling a pending conflict is
@@ -10,12 +11,14 @@ pub mod execute;
 pub mod gather;
 pub mod guard;
 mod history;
+pub mod merge;
 pub mod moves;
 pub mod plan;
 pub mod reconcile;
 pub mod record;
 pub mod report;
 pub mod resolve;
+pub mod settled;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,10 +29,8 @@ use crate::db::jobs::Job;
 use crate::engine::Engine;
 use crate::events::{Event, Phase, RunProgress, PROGRESS_INTERVAL};
 use crate::policy::ReconcileOptions;
-use crate::relpath::RelPath;
 use crate::replica::dir::DirReplica;
 use crate::scope::Scope;
-use crate::tree::EntryKind;
 use crate::tree::Side;
 use execute::{ExecResult, Executor, RunControl};
 use plan::Plan;
@@ -98,7 +99,7 @@ impl Engine {
         // Each stage's time at debug level (`RUST_LOG=anemone_sync=debug`), to see where a
         // run's time goes.
         let t0 = Instant::now();
-        let g = self
+        let mut g = self
             .gather(job, scope.as_ref(), &excludes, opts.force, t0)
             .await?;
 
@@ -109,17 +110,17 @@ impl Engine {
             check_smb_names: true,
         };
         let actions = reconcile(&g.local_tree, &g.remote_tree, &g.base_tree, &ropts);
+        // The actions hold what they need: the trees are not kept through the transfers (a
+        // first sync of a million files holds a million entries in each).
+        g.free_trees();
         tracing::debug!(
             ms = t0.elapsed().as_millis() as u64,
+            peak_kib = crate::memory::peak_rss_kib(),
             actions = actions.len(),
             "reconciled"
         );
         if !opts.force {
-            let totals = match &scope {
-                None => guard::Totals::of(&g.local_tree, &g.remote_tree, &g.base_tree),
-                Some(_) => guard::Totals::of_job(g.synced_files),
-            };
-            guard::check(&actions, totals, job.max_delete_percent)
+            guard::check(&actions, g.totals, job.max_delete_percent)
                 .map_err(|g| SyncError::Guard(g.0))?;
         }
         if opts.dry_run {
@@ -129,7 +130,11 @@ impl Engine {
         self.phase(job, Phase::Transferring);
         let plan = Plan::of(actions);
         let (exec, result) = self.execute(job, &g, run_id, opts.control, plan).await;
-        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "executed");
+        tracing::debug!(
+            ms = t0.elapsed().as_millis() as u64,
+            peak_kib = crate::memory::peak_rss_kib(),
+            "executed"
+        );
 
         self.phase(job, Phase::Finishing);
         let mut notes = g.notes;
@@ -140,7 +145,11 @@ impl Engine {
                 remote: &g.remote_temps,
             };
             notes.extend(self.clean_up(job, &exec, &g.remote, temps).await);
-            tracing::debug!(ms = t0.elapsed().as_millis() as u64, "cleaned up");
+            tracing::debug!(
+                ms = t0.elapsed().as_millis() as u64,
+                peak_kib = crate::memory::peak_rss_kib(),
+                "cleaned up"
+            );
         }
         self.record_findings(run_id, &g.errors, &notes).await;
         Ok(RunReport::of_run(
@@ -178,15 +187,10 @@ impl Engine {
             exec.control = c;
         }
         // Folders known to exist need no create.
-        let dirs = |kind: EntryKind, path: &RelPath| (kind == EntryKind::Dir).then(|| path.clone());
-        exec.dirs.mark_all(
-            Side::Local,
-            g.local_tree.values().filter_map(|e| dirs(e.kind, &e.path)),
-        );
-        exec.dirs.mark_all(
-            Side::Remote,
-            g.remote_tree.values().filter_map(|e| dirs(e.kind, &e.path)),
-        );
+        exec.dirs
+            .mark_all(Side::Local, g.local_dirs.iter().cloned());
+        exec.dirs
+            .mark_all(Side::Remote, g.remote_dirs.iter().cloned());
         let exec = Arc::new(exec);
         let ticker = progress.publish_every(PROGRESS_INTERVAL, self.events.clone());
         let result = exec.run(plan).await;

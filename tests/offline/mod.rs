@@ -8,11 +8,13 @@
 //!   connection that comes back costs nothing;
 //! - [`resume`]: cut transfers leave no partial file under a real name and resume;
 //! - [`guard`]: the mass-delete guard stops a run before it touches anything;
-//! - [`finish`]: a failed final rename leaves the real name alone.
+//! - [`finish`]: a failed final rename leaves the real name alone;
+//! - [`large`]: a no-op over 20,000 files plans nothing, and changes spread over it are found.
 
 mod execute;
 mod finish;
 mod guard;
+mod large;
 mod moves;
 mod resume;
 mod retry;

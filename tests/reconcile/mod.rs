@@ -31,6 +31,7 @@ use anemone_sync::policy::{ConflictPolicy, Mode, ReconcileOptions};
 use anemone_sync::relpath::RelPath;
 use anemone_sync::sync::moves::Move;
 use anemone_sync::sync::reconcile::{reconcile, settle, Action, Resolution};
+use anemone_sync::sync::settled::drop_settled;
 use anemone_sync::tree::{BaseEntry, BaseTree, Hash, LocalEntry, LocalTree, RemoteTree, Side};
 use anemone_sync::tree::{Entry, EntryKind};
 #[allow(unused_imports)]

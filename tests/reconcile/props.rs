@@ -386,8 +386,29 @@ pub(crate) fn config() -> Config {
     }
 }
 
+/// A run leaves the settled paths out of its trees (`sync::settled`): the plan is the same
+/// without them, before the run and after it, and the plan after it still settles everything.
+pub(crate) fn settled_paths_change_no_plan(r: &Run) -> Result<(), String> {
+    for (w, plan, when) in [(&r.pre, &r.plan, "before"), (&r.post, &r.again, "after")] {
+        let (mut l, mut rm, mut b) = (w.local.clone(), w.remote.clone(), w.base.clone());
+        drop_settled(&mut l, &mut rm, &mut b, r.opts.remote_case_insensitive);
+        let without = reconcile(&l, &rm, &b, &r.opts);
+        if &without != plan {
+            return Err(format!(
+                "{when} the run, the plan without the settled paths differs:\n  whole trees: {plan:?}\n  without: {without:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn prop_settled_paths_change_no_plan(spec in spec_strategy()) {
+        for_all_modes(&spec, settled_paths_change_no_plan)?;
+    }
 
     #[test]
     fn prop_no_lost_bytes(spec in spec_strategy()) {
