@@ -138,6 +138,7 @@ impl Engine {
             let temps = Temps {
                 local: &g.local_temps,
                 remote: &g.remote_temps,
+                remote_trash_seen: g.remote_trash_seen,
             };
             notes.extend(self.clean_up(job, &exec, &g.remote, temps).await);
             tracing::debug!(ms = t0.elapsed().as_millis() as u64, "cleaned up");

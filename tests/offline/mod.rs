@@ -14,6 +14,7 @@ mod execute;
 mod finish;
 mod guard;
 mod moves;
+mod overlap;
 mod resume;
 mod retry;
 

@@ -14,6 +14,7 @@ use crate::support::samba::SambaServer;
 
 mod connection;
 mod files;
+mod listing;
 
 pub(super) fn rp(s: &str) -> RelPath {
     RelPath::new(s).unwrap()
