@@ -80,11 +80,12 @@ impl SmbReplica {
         self.pool().primary.lock().await.clone()
     }
 
-    /// The next connection in turn, made if it is not yet. With `for_write`, a connection
-    /// that carried [`ROTATE_AFTER_BYTES`] of writes is replaced by a fresh one first (readers
-    /// and writers still open on it keep it alive until they close). An extra connection
-    /// that cannot be made, or is being made or replaced by another caller, is not waited
-    /// for: the primary one does the work.
+    /// The next connection in turn (one not made yet is made in the background, the first
+    /// connection serving meanwhile). With `for_write`, a connection that carried
+    /// [`ROTATE_AFTER_BYTES`] of writes is replaced by a fresh one first (readers and writers
+    /// still open on it keep it alive until they close). An extra connection that cannot be
+    /// made, or is being made or replaced by another caller, is not waited for: the primary
+    /// one does the work.
     pub(super) async fn pick(&self, for_write: bool) -> ReplicaResult<Arc<SmbConn>> {
         use std::sync::atomic::Ordering;
         let pool = self.pool();
@@ -112,7 +113,16 @@ impl SmbReplica {
                 drop(slot);
                 return Ok(pool.primary.lock().await.clone());
             }
-            _ => {}
+            Slot::NotMade => {
+                // Made in the background (a login is four round trips over a slow link, which
+                // made a stat at the start of a run the last to finish): this request goes on
+                // the first connection rather than wait for it.
+                drop(slot);
+                drop(self.make_missing_in_background());
+                return Ok(pool.primary.lock().await.clone());
+            }
+            // Worn by writes: replaced now, as the writes it is picked for must not go on it.
+            Slot::Made(_) => {}
         }
         match self.establish().await {
             Ok(c) => {
@@ -131,8 +141,8 @@ impl SmbReplica {
 
     /// Makes the pool's missing connections in a task of their own (side by side), sending
     /// each one made (or found made) on the returned channel, which closes when all are done.
-    /// The caller need not wait for them: a later `pick` of a slot still being made waits for
-    /// it. One that cannot be made is left out: the others do the work.
+    /// The caller need not wait for them: a `pick` of a slot still being made takes the first
+    /// connection meanwhile. One that cannot be made is left out: the others do the work.
     pub(super) fn make_missing_in_background(
         &self,
     ) -> tokio::sync::mpsc::UnboundedReceiver<Arc<SmbConn>> {
