@@ -531,32 +531,35 @@ fn main() {
     // 4. The slow link: 200 ms each way, through a delay proxy (its own table, printed last).
     let slow = only.is_empty() || only == "slow";
 
-    println!("\n| measure | anemone-sync | smbclient | smbclient time / ours | CPU s ours | CPU s smbclient | smbd CPU s for ours | smbd CPU s for smbclient |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for r in rows {
-        println!(
-            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
-            r.measure, r.ours, r.theirs, r.ratio, r.cpu.0, r.cpu.1, r.smbd.0, r.smbd.1
-        );
-    }
-    println!(
-        "| peak RSS of a sync (MiB) | {:.0} | - | - | - | - | - | - |",
-        peak as f64 / 1024.0
-    );
-    println!(
-        "\nencryption: {} (ours `--encryption {encryption}`{})",
-        if encrypted() {
-            "every message encrypted"
-        } else {
-            "as the server asks (signed, not encrypted)"
-        },
-        if encrypted() {
-            ", smbclient `--client-protection=encrypt`"
-        } else {
-            ""
+    // `BENCH_ONLY=slow` has no row here: only the slow-link table is printed.
+    if !rows.is_empty() {
+        println!("\n| measure | anemone-sync | smbclient | smbclient time / ours | CPU s ours | CPU s smbclient | smbd CPU s for ours | smbd CPU s for smbclient |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for r in rows {
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                r.measure, r.ours, r.theirs, r.ratio, r.cpu.0, r.cpu.1, r.smbd.0, r.smbd.1
+            );
         }
-    );
-    println!("big file: {big_mib} MiB, each way ours, smbclient, ours, smbclient; the best run of each counts (all runs in brackets, in order), and its CPU figures are shown. Ours is a new job's first sync: the upload hashes the file as it sends it and makes it durable on the server (flush) before renaming it into place; the download does the same locally; smbclient's put and get do neither. Client CPU is user + system of the client process(es); smbd CPU is what the server's processes used meanwhile. On the x4 row the ratio is the four mputs' time over our first sync's.");
+        println!(
+            "| peak RSS of a sync (MiB) | {:.0} | - | - | - | - | - | - |",
+            peak as f64 / 1024.0
+        );
+        println!(
+            "\nencryption: {} (ours `--encryption {encryption}`{})",
+            if encrypted() {
+                "every message encrypted"
+            } else {
+                "as the server asks (signed, not encrypted)"
+            },
+            if encrypted() {
+                ", smbclient `--client-protection=encrypt`"
+            } else {
+                ""
+            }
+        );
+        println!("big file: {big_mib} MiB, each way ours, smbclient, ours, smbclient; the best run of each counts (all runs in brackets, in order), and its CPU figures are shown. Ours is a new job's first sync: the upload hashes the file as it sends it and makes it durable on the server (flush) before renaming it into place; the download does the same locally; smbclient's put and get do neither. Client CPU is user + system of the client process(es); smbd CPU is what the server's processes used meanwhile. On the x4 row the ratio is the four mputs' time over our first sync's.");
+    }
     if slow {
         slow_link::run(&srv, tmp.path(), &add_job);
     }
