@@ -2,7 +2,9 @@
 //! first sync of 10,000 files of 1-8 KiB in 100 folders, the no-op sync right after, a synced
 //! folder of 200 MiB (400 files) renamed here and then on the share (bytes the next sync sends
 //! or receives, and its time, beside smbclient's own rename), and the peak RSS of each
-//! `anemone-sync` run. Prints a table; asserts nothing about speed.
+//! `anemone-sync` run. Prints a table; asserts nothing about speed. Then a second table: a slow
+//! link (200 ms added each way by a delay proxy, `slow_link`), ours beside smbclient and rclone
+//! through the same proxy.
 //!
 //! The big file goes each way four times, ours and smbclient's in turn (ours, smbclient, ours,
 //! smbclient), and each client's best run counts: this shared VM's speed drifts by half within
@@ -16,10 +18,11 @@
 //! over cores, which shows the floor this machine's smbd sets for the 10,000-file sync.
 //!
 //! Run: `scripts/bench` (or `cargo bench --bench sync_bench`). `BENCH_BIG_MIB` (default 1024)
-//! sets the big file's size; `BENCH_ONLY=big|small|rename` runs only that part. `BENCH_ENCRYPTION=required`
+//! sets the big file's size; `BENCH_ONLY=big|small|rename|slow` runs only that part. `BENCH_ENCRYPTION=required`
 //! measures everything encrypted: our jobs with `--encryption required` and smbclient with
 //! `--client-protection=encrypt` (compare with a run without it for the cost of encryption).
 
+mod slow_link;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -97,11 +100,16 @@ fn encrypted() -> bool {
 
 /// smbclient on the test share, in folder `dir`, running `cmd`.
 fn smbclient_command(srv: &SambaServer, dir: &str, cmd: &str) -> Command {
+    smbclient_command_at(srv, srv.port(), dir, cmd)
+}
+
+/// [`smbclient_command`] through `port` (the slow link's proxy, say).
+fn smbclient_command_at(srv: &SambaServer, port: u16, dir: &str, cmd: &str) -> Command {
     let mut c = Command::new("smbclient");
     if encrypted() {
         c.arg("--client-protection=encrypt");
     }
-    c.args(["-p", &srv.port().to_string()])
+    c.args(["-p", &port.to_string()])
         .arg(format!("//127.0.0.1/{}", srv.share_name()))
         .arg("-U")
         .arg(format!("{}%{}", srv.user(), srv.password()))
@@ -110,9 +118,14 @@ fn smbclient_command(srv: &SambaServer, dir: &str, cmd: &str) -> Command {
 }
 
 fn smbclient(srv: &SambaServer, dir: &str, cmd: &str) -> Run {
+    smbclient_at(srv, srv.port(), dir, cmd)
+}
+
+/// [`smbclient`] through `port`.
+fn smbclient_at(srv: &SambaServer, port: u16, dir: &str, cmd: &str) -> Run {
     let t = Instant::now();
     let cpu0 = children_cpu();
-    let out = smbclient_command(srv, dir, cmd)
+    let out = smbclient_command_at(srv, port, dir, cmd)
         .output()
         .expect("run smbclient");
     assert!(
@@ -515,32 +528,41 @@ fn main() {
         rename_rows(&srv, tmp.path(), &add_job, &mut rows);
     }
 
-    println!("\n| measure | anemone-sync | smbclient | smbclient time / ours | CPU s ours | CPU s smbclient | smbd CPU s for ours | smbd CPU s for smbclient |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for r in rows {
-        println!(
-            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
-            r.measure, r.ours, r.theirs, r.ratio, r.cpu.0, r.cpu.1, r.smbd.0, r.smbd.1
-        );
-    }
-    println!(
-        "| peak RSS of a sync (MiB) | {:.0} | - | - | - | - | - | - |",
-        peak as f64 / 1024.0
-    );
-    println!(
-        "\nencryption: {} (ours `--encryption {encryption}`{})",
-        if encrypted() {
-            "every message encrypted"
-        } else {
-            "as the server asks (signed, not encrypted)"
-        },
-        if encrypted() {
-            ", smbclient `--client-protection=encrypt`"
-        } else {
-            ""
+    // 4. The slow link: 200 ms each way, through a delay proxy (its own table, printed last).
+    let slow = only.is_empty() || only == "slow";
+
+    // `BENCH_ONLY=slow` has no row here: only the slow-link table is printed.
+    if !rows.is_empty() {
+        println!("\n| measure | anemone-sync | smbclient | smbclient time / ours | CPU s ours | CPU s smbclient | smbd CPU s for ours | smbd CPU s for smbclient |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for r in rows {
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                r.measure, r.ours, r.theirs, r.ratio, r.cpu.0, r.cpu.1, r.smbd.0, r.smbd.1
+            );
         }
-    );
-    println!("big file: {big_mib} MiB, each way ours, smbclient, ours, smbclient; the best run of each counts (all runs in brackets, in order), and its CPU figures are shown. Ours is a new job's first sync: the upload hashes the file as it sends it and makes it durable on the server (flush) before renaming it into place; the download does the same locally; smbclient's put and get do neither. Client CPU is user + system of the client process(es); smbd CPU is what the server's processes used meanwhile. On the x4 row the ratio is the four mputs' time over our first sync's.");
+        println!(
+            "| peak RSS of a sync (MiB) | {:.0} | - | - | - | - | - | - |",
+            peak as f64 / 1024.0
+        );
+        println!(
+            "\nencryption: {} (ours `--encryption {encryption}`{})",
+            if encrypted() {
+                "every message encrypted"
+            } else {
+                "as the server asks (signed, not encrypted)"
+            },
+            if encrypted() {
+                ", smbclient `--client-protection=encrypt`"
+            } else {
+                ""
+            }
+        );
+        println!("big file: {big_mib} MiB, each way ours, smbclient, ours, smbclient; the best run of each counts (all runs in brackets, in order), and its CPU figures are shown. Ours is a new job's first sync: the upload hashes the file as it sends it and makes it durable on the server (flush) before renaming it into place; the download does the same locally; smbclient's put and get do neither. Client CPU is user + system of the client process(es); smbd CPU is what the server's processes used meanwhile. On the x4 row the ratio is the four mputs' time over our first sync's.");
+    }
+    if slow {
+        slow_link::run(&srv, tmp.path(), &add_job);
+    }
 }
 
 /// `sync NAME --json`: its wall time, the report's `bytes_up`/`bytes_down` and its CPU time.

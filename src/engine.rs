@@ -246,6 +246,14 @@ impl Engine {
 
     /// Connects to a job's remote and checks its folder exists.
     pub async fn open_remote(&self, job: &Job) -> Result<Arc<dyn Replica>, SyncError> {
+        let remote = self.connect_remote(job).await?;
+        check_remote_root(remote.as_ref()).await?;
+        Ok(remote)
+    }
+
+    /// Connects to a job's remote (and, for a job that requires encryption, checks the wire
+    /// was encrypted), without looking at its folder: see [`check_remote_root`].
+    pub(crate) async fn connect_remote(&self, job: &Job) -> Result<Arc<dyn Replica>, SyncError> {
         let url =
             RemoteUrl::parse(&job.remote_url).map_err(|e| SyncError::Config(e.to_string()))?;
         let given = self.remote_factory.as_ref().and_then(|f| f(job));
@@ -268,16 +276,9 @@ impl Engine {
                 Arc::new(r)
             }
         };
-        remote.check_root().await.map_err(|e| match e.kind {
-            ReplicaErrorKind::NotFound => SyncError::Config(format!(
-                "{} ({}); create that folder on the share or fix the job's remote URL",
-                e.message,
-                remote.describe()
-            )),
-            _ => SyncError::Remote(e),
-        })?;
         // What the wire showed, not only what the crate was asked: a required encryption that
-        // did not happen stops the run before any file moves.
+        // did not happen stops the run before anything is asked of the share (the last message
+        // sent so far is the share connect).
         if job.encryption == Encryption::Required && remote.security().is_some_and(|s| !s.encrypted)
         {
             return Err(SyncError::Refused(format!(
@@ -315,4 +316,16 @@ impl Engine {
         );
         Ok(changed)
     }
+}
+
+/// Checks the remote's folder exists and is a folder: a missing one is the job's setting.
+pub(crate) async fn check_remote_root(remote: &dyn Replica) -> Result<(), SyncError> {
+    remote.check_root().await.map_err(|e| match e.kind {
+        ReplicaErrorKind::NotFound => SyncError::Config(format!(
+            "{} ({}); create that folder on the share or fix the job's remote URL",
+            e.message,
+            remote.describe()
+        )),
+        _ => SyncError::Remote(e),
+    })
 }

@@ -199,6 +199,19 @@ impl Db {
     }
 
     /// How many files the job has synced.
+    /// The folders of a job's base (their paths only; a listing may read them ahead).
+    pub async fn base_dirs(&self, job_id: i64) -> DbResult<Vec<RelPath>> {
+        let paths: Vec<String> =
+            sqlx::query_scalar("SELECT path FROM entries WHERE job_id = ? AND kind = 'dir'")
+                .bind(job_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(paths
+            .into_iter()
+            .filter_map(|p| RelPath::new(&p).ok())
+            .collect())
+    }
+
     pub async fn base_file_count(&self, job_id: i64) -> DbResult<usize> {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE job_id = ? AND kind = 'file'")

@@ -282,6 +282,19 @@ pub trait Replica: Send + Sync {
     /// Entries under a folder named `skip_dir` (at any depth) are not listed, nor is the folder.
     async fn list(&self, skip_dir: &str) -> ReplicaResult<Listing>;
 
+    /// [`Replica::list`], told which folders were there at the last sync (`likely_dirs`): a
+    /// remote whose listing costs round trips per level of folders may list those at once,
+    /// ahead of finding them. The result is exactly `list`'s: a hint never adds, drops or
+    /// changes an entry (a folder listed ahead counts only once the walk reaches it).
+    async fn list_hinted(
+        &self,
+        skip_dir: &str,
+        likely_dirs: Vec<RelPath>,
+    ) -> ReplicaResult<Listing> {
+        drop(likely_dirs);
+        self.list(skip_dir).await
+    }
+
     /// The entries directly inside the folder `path` (one level), sorted; `NotFound` when it
     /// is missing.
     async fn list_dir(&self, path: &RelPath) -> ReplicaResult<Listing>;

@@ -16,7 +16,7 @@ use std::time::Instant;
 use crate::beneath::Beneath;
 use crate::db::history::FileError;
 use crate::db::jobs::Job;
-use crate::engine::Engine;
+use crate::engine::{check_remote_root, Engine};
 use crate::events::Phase;
 use crate::excludes::Excludes;
 use crate::names::TRASH_DIR;
@@ -56,6 +56,9 @@ pub(crate) struct Gathered {
     /// This install's leftover temps, local and remote (see `cleanup`).
     pub local_temps: Vec<RelPath>,
     pub remote_temps: Vec<RelPath>,
+    /// Whether something named like the trash was at the remote's top when the run began
+    /// (true for scoped runs, which do not look).
+    pub remote_trash_seen: bool,
 }
 
 impl Gathered {
@@ -178,23 +181,43 @@ impl Engine {
         t0: Instant,
     ) -> Result<Gathered, SyncError> {
         self.phase(job, Phase::Connecting);
+        // The folders the last sync saw, read from the base first thing: the listing may list
+        // them ahead (see `Replica::list_hinted`), if they are there by the time the remote is
+        // connected (over a slow link, always); it never waits for them.
+        let likely_dirs: std::sync::Mutex<Option<Vec<RelPath>>> = Default::default();
         let remote_side = async {
-            let remote = self.open_remote(job).await?;
+            let remote = self.connect_remote(job).await?;
             tracing::debug!(
                 ms = t0.elapsed().as_millis() as u64,
                 peak_kib = crate::memory::peak_rss_kib(),
                 "remote connected"
             );
+            let likely = likely_dirs.lock().unwrap().take().unwrap_or_default();
             self.phase(job, Phase::Scanning);
-            let listing = remote.list(TRASH_DIR).await;
+            // The folder check, the listing (which only reads) and a look for the trash go out
+            // together: over a slow link each is round trips one after another. The check's
+            // verdict still comes first (a missing folder is the job's setting). The trash is
+            // looked for so the clean-up can skip it when there is none (an error counts as
+            // there: the clean-up looks).
+            let trash = async {
+                let trash = RelPath::new(TRASH_DIR).expect("a valid name");
+                !matches!(remote.stat(&trash).await, Ok(None))
+            };
+            let (checked, listing, trash_seen) = tokio::join!(
+                check_remote_root(remote.as_ref()),
+                remote.list_hinted(TRASH_DIR, likely),
+                trash
+            );
+            checked?;
             tracing::debug!(
                 ms = t0.elapsed().as_millis() as u64,
                 peak_kib = crate::memory::peak_rss_kib(),
                 "remote listed"
             );
-            Ok::<_, SyncError>((remote, listing))
+            Ok::<_, SyncError>((remote, listing, trash_seen))
         };
         let local_side = async {
+            *likely_dirs.lock().unwrap() = Some(self.db.base_dirs(job.id).await?);
             let synced_files = self.db.base_file_count(job.id).await?;
             let (root, ex) = (job.local_path.clone(), excludes.clone());
             let client = self.client_id.clone();
@@ -208,7 +231,7 @@ impl Engine {
             Ok::<_, SyncError>((synced_files, scan))
         };
         let (remote_side, local_side) = tokio::join!(remote_side, local_side);
-        let (remote, listing) = remote_side?;
+        let (remote, listing, remote_trash_seen) = remote_side?;
         let (synced_files, scan) = local_side?;
         let mut scan = match scan
             .map_err(|e| SyncError::local("the local scan failed", std::io::Error::other(e)))?
@@ -307,6 +330,7 @@ impl Engine {
             notes,
             local_temps: scan.own_temps,
             remote_temps,
+            remote_trash_seen,
         })
     }
 
@@ -321,26 +345,50 @@ impl Engine {
     ) -> Result<Gathered, SyncError> {
         self.phase(job, Phase::Connecting);
         let scope = scope.cloned();
+        // The folders the last sync saw, from the base as soon as it is loaded: a full listing
+        // may list them ahead (see `Replica::list_hinted`). Only if they are there by the time
+        // the remote is connected (over a slow link, always): the listing never waits for them.
+        let likely_dirs: std::sync::Mutex<Option<Vec<RelPath>>> = Default::default();
         // The remote side (connect, then list) and the local side (load the base, then scan)
         // run at the same time: neither needs the other until reconciling.
         let remote_side = async {
-            let remote = self.open_remote(job).await?;
+            let remote = self.connect_remote(job).await?;
             tracing::debug!(
                 ms = t0.elapsed().as_millis() as u64,
                 peak_kib = crate::memory::peak_rss_kib(),
                 "remote connected"
             );
+            let likely = likely_dirs.lock().unwrap().take().unwrap_or_default();
             self.phase(job, Phase::Scanning);
-            let listing = match &scope {
-                Some(s) => list_remote_scope(remote.as_ref(), s, TRASH_DIR).await,
-                None => remote.list(TRASH_DIR).await,
+            // The folder check and the listing, which only reads, go out together: over a slow
+            // link each is round trips one after another. The check's verdict still comes
+            // first (a missing folder is the job's setting, whatever the listing says).
+            let listing = async {
+                match &scope {
+                    Some(s) => list_remote_scope(remote.as_ref(), s, TRASH_DIR).await,
+                    None => remote.list_hinted(TRASH_DIR, likely).await,
+                }
             };
+            // Whether the trash is there, for the clean-up of a full run (see `Temps`); read
+            // alongside, at no cost in time. An error counts as there: the clean-up looks.
+            let trash = async {
+                match &scope {
+                    Some(_) => true,
+                    None => {
+                        let trash = RelPath::new(TRASH_DIR).expect("a valid name");
+                        !matches!(remote.stat(&trash).await, Ok(None))
+                    }
+                }
+            };
+            let (checked, listing, trash_seen) =
+                tokio::join!(check_remote_root(remote.as_ref()), listing, trash);
+            checked?;
             tracing::debug!(
                 ms = t0.elapsed().as_millis() as u64,
                 peak_kib = crate::memory::peak_rss_kib(),
                 "remote listed"
             );
-            Ok::<_, SyncError>((remote, listing))
+            Ok::<_, SyncError>((remote, listing, trash_seen))
         };
         let local_side = async {
             // What the run sees of the base: all of it, or what the scope covers (read by key
@@ -354,6 +402,8 @@ impl Engine {
                 None => {
                     let b = self.db.load_base(job.id).await?;
                     let n = b.values().filter(|e| e.kind == EntryKind::File).count();
+                    let dirs = b.values().filter(|e| e.kind == EntryKind::Dir);
+                    *likely_dirs.lock().unwrap() = Some(dirs.map(|e| e.path.clone()).collect());
                     (b, n)
                 }
             };
@@ -380,7 +430,7 @@ impl Engine {
         };
         let (remote_side, local_side) = tokio::join!(remote_side, local_side);
         // A connection problem is reported first, as before the two sides overlapped.
-        let (remote, listing) = remote_side?;
+        let (remote, listing, remote_trash_seen) = remote_side?;
         let (base, synced_files, scan) = local_side?;
         let scan = match scan
             .map_err(|e| SyncError::local("the local scan failed", std::io::Error::other(e)))?
@@ -441,6 +491,7 @@ impl Engine {
             notes,
             local_temps: scan.own_temps,
             remote_temps,
+            remote_trash_seen,
         })
     }
 }

@@ -143,6 +143,7 @@ impl Engine {
             let temps = Temps {
                 local: &g.local_temps,
                 remote: &g.remote_temps,
+                remote_trash_seen: g.remote_trash_seen,
             };
             notes.extend(self.clean_up(job, &exec, &g.remote, temps).await);
             tracing::debug!(

@@ -15,6 +15,7 @@ use crate::support::samba::SambaServer;
 mod claims;
 mod connection;
 mod files;
+mod listing;
 
 pub(super) fn rp(s: &str) -> RelPath {
     RelPath::new(s).unwrap()

@@ -8,7 +8,8 @@
 //!   made to fail M times first, [`FaultyReplica::fail_reconnects`]);
 //! - a delay on every call, or on one operation;
 //! - counters of calls per operation and of bytes moved, so a test can check what the engine
-//!   did (a move was one rename, a resumed upload wrote only the rest).
+//!   did (a move was one rename, a resumed upload wrote only the rest), and of how many calls
+//!   of one operation were waiting out their delay at once (how much the engine overlaps).
 //!
 //! Like an SMB connection, a reader or writer opened before a cut stays dead after the
 //! reconnect: the engine must open the file again.
@@ -153,6 +154,9 @@ struct State {
     delay: Duration,
     op_delay: BTreeMap<Op, Duration>,
     calls: BTreeMap<Op, u64>,
+    /// Calls of each operation in their delay now, and the most there were at once.
+    delayed_now: BTreeMap<Op, u64>,
+    delayed_most: BTreeMap<Op, u64>,
     bytes_written: u64,
     bytes_read: u64,
 }
@@ -179,6 +183,7 @@ impl Core {
             s.op_delay.get(&op).copied().unwrap_or(s.delay)
         };
         if !delay.is_zero() {
+            let _waiting = Waiting::enter(&self.state, op);
             tokio::time::sleep(delay).await;
         }
         let mut s = self.state.lock().unwrap();
@@ -268,6 +273,35 @@ impl Core {
     }
 }
 
+/// A call waiting out its delay, counted in `delayed_now` until it is done or dropped.
+struct Waiting<'a> {
+    state: &'a Mutex<State>,
+    op: Op,
+}
+
+impl<'a> Waiting<'a> {
+    fn enter(state: &'a Mutex<State>, op: Op) -> Waiting<'a> {
+        let mut s = state.lock().unwrap();
+        let now = {
+            let n = s.delayed_now.entry(op).or_default();
+            *n += 1;
+            *n
+        };
+        let most = s.delayed_most.entry(op).or_default();
+        *most = (*most).max(now);
+        Waiting { state, op }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = s.delayed_now.get_mut(&self.op) {
+            *n -= 1;
+        }
+    }
+}
+
 /// See the module documentation.
 pub struct FaultyReplica {
     core: Arc<Core>,
@@ -348,6 +382,13 @@ impl FaultyReplica {
     }
 
     /// Bytes the inner remote took through `write_at` (a cut write counts what landed).
+    /// The most calls of `op` that were waiting out their delay at the same time (0 without a
+    /// delay on `op`): how many the engine had in flight at once.
+    pub fn most_at_once(&self, op: Op) -> u64 {
+        let s = self.state();
+        s.delayed_most.get(&op).copied().unwrap_or(0)
+    }
+
     pub fn bytes_written(&self) -> u64 {
         self.state().bytes_written
     }
@@ -361,6 +402,7 @@ impl FaultyReplica {
     pub fn reset_counts(&self) {
         let mut s = self.state();
         s.calls.clear();
+        s.delayed_most.clear();
         (s.bytes_written, s.bytes_read) = (0, 0);
     }
 }

@@ -3,22 +3,22 @@
 //! The crate's directory query stream loses wake-ups (`notify_waiters` where `notify_one` is
 //! needed) and deadlocks on tokio's multi-thread runtime; on a current-thread runtime it works.
 //! So every directory query is shipped to the "smb-list" thread (one per `SmbReplica`), which
-//! walks the tree there, several folders at a time, and sends the complete result back.
+//! walks the tree there ([`super::walk`]), several folders at a time, and sends the complete
+//! result back.
 //! Other requests (reads, writes, metadata) stay on the caller's runtime.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::stream::StreamExt;
 use smb::{
     CreateDisposition, CreateOptions, Directory, FileAccessMask, FileAttributes, FileCreateArgs,
     FileIdBothDirectoryInformation, Resource,
 };
 
-use super::convert::{filetime_to_ns, join_shown, join_smb};
+use super::convert::filetime_to_ns;
 use super::errors::Place;
 use super::session::{deadline, SmbConn};
 use crate::relpath::RelPath;
@@ -173,12 +173,42 @@ pub(crate) async fn list_dir(
     shown: &str,
     timeout: Duration,
 ) -> ReplicaResult<Vec<Item>> {
-    let dir = open_folder(conn, place, smb_path, shown, timeout).await?;
-    let result = query_all(&dir, place, shown).await;
-    let closed = dir.close().await;
-    let items = result?;
-    closed.map_err(|e| place.error("close folder", shown, &e))?;
+    let (items, dir) = list_keep_open(conn, place, smb_path, shown, timeout).await?;
+    close_folder(dir, place.clone(), shown.to_string(), timeout).await?;
     Ok(items)
+}
+
+/// Lists one folder and hands back its still-open handle: a walk closes it while it lists the
+/// folders below, instead of waiting a round trip for the close first. Closed here on error.
+pub(crate) async fn list_keep_open(
+    conn: &SmbConn,
+    place: &Place,
+    smb_path: &str,
+    shown: &str,
+    timeout: Duration,
+) -> ReplicaResult<(Vec<Item>, Arc<Directory>)> {
+    let dir = open_folder(conn, place, smb_path, shown, timeout).await?;
+    match query_all(&dir, place, shown).await {
+        Ok(items) => Ok((items, dir)),
+        Err(e) => {
+            let _ = close_folder(dir, place.clone(), shown.to_string(), timeout).await;
+            Err(e)
+        }
+    }
+}
+
+pub(crate) async fn close_folder(
+    dir: Arc<Directory>,
+    place: Place,
+    shown: String,
+    timeout: Duration,
+) -> ReplicaResult<()> {
+    deadline(&place, timeout, "close folder", &shown, async {
+        dir.close()
+            .await
+            .map_err(|e| place.error("close folder", &shown, &e))
+    })
+    .await
 }
 
 async fn query_all(dir: &Arc<Directory>, place: &Place, shown: &str) -> ReplicaResult<Vec<Item>> {
@@ -204,55 +234,4 @@ async fn query_all(dir: &Arc<Directory>, place: &Place, shown: &str) -> ReplicaR
         });
     }
     Ok(items)
-}
-
-/// Recursive listing below `root` (share-relative, `/` syntax), `concurrency` folders at a time
-/// per connection, the folders dealt out over `conns` in turn. Complete or an error. Runs on
-/// the listing thread only.
-pub(crate) async fn walk(
-    conns: Vec<Arc<SmbConn>>,
-    place: Place,
-    root: String,
-    skip_dir: String,
-    timeout: Duration,
-    concurrency: usize,
-) -> ReplicaResult<Listing> {
-    let full = |rel: &RelPath| -> (String, String) {
-        (
-            join_smb(&root, rel.as_str()),
-            join_shown(&root, rel.as_str()),
-        )
-    };
-    let mut out = Listing::default();
-    let mut pending: VecDeque<RelPath> = VecDeque::from([RelPath::root()]);
-    let mut running = FuturesUnordered::new();
-    let mut turn = 0usize;
-    loop {
-        while running.len() < concurrency.max(1) * conns.len().max(1) {
-            let Some(rel) = pending.pop_front() else {
-                break;
-            };
-            let (smb, shown) = full(&rel);
-            let conn = conns[turn % conns.len()].clone();
-            turn += 1;
-            let place = place.clone();
-            running.push(async move {
-                let r = list_dir(&conn, &place, &smb, &shown, timeout).await;
-                (rel, r)
-            });
-        }
-        let Some((rel, result)) = running.next().await else {
-            break;
-        };
-        for item in result? {
-            if item.is_dir && !skip_dir.is_empty() && item.name == skip_dir {
-                continue;
-            }
-            if let Some(dir) = item.add_to(&rel, &mut out) {
-                pending.push_back(dir);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }

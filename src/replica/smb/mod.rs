@@ -6,7 +6,8 @@
 //! - [`pool`]: the connections used side by side, rotated after heavy writing, renewed together;
 //! - [`notify`]: SMB2 CHANGE_NOTIFY on the job's folder, on a connection and thread of its own;
 //! - [`listing`]: directory queries on a dedicated current-thread runtime (the crate's query
-//!   stream deadlocks on multi-thread runtimes) and the recursive walk;
+//!   stream deadlocks on multi-thread runtimes);
+//! - [`walk`]: the recursive listing, many folders in flight, expected ones listed ahead;
 //! - [`file`]: readers and writers (at most `MAX_CHUNK` per request, concurrent-safe);
 //! - [`errors`]: NT status -> [`ReplicaErrorKind`], messages that name host/share/path;
 //! - [`convert`]: FILETIME and path conversions.
@@ -24,6 +25,7 @@ mod notify;
 mod pool;
 mod session;
 mod transport;
+mod walk;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -53,7 +55,9 @@ use crate::url::SmbUrl;
 pub struct SmbOptions {
     /// Deadline for connecting and for every single request (a hung server gives `Timeout`).
     pub timeout: Duration,
-    /// Folders listed at the same time by `list`.
+    /// Folders listed at the same time by `list`, per connection. Each costs a few round trips
+    /// one after another (open, query until the end, close), so over a slow link it is how many
+    /// are in flight that bounds a walk's time, not the server.
     pub list_concurrency: usize,
     /// Set TCP_NODELAY and send each message in one write (our transport). `false` uses the
     /// crate's transport as published (~40 ms extra per request); only for measurements.
@@ -71,7 +75,7 @@ impl Default for SmbOptions {
     fn default() -> Self {
         SmbOptions {
             timeout: Duration::from_secs(30),
-            list_concurrency: 8,
+            list_concurrency: 16,
             tcp_nodelay: true,
             connections: 4,
             encryption: Encryption::Auto,
@@ -421,17 +425,36 @@ impl Replica for SmbReplica {
     }
 
     async fn list(&self, skip_dir: &str) -> ReplicaResult<Listing> {
-        // Folders are spread over all connections, so several smbd processes list at once.
-        let conns = self.all_conns().await;
+        self.list_hinted(skip_dir, Vec::new()).await
+    }
+
+    async fn list_hinted(
+        &self,
+        skip_dir: &str,
+        likely_dirs: Vec<RelPath>,
+    ) -> ReplicaResult<Listing> {
+        // Folders are spread over all connections, so several smbd processes list at once. The
+        // walk starts on the connections already made; the others are made in the background
+        // and join it as they come (and are there for the transfers after it).
+        let first = self.primary().await;
+        let mut conns = vec![first.clone()];
+        conns.extend(
+            self.pool()
+                .made_now()
+                .into_iter()
+                .filter(|c| !Arc::ptr_eq(c, &first)),
+        );
+        let more = self.make_missing_in_background();
         let place = self.place.clone();
-        let root = self.url.path.as_str().to_string();
-        let skip = skip_dir.to_string();
-        let timeout = self.opts.timeout;
-        let conc = self.opts.list_concurrency;
+        let spec = walk::WalkSpec {
+            root: self.url.path.as_str().to_string(),
+            skip_dir: skip_dir.to_string(),
+            likely_dirs,
+            timeout: self.opts.timeout,
+            concurrency: self.opts.list_concurrency,
+        };
         self.lister
-            .run(&self.place, move || {
-                listing::walk(conns, place, root, skip, timeout, conc)
-            })
+            .run(&self.place, move || walk::walk(conns, more, place, spec))
             .await
     }
 

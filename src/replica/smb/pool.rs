@@ -80,10 +80,12 @@ impl SmbReplica {
         self.pool().primary.lock().await.clone()
     }
 
-    /// The next connection in turn, made if it is not yet. With `for_write`, a connection
-    /// that carried [`ROTATE_AFTER_BYTES`] of writes is replaced by a fresh one first (readers
-    /// and writers still open on it keep it alive until they close). An extra connection
-    /// that cannot be made is not an error: the primary one does the work.
+    /// The next connection in turn (one not made yet is made in the background, the first
+    /// connection serving meanwhile). With `for_write`, a connection that carried
+    /// [`ROTATE_AFTER_BYTES`] of writes is replaced by a fresh one first (readers and writers
+    /// still open on it keep it alive until they close). An extra connection that cannot be
+    /// made, or is being made or replaced by another caller, is not waited for: the primary
+    /// one does the work.
     pub(super) async fn pick(&self, for_write: bool) -> ReplicaResult<Arc<SmbConn>> {
         use std::sync::atomic::Ordering;
         let pool = self.pool();
@@ -99,14 +101,28 @@ impl SmbReplica {
             }
             return Ok(slot.clone());
         }
-        let mut slot = pool.extra[i - 1].lock().await;
+        let Ok(mut slot) = pool.extra[i - 1].try_lock() else {
+            // Being made or replaced (a login: four round trips over a slow link, and `list`
+            // makes the missing ones in the background): the first connection takes this
+            // request rather than wait.
+            return Ok(pool.primary.lock().await.clone());
+        };
         match &*slot {
             Slot::Made(c) if !worn(c) => return Ok(c.clone()),
             Slot::Failed => {
                 drop(slot);
                 return Ok(pool.primary.lock().await.clone());
             }
-            _ => {}
+            Slot::NotMade => {
+                // Made in the background (a login is four round trips over a slow link, which
+                // made a stat at the start of a run the last to finish): this request goes on
+                // the first connection rather than wait for it.
+                drop(slot);
+                drop(self.make_missing_in_background());
+                return Ok(pool.primary.lock().await.clone());
+            }
+            // Worn by writes: replaced now, as the writes it is picked for must not go on it.
+            Slot::Made(_) => {}
         }
         match self.establish().await {
             Ok(c) => {
@@ -123,27 +139,44 @@ impl SmbReplica {
         }
     }
 
-    /// Every connection of the pool, the missing ones made now (side by side). One that cannot
-    /// be made is left out: the others do the work.
-    pub(super) async fn all_conns(&self) -> Vec<Arc<SmbConn>> {
+    /// Makes the pool's missing connections in a task of their own (side by side), sending
+    /// each one made (or found made) on the returned channel, which closes when all are done.
+    /// The caller need not wait for them: a `pick` of a slot still being made takes the first
+    /// connection meanwhile. One that cannot be made is left out: the others do the work.
+    pub(super) fn make_missing_in_background(
+        &self,
+    ) -> tokio::sync::mpsc::UnboundedReceiver<Arc<SmbConn>> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let pool = self.pool();
-        let extra = futures::future::join_all(pool.extra.iter().map(|slot| async move {
-            let mut slot = slot.lock().await;
-            if matches!(*slot, Slot::NotMade) {
-                *slot = match self.establish().await {
-                    Ok(c) => Slot::Made(Arc::new(c)),
-                    Err(e) => {
-                        tracing::debug!(error = %e, "extra SMB connection failed");
-                        Slot::Failed
+        let (url, password, opts, place) = (
+            self.url.clone(),
+            self.password.clone(),
+            self.opts.clone(),
+            self.place.clone(),
+        );
+        tokio::spawn(async move {
+            let pool = &pool;
+            let made = (0..pool.extra.len()).map(|i| {
+                let (tx, url, password, opts, place) = (tx.clone(), &url, &password, &opts, &place);
+                async move {
+                    let mut slot = pool.extra[i].lock().await;
+                    if matches!(*slot, Slot::NotMade) {
+                        *slot = match establish(url, password, opts, place).await {
+                            Ok(c) => Slot::Made(Arc::new(c)),
+                            Err(e) => {
+                                tracing::debug!(error = %e, "extra SMB connection failed");
+                                Slot::Failed
+                            }
+                        };
                     }
-                };
-            }
-            slot.conn()
-        }))
-        .await;
-        let mut all = vec![pool.primary.lock().await.clone()];
-        all.extend(extra.into_iter().flatten());
-        all
+                    if let Some(c) = slot.conn() {
+                        let _ = tx.send(c);
+                    }
+                }
+            });
+            futures::future::join_all(made).await;
+        });
+        rx
     }
 
     pub(super) async fn establish(&self) -> ReplicaResult<SmbConn> {

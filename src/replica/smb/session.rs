@@ -180,6 +180,12 @@ async fn establish_once(
         // 4096 (half of Samba's default `smb2 max credits`) absorbs the leak of the
         // ROTATE_AFTER_BYTES (128 MiB) a connection carries before it is replaced.
         credits_backlog: Some(CREDITS_BACKLOG),
+        // Straight to SMB2's negotiate: the crate's default opens with an SMB1 negotiate that
+        // every SMB2 server answers by asking for the SMB2 one, a round trip for nothing (a
+        // login was five round trips instead of four, 2.0 s instead of 1.6 s over a link with
+        // 200 ms each way). The crate speaks only SMB2 and 3, so an SMB1-only server fails
+        // either way.
+        smb2_only_negotiate: true,
         // Required: the crate encrypts every message of the session even where the server
         // would not ask, and fails the login where the server cannot.
         encryption_mode: match opts.encryption {

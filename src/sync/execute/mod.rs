@@ -50,8 +50,10 @@ pub(crate) use outcome::Outcome;
 
 /// Files below this size are "small" for scheduling (see `run_parallel`).
 pub const SMALL_FILE: u64 = 1024 * 1024;
-/// How many small-file actions run in the slot of one large transfer.
-const SMALL_PER_LARGE: u32 = 4;
+/// The units of one large transfer's slot: a small file takes one per [`UNIT_BYTES`] it
+/// holds (at least one), a metadata-only action one.
+const UNITS_PER_LARGE: u32 = 32;
+const UNIT_BYTES: u64 = SMALL_FILE / UNITS_PER_LARGE as u64;
 
 pub struct Executor {
     pub db: Db,
@@ -163,7 +165,7 @@ impl Executor {
             self.file_error(path, reason).await;
         }
         self.run_in_turn(plan.moves).await;
-        self.run_in_turn(plan.creates).await;
+        self.run_creates(plan.creates).await;
         self.run_parallel(plan.copies).await;
         self.run_parallel(plan.file_deletes).await;
         self.run_in_turn(plan.dir_deletes).await;
@@ -216,11 +218,29 @@ impl Executor {
         }
     }
 
-    /// Runs actions concurrently. `job.parallel` is the number of large transfers at once; small
-    /// files (under [`SMALL_FILE`]) and metadata-only actions count a quarter, because their
-    /// time goes into round trips, not bandwidth, and more of them in flight hides latency.
+    /// Folder creates, parents before children: all the folders of one depth at once, after
+    /// those of the depth above. (A create makes missing parents too, so the order only spares
+    /// requests; folders of one depth cannot need each other.) Over a slow link each create is
+    /// several round trips, so a hundred folders one after another took minutes.
+    async fn run_creates(self: &Arc<Self>, creates: Vec<Action>) {
+        let mut by_depth: std::collections::BTreeMap<usize, Vec<Action>> = Default::default();
+        for a in creates {
+            by_depth.entry(a.path().depth()).or_default().push(a);
+        }
+        for (_, level) in by_depth {
+            self.run_parallel(level).await;
+        }
+    }
+
+    /// Runs actions concurrently. `job.parallel` is the number of large transfers at once. A
+    /// small file (under [`SMALL_FILE`]) takes a share of a large one's slot by its size (one
+    /// [`UNITS_PER_LARGE`]th per [`UNIT_BYTES`], at least one), a metadata-only action the
+    /// least share: their time goes into round trips, not bandwidth, so many of them in flight
+    /// hide the latency (128 files of up to 32 KiB at once with the default `parallel` of 4:
+    /// each costs seven requests one after another, 2.8 s over a link with 200 ms each way),
+    /// while the bytes they hold stay about one MiB per unit of `parallel`.
     async fn run_parallel(self: &Arc<Self>, actions: Vec<Action>) {
-        let slots = self.job.parallel.max(1) * SMALL_PER_LARGE;
+        let slots = self.job.parallel.max(1) * UNITS_PER_LARGE;
         let sem = Arc::new(Semaphore::new(slots as usize));
         let mut set = tasks::Tasks::new();
         let n = actions.len();
@@ -238,11 +258,7 @@ impl Executor {
                 Action::Conflict { local, remote, .. } => local.size.max(remote.size),
                 _ => 0,
             };
-            let weight = if size >= SMALL_FILE {
-                SMALL_PER_LARGE
-            } else {
-                1
-            };
+            let weight = units(size);
             let permit = sem
                 .clone()
                 .acquire_many_owned(weight)
@@ -521,11 +537,40 @@ impl Executor {
     }
 }
 
+/// The units of a run's slots an action of `size` bytes takes (see `run_parallel`).
+fn units(size: u64) -> u32 {
+    if size >= SMALL_FILE {
+        UNITS_PER_LARGE
+    } else {
+        size.div_ceil(UNIT_BYTES).max(1) as u32
+    }
+}
+
 pub fn local_snapshot(l: &LocalEntry) -> Snapshot {
     Snapshot {
         size: l.size,
         mtime_ns: l.mtime_ns,
         ctime_ns: None,
         file_id: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_files_take_a_share_of_a_slot_by_size() {
+        assert_eq!(units(0), 1);
+        assert_eq!(units(1), 1);
+        assert_eq!(units(UNIT_BYTES), 1);
+        assert_eq!(units(UNIT_BYTES + 1), 2);
+        assert_eq!(units(SMALL_FILE - 1), UNITS_PER_LARGE);
+        assert_eq!(units(SMALL_FILE), UNITS_PER_LARGE);
+        assert_eq!(units(8 * SMALL_FILE), UNITS_PER_LARGE);
+        // Whatever mix of small files is in flight, their bytes stay within the units held.
+        for size in [1, 4096, UNIT_BYTES, UNIT_BYTES + 1, 300_000, SMALL_FILE - 1] {
+            assert!(size <= units(size) as u64 * UNIT_BYTES, "{size}");
+        }
     }
 }
