@@ -11,6 +11,7 @@ mod kill;
 mod latency;
 mod loss;
 mod partition;
+mod proxy_check;
 mod switch;
 mod two_clients;
 mod versions;

@@ -249,3 +249,33 @@ fn all_files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The check itself: a version overwritten behind the user's back is reported missing.
+#[test]
+#[should_panic(expected = "versions missing")]
+fn a_version_replaced_without_the_user_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = Versions::new(1, 1024..2048);
+    v.create_text(dir.path(), "local", "a.txt");
+    v.create_text(dir.path(), "local", "b.txt");
+    std::fs::copy(dir.path().join("b.txt"), dir.path().join("a.txt")).unwrap();
+    v.assert_all_present(dir.path(), &[]);
+}
+
+/// The check itself: what a user deleted or rewrote may go; a large file cut short may not.
+#[test]
+fn deleted_versions_may_go_and_torn_files_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = Versions::new(2, 1024..2048);
+    for _ in 0..20 {
+        v.random_edit(dir.path(), "local");
+    }
+    v.write_big(dir.path(), "local", "big.bin");
+    v.write_big(dir.path(), "local", "big.bin");
+    v.assert_all_present(dir.path(), &[]);
+    let big = dir.path().join("big.bin");
+    let bytes = std::fs::read(&big).unwrap();
+    std::fs::write(&big, &bytes[..bytes.len() - 1]).unwrap();
+    let torn = std::panic::catch_unwind(|| v.assert_all_present(dir.path(), &[]));
+    assert!(torn.is_err(), "a torn large file passed");
+}
