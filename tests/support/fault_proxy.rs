@@ -235,6 +235,14 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             id,
             [client.try_clone().unwrap(), server.try_clone().unwrap()],
         );
+        // A switch sets the upstream, then cuts what is registered: registered first and
+        // checked after, a connection to the old upstream is either seen here or cut there.
+        if *shared.upstream.lock().unwrap() != upstream {
+            shared.live.lock().unwrap().remove(&id);
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+            continue;
+        }
         let ends = [
             (
                 Dir::Up,
