@@ -7,6 +7,7 @@ mod layers;
 mod live_sync;
 mod offline;
 mod reconcile;
+mod resilience;
 mod scenarios;
 mod security;
 mod smb_remote;

@@ -34,6 +34,8 @@ pub struct SambaServer {
     conf: PathBuf,
     share_dir: PathBuf,
     port: u16,
+    /// A second port smbd listens on, when asked for ([`SambaServer::start_on_two_ports`]).
+    second_port: Option<u16>,
     child: Mutex<Option<Child>>,
     next_folder: AtomicUsize,
 }
@@ -192,6 +194,16 @@ impl SambaServer {
 
     /// A private server with extra `[global]` settings (`smb.conf` lines).
     pub fn start_with(global_extra: &str) -> SambaServer {
+        Self::start_inner(global_extra, false)
+    }
+
+    /// A private server listening on two ports ([`SambaServer::port`] and
+    /// [`SambaServer::second_port`]): one server reached at two addresses.
+    pub fn start_on_two_ports() -> SambaServer {
+        Self::start_inner("", true)
+    }
+
+    fn start_inner(global_extra: &str, two_ports: bool) -> SambaServer {
         ensure_unix_user();
         sweep_stale_dirs();
         let smbd = smbd_path();
@@ -212,7 +224,17 @@ impl SambaServer {
         let mut last_err = String::new();
         for _attempt in 0..5 {
             let port = free_port();
-            std::fs::write(&conf, config(&root, port, global_extra)).unwrap();
+            let second_port = two_ports.then(|| loop {
+                let p2 = free_port();
+                if p2 != port {
+                    break p2;
+                }
+            });
+            let ports = match second_port {
+                Some(p2) => format!("{port} {p2}"),
+                None => port.to_string(),
+            };
+            std::fs::write(&conf, config(&root, &ports, global_extra)).unwrap();
             set_password(&conf);
             match launch(&root, &conf, port) {
                 Ok(child) => {
@@ -221,6 +243,7 @@ impl SambaServer {
                         root,
                         conf,
                         port,
+                        second_port,
                         child: Mutex::new(Some(child)),
                         next_folder: AtomicUsize::new(0),
                         _tmp: tmp,
@@ -241,6 +264,12 @@ impl SambaServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The second port of a server from [`SambaServer::start_on_two_ports`].
+    pub fn second_port(&self) -> u16 {
+        self.second_port
+            .expect("the server was not started with SambaServer::start_on_two_ports")
     }
 
     pub fn user(&self) -> &str {
@@ -488,13 +517,14 @@ fn set_password(conf: &Path) {
     );
 }
 
-fn config(root: &Path, port: u16, global_extra: &str) -> String {
+/// `ports`: the ports smbd listens on, space-separated.
+fn config(root: &Path, ports: &str, global_extra: &str) -> String {
     let r = root.display();
     format!(
         "[global]
    workgroup = WORKGROUP
    server role = standalone server
-   smb ports = {port}
+   smb ports = {ports}
    interfaces = 127.0.0.1
    bind interfaces only = yes
    disable netbios = yes
