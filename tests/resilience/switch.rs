@@ -80,7 +80,7 @@ fn server_address_changes_mid_transfer() {
     assert_eq!(m.code, 0, "{}", m.report);
     assert_eq!(m.report["status"], "success", "{}", m.report);
     assert_eq!(m.report["errors"], serde_json::json!([]), "{}", m.report);
-    // A file the run left for the next one (see the ignored test below) is finished by it.
+    // A file the run left for the next one (see the test below) is finished by it.
     let mut reports = vec![m.report];
     if reports[0]["skipped"] != 0 {
         reports.extend(sync_until_done(&m.f, 1));
@@ -92,7 +92,8 @@ fn server_address_changes_mid_transfer() {
     m.f.assert_idle_sync();
 }
 
-/// Engine bug found by the test above (issue 15): after a reconnect, an upload whose final
+/// Regression test for an engine bug the test above found (issue 15, fixed: a copy that finds
+/// its name taken by the very bytes it sent is done). After a reconnect, an upload whose final
 /// rename the server had carried out just before the cut (its answer lost with the connection)
 /// is sent again, its rename-without-replace then finds the name taken (by itself), and the
 /// file is left for the next run as having "appeared on the remote during the sync", in a run
@@ -100,7 +101,6 @@ fn server_address_changes_mid_transfer() {
 /// the same bytes on both sides), but the run did not complete its work and said it did.
 /// Reproduced in 4 of 5 runs with ANEMONE_RESILIENCE_SEED=15699899592016725253.
 #[test]
-#[ignore = "engine bug (issue 15): a rename whose answer was lost in a reconnect is retried and deferred"]
 fn a_reconnect_mid_run_leaves_no_upload_for_the_next_run() {
     let m = move_address_mid_transfer("address change, strict");
     assert_eq!(m.code, 0, "{}", m.report);

@@ -195,8 +195,9 @@ fn two_clients_creating_the_same_new_names_at_once_keep_both_versions() {
     v.assert_all_present(&a.remote, &[&a.local, &b.local, &a.remote]);
 }
 
-/// Engine bug found by the test above (issue 15): the remote side's change detection compares
-/// size, modification and change time, not the file id. Two clients' versions of one name
+/// Regression test for an engine bug the test above found (issue 15, fixed: the remote side's
+/// change detection now compares the file id too). It compared size, modification and change
+/// time only. Two clients' versions of one name
 /// with the same size and the same modification time (the engine sets the local one on the
 /// share; here both written within one tick of the kernel's file clock) look the same: after
 /// B keeps both (A's version renamed to a conflict copy, B's uploaded at the name), A sees
@@ -204,7 +205,6 @@ fn two_clients_creating_the_same_new_names_at_once_keep_both_versions() {
 /// own version there for good and reports nothing to do: the trees stay different. No version
 /// is lost (A's is also in the conflict copy), but A never gets B's.
 #[test]
-#[ignore = "engine bug (issue 15): a replaced remote file with the same size and times is not noticed"]
 fn a_replaced_remote_file_with_the_same_size_and_time_is_noticed() {
     let (a, b) = two_clients("same-meta");
     write(&a.l("f.txt"), "from A\n");
