@@ -66,16 +66,27 @@ impl On<'_> {
     /// old name when it closes. `rename_only`: a folder, or a new name that differs from the old
     /// only in case (a case-insensitive share counts it as taken, by this very file).
     pub(crate) async fn claim(&self, target: &str, rename_only: bool) -> ReplicaResult<Claimed> {
+        let how = self.take_name(target, rename_only).await?;
+        if how == Claimed::Linked {
+            self.delete_on_close().await?;
+        }
+        Ok(how)
+    }
+
+    /// [`On::claim`] without marking the old name of a linked file for deletion: the caller
+    /// must (it may send that request alongside another).
+    pub(crate) async fn take_name(
+        &self,
+        target: &str,
+        rename_only: bool,
+    ) -> ReplicaResult<Claimed> {
         if !rename_only {
             let linked = deadline(self.place, self.timeout, "rename", self.shown, async {
                 Ok(self.h.set_info(link_info(target)).await)
             })
             .await?;
             match linked {
-                Ok(()) => {
-                    self.delete_on_close().await?;
-                    return Ok(Claimed::Linked);
-                }
+                Ok(()) => return Ok(Claimed::Linked),
                 Err(e) if link_refused(&e) => {
                     tracing::debug!(path = self.shown, error = %e, "no hard link; renaming");
                 }

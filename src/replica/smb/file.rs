@@ -203,20 +203,31 @@ impl SmbWriter {
         final_path: &RelPath,
         mtime_ns: i64,
     ) -> ReplicaResult<(Claimed, Entry)> {
-        self.set_mtime(mtime_ns).await?;
         let h = &self.h;
-        // Durable on the server before it takes the real name.
-        deadline(&h.place, h.timeout, "flush", &h.shown, async {
+        // The time and the flush go out together (one round trip, not two, on a slow link);
+        // both are answered, the data durable on the server, before it takes the real name.
+        let flush = deadline(&h.place, h.timeout, "flush", &h.shown, async {
             h.file()
                 .flush()
                 .await
                 .map_err(|e| h.err("flush", &smb::Error::IoError(e)))
-        })
-        .await?;
+        });
+        let (timed, flushed) = tokio::join!(self.set_mtime(mtime_ns), flush);
+        timed?;
+        flushed?;
         let target = join_smb(&self.root, final_path.as_str());
         let on = self.on();
-        let how = on.claim(&target, false).await?;
-        Ok((how, on.query(final_path).await?))
+        let how = on.take_name(&target, false).await?;
+        // Marking the temp name for deletion and reading the file's id go out together too.
+        let mark = async {
+            match how {
+                Claimed::Linked => on.delete_on_close().await,
+                Claimed::Renamed => Ok(()),
+            }
+        };
+        let (marked, ours) = tokio::join!(mark, on.query(final_path));
+        marked?;
+        Ok((how, ours?))
     }
 }
 
