@@ -89,6 +89,19 @@ pub fn scan_local(
     excludes: &Excludes,
     client_id: &str,
 ) -> Result<LocalScan, ScanError> {
+    let mut w = walk_root(root, base, excludes, client_id, false)?;
+    w.hash_likely_moves();
+    Ok(w.scan)
+}
+
+/// Checks `root` and walks it all; `defer_reads`: see [`Walk`].
+fn walk_root<'a>(
+    root: &Path,
+    base: &'a BaseTree,
+    excludes: &'a Excludes,
+    client_id: &'a str,
+    defer_reads: bool,
+) -> Result<Walk<'a>, ScanError> {
     check_root(root)?;
     let fs = Beneath::new(root);
     let top = fs
@@ -102,12 +115,11 @@ pub fn scan_local(
         base,
         excludes,
         client_id,
-        defer_reads: false,
+        defer_reads,
         scan: LocalScan::default(),
     };
     w.walk(RelPath::root(), top);
-    w.hash_likely_moves();
-    Ok(w.scan)
+    Ok(w)
 }
 
 /// Walks `root` without the base: files are listed (in [`LocalScan::listed`], in path order)
@@ -119,23 +131,7 @@ pub fn scan_local_unhashed(
     client_id: &str,
 ) -> Result<LocalScan, ScanError> {
     static NO_BASE: BaseTree = BaseTree::new();
-    check_root(root)?;
-    let fs = Beneath::new(root);
-    let top = fs
-        .open_dir(&RelPath::root())
-        .map_err(|source| ScanError::Root {
-            path: root.to_path_buf(),
-            source,
-        })?;
-    let mut w = Walk {
-        fs,
-        base: &NO_BASE,
-        excludes,
-        client_id,
-        defer_reads: true,
-        scan: LocalScan::default(),
-    };
-    w.walk(RelPath::root(), top);
+    let mut w = walk_root(root, &NO_BASE, excludes, client_id, true)?;
     // The walk goes folder by folder, which is not path order: `a/b` comes before `a-b`.
     w.scan.listed.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(w.scan)

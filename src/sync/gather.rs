@@ -150,7 +150,7 @@ impl Engine {
     ) -> Result<Gathered, SyncError> {
         match scope {
             None => self.gather_all(job, excludes, force, t0).await,
-            Some(_) => self.gather_whole(job, scope, excludes, force, t0).await,
+            Some(s) => self.gather_scope(job, s, excludes, force, t0).await,
         }
     }
 
@@ -334,21 +334,16 @@ impl Engine {
         })
     }
 
-    /// A run over a scope, or any run the old way: the three trees read whole.
-    async fn gather_whole(
+    /// A run over a scope (live sync): the few entries it covers, read whole.
+    async fn gather_scope(
         &self,
         job: &Job,
-        scope: Option<&Scope>,
+        scope: &Scope,
         excludes: &Excludes,
         force: bool,
         t0: Instant,
     ) -> Result<Gathered, SyncError> {
         self.phase(job, Phase::Connecting);
-        let scope = scope.cloned();
-        // The folders the last sync saw, from the base as soon as it is loaded: a full listing
-        // may list them ahead (see `Replica::list_hinted`). Only if they are there by the time
-        // the remote is connected (over a slow link, always): the listing never waits for them.
-        let likely_dirs: std::sync::Mutex<Option<Vec<RelPath>>> = Default::default();
         // The remote side (connect, then list) and the local side (load the base, then scan)
         // run at the same time: neither needs the other until reconciling.
         let remote_side = async {
@@ -358,55 +353,28 @@ impl Engine {
                 peak_kib = crate::memory::peak_rss_kib(),
                 "remote connected"
             );
-            let likely = likely_dirs.lock().unwrap().take().unwrap_or_default();
             self.phase(job, Phase::Scanning);
             // The folder check and the listing, which only reads, go out together: over a slow
             // link each is round trips one after another. The check's verdict still comes
             // first (a missing folder is the job's setting, whatever the listing says).
-            let listing = async {
-                match &scope {
-                    Some(s) => list_remote_scope(remote.as_ref(), s, TRASH_DIR).await,
-                    None => remote.list_hinted(TRASH_DIR, likely).await,
-                }
-            };
-            // Whether the trash is there, for the clean-up of a full run (see `Temps`); read
-            // alongside, at no cost in time. An error counts as there: the clean-up looks.
-            let trash = async {
-                match &scope {
-                    Some(_) => true,
-                    None => {
-                        let trash = RelPath::new(TRASH_DIR).expect("a valid name");
-                        !matches!(remote.stat(&trash).await, Ok(None))
-                    }
-                }
-            };
-            let (checked, listing, trash_seen) =
-                tokio::join!(check_remote_root(remote.as_ref()), listing, trash);
+            let (checked, listing) = tokio::join!(
+                check_remote_root(remote.as_ref()),
+                list_remote_scope(remote.as_ref(), scope, TRASH_DIR)
+            );
             checked?;
             tracing::debug!(
                 ms = t0.elapsed().as_millis() as u64,
                 peak_kib = crate::memory::peak_rss_kib(),
                 "remote listed"
             );
-            Ok::<_, SyncError>((remote, listing, trash_seen))
+            Ok::<_, SyncError>((remote, listing))
         };
         let local_side = async {
-            // What the run sees of the base: all of it, or what the scope covers (read by key
-            // ranges, so a live run in a 100,000-file job does not load 100,000 rows). And how
-            // many files the job has synced, the guards' yardstick.
-            let (base, synced_files) = match &scope {
-                Some(s) => (
-                    self.db.load_base_scope(job.id, s).await?,
-                    self.db.base_file_count(job.id).await?,
-                ),
-                None => {
-                    let b = self.db.load_base(job.id).await?;
-                    let n = b.values().filter(|e| e.kind == EntryKind::File).count();
-                    let dirs = b.values().filter(|e| e.kind == EntryKind::Dir);
-                    *likely_dirs.lock().unwrap() = Some(dirs.map(|e| e.path.clone()).collect());
-                    (b, n)
-                }
-            };
+            // What the scope covers of the base (read by key ranges, so a live run in a
+            // 100,000-file job does not load 100,000 rows), and how many files the job has
+            // synced, the guards' yardstick.
+            let base = self.db.load_base_scope(job.id, scope).await?;
+            let synced_files = self.db.base_file_count(job.id).await?;
             tracing::debug!(
                 ms = t0.elapsed().as_millis() as u64,
                 peak_kib = crate::memory::peak_rss_kib(),
@@ -416,9 +384,8 @@ impl Engine {
             let root = job.local_path.clone();
             let (base_for_scan, ex, sc) = (base.clone(), excludes.clone(), scope.clone());
             let client = self.client_id.clone();
-            let scan = tokio::task::spawn_blocking(move || match &sc {
-                Some(s) => scan_local_scope(&root, s, &base_for_scan, &ex, &client),
-                None => scan_local(&root, &base_for_scan, &ex, &client),
+            let scan = tokio::task::spawn_blocking(move || {
+                scan_local_scope(&root, &sc, &base_for_scan, &ex, &client)
             })
             .await;
             tracing::debug!(
@@ -430,7 +397,7 @@ impl Engine {
         };
         let (remote_side, local_side) = tokio::join!(remote_side, local_side);
         // A connection problem is reported first, as before the two sides overlapped.
-        let (remote, listing, remote_trash_seen) = remote_side?;
+        let (remote, listing) = remote_side?;
         let (base, synced_files, scan) = local_side?;
         let scan = match scan
             .map_err(|e| SyncError::local("the local scan failed", std::io::Error::other(e)))?
@@ -467,10 +434,7 @@ impl Engine {
         let notes = notes_of(&scan, &remote_skipped, excludes);
         let errors = errors_of(&scan.unreadable, &scan.rejected, &remote_rejected);
         let local_tree = scan.tree;
-        let totals = match scope {
-            None => Totals::of(&local_tree, &remote_tree, &base_tree),
-            Some(_) => Totals::of_job(synced_files),
-        };
+        let totals = Totals::of_job(synced_files);
         let dirs = |it: &mut dyn Iterator<Item = (&RelPath, EntryKind)>| -> Vec<RelPath> {
             it.filter(|(_, k)| *k == EntryKind::Dir)
                 .map(|(p, _)| p.clone())
@@ -491,7 +455,8 @@ impl Engine {
             notes,
             local_temps: scan.own_temps,
             remote_temps,
-            remote_trash_seen,
+            // A scoped run does not look; the clean-up then does.
+            remote_trash_seen: true,
         })
     }
 }

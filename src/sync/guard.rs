@@ -4,7 +4,6 @@
 
 use crate::sync::reconcile::Action;
 use crate::tree::EntryKind;
-use crate::tree::{BaseTree, LocalTree, RemoteTree};
 
 /// Below this many files on a side, the percentage rule does not apply (deleting 2 of 3 files
 /// is an ordinary edit, not a disaster); the empty-side rule still does.
@@ -27,17 +26,6 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn of(local: &LocalTree, remote: &RemoteTree, base: &BaseTree) -> Totals {
-        let files =
-            |it: &mut dyn Iterator<Item = EntryKind>| it.filter(|k| *k == EntryKind::File).count();
-        Totals {
-            local_files: files(&mut local.values().map(|e| e.kind)),
-            remote_files: files(&mut remote.values().map(|e| e.kind)),
-            base_files: files(&mut base.values().map(|e| e.kind)),
-            judge_empty_sides: true,
-        }
-    }
-
     /// A scoped run's yardstick: the job's synced files, `all`.
     pub fn of_job(all: usize) -> Totals {
         Totals {

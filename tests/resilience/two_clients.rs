@@ -18,7 +18,7 @@ use super::versions::Versions;
 use super::*;
 use crate::support::fault_proxy::FaultProxy;
 use crate::support::samba::SambaServer;
-use crate::support::sync::{tree, write, Node};
+use crate::support::sync::{tree, write, Node, CHANGE_COUNTS};
 
 /// Runs A's and B's sync at the same moment; the exit codes must be 0 or 1 (a file changed
 /// under a run is left for the next one).
@@ -45,18 +45,7 @@ fn sync_loose(f: &Fixture) -> Value {
 
 /// Whether a run changed nothing anywhere.
 fn rested(report: &Value) -> bool {
-    report["status"] == "success"
-        && [
-            "uploaded",
-            "downloaded",
-            "deleted_local",
-            "deleted_remote",
-            "moved_local",
-            "moved_remote",
-            "conflicts",
-        ]
-        .iter()
-        .all(|k| report[*k] == 0)
+    report["status"] == "success" && CHANGE_COUNTS.iter().all(|k| report[*k] == 0)
 }
 
 /// A then B until a round where neither does anything (at most `rounds`).

@@ -14,6 +14,17 @@ use super::samba::SambaServer;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_anemone-sync");
 
+/// The counts of a `sync --json` report that say a run changed something.
+pub const CHANGE_COUNTS: [&str; 7] = [
+    "uploaded",
+    "downloaded",
+    "deleted_local",
+    "deleted_remote",
+    "moved_local",
+    "moved_remote",
+    "conflicts",
+];
+
 /// A job syncing a fresh local temp folder with a fresh folder of a Samba share.
 pub struct Fixture {
     _tmp: tempfile::TempDir,
@@ -164,15 +175,7 @@ impl Fixture {
     /// Syncs again and checks nothing moves.
     pub fn assert_idle_sync(&self) {
         let out = self.sync();
-        for f in [
-            "uploaded",
-            "downloaded",
-            "deleted_local",
-            "deleted_remote",
-            "moved_local",
-            "moved_remote",
-            "conflicts",
-        ] {
+        for f in CHANGE_COUNTS {
             assert_eq!(
                 out.count(f),
                 0,

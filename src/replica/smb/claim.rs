@@ -183,6 +183,17 @@ pub(crate) async fn stat_path(
     Ok(Some(entry))
 }
 
+/// After a plain rename (no hard links), the name holds another file than ours: another
+/// client's rename onto the same name replaced ours at that moment.
+pub(crate) fn lost_race(place: &Place, shown: &str) -> crate::replica::ReplicaError {
+    place.make(
+        ReplicaErrorKind::AlreadyExists,
+        "rename",
+        shown,
+        "another client took this name at the same moment",
+    )
+}
+
 /// The handle of whatever was opened.
 pub(crate) fn handle_of(res: &Resource) -> &ResourceHandle {
     match res {

@@ -15,7 +15,7 @@ use smb::{
     FileEndOfFileInformation, FileStandardInformation, ReadAt,
 };
 
-use super::claim::{stat_path, Claimed, On};
+use super::claim::{lost_race, stat_path, Claimed, On};
 use super::convert::{join_shown, join_smb, ns_to_filetime};
 use super::errors::Place;
 use super::session::{deadline, SmbConn};
@@ -355,12 +355,7 @@ impl FileWriter for SmbWriter {
             Some(now) if now.kind == EntryKind::File && now.file_id == ours.file_id => Ok(now),
             // A plain rename (no hard links on this server) can have lost a race with another
             // client's onto the same name: ours is gone from the share, so it is not synced.
-            _ if how == Claimed::Renamed => Err(self.h.place.make(
-                ReplicaErrorKind::AlreadyExists,
-                "rename",
-                &shown,
-                "another client took this name at the same moment",
-            )),
+            _ if how == Claimed::Renamed => Err(lost_race(&self.h.place, &shown)),
             _ => Ok(ours),
         }
     }

@@ -350,12 +350,7 @@ impl SmbReplica {
         }
         match self.stat(path).await? {
             Some(now) if now.file_id == ours.file_id => Ok(()),
-            _ => Err(self.place.make(
-                ReplicaErrorKind::AlreadyExists,
-                "rename",
-                &self.shown(path),
-                "another client took this name at the same moment",
-            )),
+            _ => Err(claim::lost_race(&self.place, &self.shown(path))),
         }
     }
 }
