@@ -122,3 +122,30 @@ async fn a_rename_done_but_its_answer_lost_completes_the_upload_in_the_same_run(
     s.assert_in_sync();
     s.assert_idle().await;
 }
+
+/// The same lost answer, and then the connection goes again while the retry checks what the
+/// name holds (in CI another file's lost answer dropped it at that moment): the check could
+/// not read the name, which is no reason to think another client took it. The copy is retried
+/// and done in this run, not left for the next one as "appeared on the remote".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_lost_while_checking_a_taken_name_retries_the_copy() {
+    let s = Offline::new().await;
+    write(&s.l("a.txt"), "mine");
+    s.remote.fail(
+        Fault::new(Op::Finish, ReplicaErrorKind::Connection)
+            .file("a.txt")
+            .first(1)
+            .answer_lost(),
+    );
+    s.remote.fail(
+        Fault::new(Op::Stat, ReplicaErrorKind::Connection)
+            .file("a.txt")
+            .first(1),
+    );
+    let r = s.sync_ok().await;
+    assert_eq!((r.counts.uploaded, r.counts.skipped), (1, 0), "{r:#?}");
+    assert_eq!(s.mem.read("a.txt").unwrap(), b"mine");
+    assert_eq!(s.mem.read(&s.temp("a.txt", true)), None, "temp left");
+    s.assert_in_sync();
+    s.assert_idle().await;
+}

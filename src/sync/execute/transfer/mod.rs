@@ -196,8 +196,10 @@ impl Executor {
                 self.discard_temp(to, &temp, req.dst_path, direction).await;
                 // A retry after a reconnect can find its own first attempt there: the server
                 // carried out the rename and the answer was lost with the connection. The same
-                // bytes under the name: the copy is done.
-                if let Some(dst) = self.holds_same(to, req.dst_path, size, &hash).await {
+                // bytes under the name: the copy is done. A check that cannot read the name
+                // (the connection went again) fails the copy, to be retried, rather than
+                // leave it for the next run as taken.
+                if let Some(dst) = self.holds_same(to, req.dst_path, size, &hash).await? {
                     return Ok(Copied {
                         hash,
                         src: src_now,
@@ -290,20 +292,36 @@ impl Executor {
             .await;
     }
 
-    /// The file at `path` on `side` when it holds exactly `size` bytes hashing to `hash`.
+    /// The file at `path` on `side` when it holds exactly `size` bytes hashing to `hash`;
+    /// `Ok(None)` when it holds something else, nothing, or cannot be read for a lasting
+    /// reason; `Err` when the connection failed under the check (worth retrying).
     async fn holds_same(
         &self,
         side: Side,
         path: &RelPath,
         size: u64,
         hash: &Hash,
-    ) -> Option<Entry> {
-        let there = self.side(side).stat(path).await.ok()??;
+    ) -> Result<Option<Entry>, ReplicaError> {
+        let transient_or_none = |e: ReplicaError| {
+            if e.kind.is_transient() {
+                Err(e)
+            } else {
+                Ok(None)
+            }
+        };
+        let there = match self.side(side).stat(path).await {
+            Ok(Some(there)) => there,
+            Ok(None) => return Ok(None),
+            Err(e) => return transient_or_none(e),
+        };
         if there.kind != crate::tree::EntryKind::File || there.size != size {
-            return None;
+            return Ok(None);
         }
-        let (h, len) = self.hash_remote(side, path).await.ok()?;
-        (len == size && &h == hash).then_some(there)
+        let (h, len) = match self.hash_remote(side, path).await {
+            Ok(found) => found,
+            Err(e) => return transient_or_none(e),
+        };
+        Ok((len == size && &h == hash).then_some(there))
     }
 
     /// Reads a whole file and returns its hash (to compare contents on both sides).
