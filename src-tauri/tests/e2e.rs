@@ -15,83 +15,15 @@ mod samba;
 #[allow(dead_code)]
 mod support;
 
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use anemone_sync::engine::Engine;
-use anemone_sync::job_spec::JobSpec;
 use anemone_sync::policy::ConflictPolicy;
-use anemone_sync::url::RemoteUrl;
 use samba::SambaServer;
 use serde_json::json;
+use support::app::*;
 use support::tray_host::TrayHost;
 use support::trees::{assert_same_tree, wait_for_file};
 use support::webdriver::App;
-
-const LONG: Duration = Duration::from_secs(90);
-
-/// One app at a time, whatever the test runner's thread count.
-fn one_app() -> MutexGuard<'static, ()> {
-    static ONE: Mutex<()> = Mutex::new(());
-    let g = ONE.lock().unwrap_or_else(|p| p.into_inner());
-    // The app and these tests read the same credential file.
-    std::env::set_var("ANEMONE_SYNC_CREDENTIAL_STORE", "file");
-    g
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Creates a job the way the app would have (password in the credential file), before the app
-/// starts. Its trigger is `manual`: only the app's own Sync now / Sync all (and the first sync
-/// at start) run it, so a test can tell what a button did from what the watchers did.
-fn seed_job(
-    data: &Path,
-    smb: &SambaServer,
-    name: &str,
-    folder: &str,
-    local: &Path,
-    policy: ConflictPolicy,
-) {
-    rt().block_on(async {
-        let engine = Engine::open(data).await.unwrap();
-        let url = smb.url(folder);
-        let mut job = JobSpec::new(name, local.to_path_buf(), &RemoteUrl::Smb(url).canonical());
-        job.conflict_policy = policy;
-        job.live.trigger = anemone_sync::trigger::Trigger::Manual;
-        engine.add_job(job, Some(smb.password())).await.unwrap();
-    });
-}
-
-/// Finished runs recorded for all jobs, read from the app's database.
-fn finished_runs(data: &Path) -> usize {
-    rt().block_on(async {
-        let db = anemone_sync::db::Db::open(data).await.unwrap();
-        db.runs(None, 1000)
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.ended_at_ms.is_some())
-            .count()
-    })
-}
-
-fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !f() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
 
 #[test]
 fn add_a_job_in_the_window_sync_and_see_the_run_in_history() {
