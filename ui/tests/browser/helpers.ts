@@ -101,9 +101,18 @@ export async function emit(page: Page, event: string, payload: unknown) {
   await page.evaluate(([e, p]) => (window as unknown as { __emit: (e: unknown, p: unknown) => Promise<void> }).__emit(e, p), [event, payload] as const);
 }
 
+/** The page as it is now, at 1024x700 in the light and the dark scheme:
+ * `<name>-light.png` and `<name>-dark.png` (the viewport and scheme are put back after). */
 export async function screenshot(page: Page, name: string) {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 1024, height: 700 });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(screenshotDir, `${name}-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: null });
+  if (size) await page.setViewportSize(size);
 }
 
 // ---- Sample data ----
