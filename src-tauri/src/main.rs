@@ -21,6 +21,8 @@ mod settings;
 mod summary;
 mod tray;
 mod types;
+#[cfg(target_os = "linux")]
+mod webkit_procs;
 mod window;
 
 use std::sync::{Arc, Mutex};
@@ -55,10 +57,12 @@ fn main() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(command_handler!())
         .on_window_event(|w, e| {
-            // Closing the window hides it: the app lives on in the tray.
-            if let WindowEvent::CloseRequested { api, .. } = e {
-                api.prevent_close();
-                let _ = w.hide();
+            // Closing the window destroys it (the app lives on in the tray, and a closed window
+            // costs no memory): `window::show` builds it again.
+            if let WindowEvent::Destroyed = e {
+                if w.label() == window::MAIN {
+                    window::on_destroyed(w.app_handle());
+                }
             }
         })
         .setup(move |app| {

@@ -3,6 +3,7 @@ import * as bridge from './bridge';
 import type { AppState, EngineEvent, JobView } from './bridge';
 import { applyEvent, type LiveRun, type LiveState } from './lib/progress';
 import { createThrottle } from './lib/throttle';
+import { startView } from './lib/startView';
 
 export type View = 'jobs' | 'progress' | 'history' | 'conflicts' | 'settings';
 
@@ -10,7 +11,7 @@ export type View = 'jobs' | 'progress' | 'history' | 'conflicts' | 'settings';
 const raw: LiveState = {};
 
 export const ui = $state({
-  view: 'jobs' as View,
+  view: startView() as View,
   jobs: [] as JobView[],
   jobsLoaded: false,
   jobsError: null as string | null,
