@@ -15,7 +15,10 @@ pub fn children() -> Vec<i32> {
         let Ok(list) = std::fs::read_to_string(t.path().join("children")) else {
             continue;
         };
-        for pid in list.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+        for pid in list
+            .split_whitespace()
+            .filter_map(|p| p.parse::<i32>().ok())
+        {
             if is_webkit_child(pid, me) && !out.contains(&pid) {
                 out.push(pid);
             }

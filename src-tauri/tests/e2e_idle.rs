@@ -52,7 +52,13 @@ fn webkit_children(pid: i32) -> Vec<String> {
 /// The app's top-level windows (X ids), by its pid and title.
 fn windows(pid: i32) -> Vec<String> {
     let out = Command::new("xdotool")
-        .args(["search", "--pid", &pid.to_string(), "--name", "^AnemoneSync$"])
+        .args([
+            "search",
+            "--pid",
+            &pid.to_string(),
+            "--name",
+            "^AnemoneSync$",
+        ])
         .output()
         .expect("run xdotool");
     String::from_utf8_lossy(&out.stdout)
@@ -84,7 +90,14 @@ fn a_closed_window_holds_no_webkit_process_and_opens_again_from_the_tray() {
     std::fs::write(local.join("n1.txt"), "one\n").unwrap();
     let remote = smb.share_dir().join("Notes");
     std::fs::create_dir_all(&remote).unwrap();
-    seed_job(&data, &smb, "Notes", "Notes", &local, ConflictPolicy::KeepBoth);
+    seed_job(
+        &data,
+        &smb,
+        "Notes",
+        "Notes",
+        &local,
+        ConflictPolicy::KeepBoth,
+    );
 
     let app = App::start(&data);
     let pid = app_pid(&app);
@@ -116,7 +129,9 @@ fn a_closed_window_holds_no_webkit_process_and_opens_again_from_the_tray() {
     tray.open_menu();
     tray.choose('s'); // Sync now
     wait_for_file(&remote.join("n2.txt"), b"two\n", LONG);
-    wait_until("a run from Sync now", LONG, || finished_runs(&data) > before);
+    wait_until("a run from Sync now", LONG, || {
+        finished_runs(&data) > before
+    });
     assert!(
         webkit_children(pid).is_empty(),
         "a sync with no window started a WebKit process"
@@ -126,7 +141,9 @@ fn a_closed_window_holds_no_webkit_process_and_opens_again_from_the_tray() {
     let opened = Instant::now();
     tray.open_menu();
     tray.choose('o'); // Open AnemoneSync
-    wait_until("the window to open again", LONG, || !windows(pid).is_empty());
+    wait_until("the window to open again", LONG, || {
+        !windows(pid).is_empty()
+    });
     let handle = app.wait_for_new_window(&first, LONG);
     app.switch_to_window(&handle);
     app.wait_for(
@@ -164,12 +181,22 @@ fn measure_idle_memory_with_a_200_file_job() {
     for i in 0..200 {
         let dir = local.join(format!("d{}", i / 50));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(format!("f{i}.txt")), vec![b'a' + (i % 26) as u8; 1024 + i * 16])
-            .unwrap();
+        std::fs::write(
+            dir.join(format!("f{i}.txt")),
+            vec![b'a' + (i % 26) as u8; 1024 + i * 16],
+        )
+        .unwrap();
     }
     let remote = smb.share_dir().join("Docs");
     std::fs::create_dir_all(&remote).unwrap();
-    seed_job(&data, &smb, "Docs", "Docs", &local, ConflictPolicy::KeepBoth);
+    seed_job(
+        &data,
+        &smb,
+        "Docs",
+        "Docs",
+        &local,
+        ConflictPolicy::KeepBoth,
+    );
 
     let mut app = Command::new(support::webdriver::app_binary())
         .env("ANEMONE_SYNC_HOME", &data)
@@ -178,7 +205,11 @@ fn measure_idle_memory_with_a_200_file_job() {
         .expect("start the app");
     let pid = app.id() as i32;
     wait_until("the first sync", LONG, || finished_runs(&data) >= 1);
-    assert_eq!(support::trees::files(&remote).len(), 200, "the first sync copied 200 files");
+    assert_eq!(
+        support::trees::files(&remote).len(),
+        200,
+        "the first sync copied 200 files"
+    );
     std::thread::sleep(Duration::from_secs(10));
     let secs = std::env::var("ANEMONE_MEASURE_SECS").unwrap_or_else(|_| "60".into());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/measure-idle");
