@@ -45,3 +45,4 @@ pub mod tree;
 pub mod trigger;
 pub mod url;
 pub mod watch;
+pub mod words;

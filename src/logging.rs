@@ -45,6 +45,87 @@ fn caps() -> Targets {
     all.with_targets(PROTOCOL_CAPS.iter().copied())
 }
 
+/// What the log file lets through when `RUST_LOG` is not set (the app sets `RUST_LOG` from its
+/// log-level setting, whose "info" is the same).
+pub const FILE_DEFAULT: &str = "info,sqlx=warn,smb=warn";
+
+/// Lines the `smb` crate logs at ERROR when a connection ends although nothing went wrong:
+/// its `Drop` of a session or tree logs off through the connection's worker in a spawned
+/// task, and when that worker has already stopped (the connection was dropped or closed
+/// first, as at the end of a successful test connection or run) it logs these. We close in
+/// order where we can (`SmbConn::close`); for connections only dropped, these lines are
+/// noise, not failures: a real connection problem reaches the user as the engine's own error.
+/// They are kept out of the logs unless `ANEMONE_SYNC_LOG_SMB_MESSAGES=1`.
+const TEARDOWN_NOISE: &[&str] = &[
+    "Failed to logoff",
+    "Failed to send message to worker",
+    "Failed to disconnect from tree",
+    "Connection was force-closed by the server",
+];
+
+/// Drops [`TEARDOWN_NOISE`] from the `smb` crate; lets everything else through (it only
+/// ever lowers what another filter allows).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct QuietTeardown;
+
+impl<S> tracing_subscriber::layer::Filter<S> for QuietTeardown {
+    fn enabled(
+        &self,
+        _meta: &tracing::Metadata<'_>,
+        _cx: &tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        true
+    }
+
+    fn event_enabled(
+        &self,
+        event: &tracing::Event<'_>,
+        _cx: &tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        let meta = event.metadata();
+        if !meta.target().starts_with("smb") || *meta.level() > Level::WARN {
+            return true;
+        }
+        if std::env::var("ANEMONE_SYNC_LOG_SMB_MESSAGES").as_deref() == Ok("1") {
+            return true;
+        }
+        let mut text = MessageText(String::new());
+        event.record(&mut text);
+        !TEARDOWN_NOISE.iter().any(|n| text.0.contains(n))
+    }
+}
+
+/// The `message` field of an event.
+struct MessageText(String);
+
+impl tracing::field::Visit for MessageText {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "message" {
+            self.0 = value.to_string();
+        }
+    }
+}
+
+/// The log file's layer: `RUST_LOG`, else `default` ([`FILE_DEFAULT`]), held to the protocol
+/// caps and without the `smb` crate's teardown noise. Public so a test can capture exactly
+/// what the log file would get.
+pub fn file_layer<S, W>(writer: W, default: &str) -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    fmt::layer()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_filter(filter_or(default).and(caps()).and(QuietTeardown))
+}
+
 /// `RUST_LOG`, else `default`.
 fn filter_or(default: &str) -> EnvFilter {
     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
@@ -52,7 +133,7 @@ fn filter_or(default: &str) -> EnvFilter {
 
 /// Installs the subscriber. Returns the guard that flushes the file writer; keep it alive.
 pub fn init(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let stderr_filter = filter_or(STDERR_DEFAULT).and(caps());
+    let stderr_filter = filter_or(STDERR_DEFAULT).and(caps()).and(QuietTeardown);
     let stderr = fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -65,11 +146,7 @@ pub fn init(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGua
     match file {
         Some(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            let file_filter = filter_or("info,sqlx=warn,smb=warn").and(caps());
-            let file_layer = fmt::layer()
-                .with_writer(writer)
-                .with_ansi(false)
-                .with_filter(file_filter);
+            let file_layer = file_layer(writer, FILE_DEFAULT);
             let _ = tracing_subscriber::registry()
                 .with(stderr)
                 .with(file_layer)
@@ -198,6 +275,32 @@ mod tests {
         assert!(!text.contains("Created file"), "{text}");
         assert!(text.contains("our own warning"), "{text}");
         assert!(!text.contains("our own info"), "{text}");
+    }
+
+    /// Regression (issue 16): after every successful test connection the log file got the
+    /// `smb` crate's ERROR "Failed to logoff: Failed to send message to worker!". Those
+    /// teardown lines are dropped; the crate's other errors and ours stay.
+    #[test]
+    fn the_log_file_drops_the_smb_crates_teardown_noise_only() {
+        let out = Captured::default();
+        let writer = out.clone();
+        let layer = file_layer(move || writer.clone(), FILE_DEFAULT);
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::error!(target: "smb::session", "Failed to logoff: Failed to send message to worker!");
+            tracing::error!(target: "smb::tree", "Failed to disconnect from tree sync: Failed to send message to worker!");
+            tracing::error!(target: "smb::connection", "a real protocol failure");
+            tracing::info!(target: "smb::tree", "Connected to tree sync (#1)");
+            tracing::info!(target: "sspi::negotiate::client", "initialize_security_context");
+            tracing::error!(target: "anemone_sync::engine", "Failed to logoff is our own words here");
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert!(!text.contains("Failed to logoff: "), "{text}");
+        assert!(!text.contains("Failed to disconnect"), "{text}");
+        assert!(text.contains("a real protocol failure"), "{text}");
+        assert!(!text.contains("Connected to tree"), "{text}");
+        assert!(!text.contains("initialize_security_context"), "{text}");
+        assert!(text.contains("our own words"), "{text}");
     }
 
     /// Regression (issue 12): at `RUST_LOG=trace` the `smb` crate wrote decrypted message

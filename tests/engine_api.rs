@@ -277,3 +277,68 @@ fn job_add_reports_every_problem_with_its_flag_and_stores_nothing() {
     let list = run(&["job", "list", "--json"]);
     assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "[]");
 }
+
+/// Regression (issue 16): folders a sync created or removed never appeared in History. Each
+/// is now an activity row, named after the side changed, as files are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folders_created_and_removed_are_in_the_activity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (local, remote) = (tmp.path().join("local"), tmp.path().join("remote"));
+    fs::create_dir_all(local.join("made here/inner")).unwrap();
+    fs::create_dir_all(remote.join("made there")).unwrap();
+    fs::write(local.join("made here/inner/a.txt"), b"a").unwrap();
+    let engine = Engine::open(&tmp.path().join("data")).await.unwrap();
+    let job = engine
+        .add_job(
+            JobSpec::new(
+                "folders",
+                local.clone(),
+                &format!("file://{}", remote.display()),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let report = engine.sync_job(&job, SyncOptions::default()).await;
+    assert_eq!(report.exit_code, 0, "{report:?}");
+    assert!(remote.join("made here/inner/a.txt").is_file());
+    assert!(local.join("made there").is_dir());
+
+    // Removed on one side: removed on the other on the next run.
+    fs::remove_dir(local.join("made there")).unwrap();
+    let report = engine
+        .sync_job(
+            &job,
+            SyncOptions {
+                force: true,
+                ..SyncOptions::default()
+            },
+        )
+        .await;
+    assert_eq!(report.exit_code, 0, "{report:?}");
+    assert!(!remote.join("made there").exists());
+
+    let rows: Vec<(String, String)> = engine
+        .activity(Some(job.id), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.action, a.path))
+        .collect();
+    for want in [
+        ("folder_created_remote", "made here"),
+        ("folder_created_remote", "made here/inner"),
+        ("folder_created_local", "made there"),
+        ("folder_deleted_remote", "made there"),
+        ("uploaded", "made here/inner/a.txt"),
+    ] {
+        assert!(
+            rows.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} missing from {rows:?}"
+        );
+    }
+    assert_eq!(
+        anemone_sync::words::activity_label("folder_deleted_remote"),
+        "Folder deleted on the server"
+    );
+}

@@ -300,7 +300,7 @@ fn a_rejected_password_is_not_retried_under_watch() {
     });
     let status = f.run(&["status", "--json"]).stdout;
     assert!(
-        status.contains("rejected the user name or password"),
+        status.contains("did not accept the user name or password"),
         "{status}"
     );
     assert!(status.contains("set-password"), "{status}");

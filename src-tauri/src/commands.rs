@@ -440,13 +440,21 @@ pub async fn set_settings(app: AppHandle, ctx: Ctx<'_>, settings: Settings) -> B
 fn open_folder(app: &AppHandle, dir: &std::path::Path) -> BridgeResult<()> {
     if !dir.is_dir() {
         return Err(BridgeError::not_found(format!(
-            "{} does not exist (yet)",
+            "The folder {} does not exist yet. It is made by the first sync.",
             dir.display()
         )));
     }
+    // The launcher's own error (a command line and an exit status) goes behind "Details".
     app.opener()
         .open_path(dir.to_string_lossy(), None::<&str>)
-        .map_err(|e| BridgeError::other(format!("cannot open {}: {e}", dir.display())))
+        .map_err(|e| {
+            tracing::warn!(folder = %dir.display(), error = %e, "could not open a folder");
+            BridgeError::other(format!(
+                "No file manager could open {}. Open it yourself, or install a file manager.",
+                dir.display()
+            ))
+            .with_detail(Some(e.to_string()))
+        })
 }
 
 #[tauri::command]

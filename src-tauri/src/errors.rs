@@ -6,6 +6,7 @@ use anemone_sync::db::DbError;
 use anemone_sync::jobs::JobError;
 use anemone_sync::replica::{ReplicaError, ReplicaErrorKind};
 use anemone_sync::sync::SyncError;
+use anemone_sync::words::{explain_remote, explain_sync, ErrorClass};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -38,6 +39,10 @@ pub struct BridgeError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub field: Option<String>,
+    /// The technical text behind `message`: shown behind "Details", never a password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub detail: Option<String>,
 }
 
 pub type BridgeResult<T> = Result<T, BridgeError>;
@@ -48,6 +53,7 @@ impl BridgeError {
             kind,
             message: message.into(),
             field: None,
+            detail: None,
         }
     }
 
@@ -70,31 +76,41 @@ impl BridgeError {
         self
     }
 
-    /// An error from talking to the share while testing or browsing it. A missing folder is
-    /// about `missing_field` (the remote folder for a test, the browsed path for browsing).
-    pub fn from_remote(e: ReplicaError, missing_field: &str) -> Self {
-        let (kind, field) = match e.kind {
-            ReplicaErrorKind::Auth => (BridgeErrorKind::Auth, Some("password")),
-            ReplicaErrorKind::AccessDenied => (BridgeErrorKind::Auth, Some("user")),
-            ReplicaErrorKind::NoSuchShare => (BridgeErrorKind::NoShare, Some("share")),
-            ReplicaErrorKind::Connection | ReplicaErrorKind::Timeout => {
-                (BridgeErrorKind::Unreachable, Some("host"))
-            }
-            ReplicaErrorKind::NotFound => (BridgeErrorKind::NotFound, Some(missing_field)),
-            ReplicaErrorKind::InvalidName => (BridgeErrorKind::InvalidInput, Some(missing_field)),
-            _ => (BridgeErrorKind::Other, None),
+    /// Keeps the technical text behind the sentence.
+    pub fn with_detail(mut self, detail: Option<String>) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    /// An error from talking to the share while testing or browsing it, in the engine's words
+    /// (`anemone_sync::words`), next to the field to fix. A missing folder is about
+    /// `missing_field` (the remote folder for a test, the browsed path for browsing).
+    pub fn from_remote(e: ReplicaError, missing_field: &'static str) -> Self {
+        let words = explain_remote(&e);
+        let kind = match words.class {
+            ErrorClass::BadCredentials | ErrorClass::AccessDenied => BridgeErrorKind::Auth,
+            ErrorClass::ShareNotFound => BridgeErrorKind::NoShare,
+            ErrorClass::HostNotFound
+            | ErrorClass::HostUnreachable
+            | ErrorClass::ConnectionLost
+            | ErrorClass::Timeout => BridgeErrorKind::Unreachable,
+            ErrorClass::FolderNotFound => BridgeErrorKind::NotFound,
+            ErrorClass::NameNotAllowed => BridgeErrorKind::InvalidInput,
+            _ => BridgeErrorKind::Other,
         };
+        tracing::info!(kind = ?e.kind, detail = %e.message, "{}", words.sentence);
         BridgeError {
             kind,
-            message: e.message,
-            field: field.map(str::to_string),
+            field: words.field(missing_field).map(str::to_string),
+            message: words.sentence,
+            detail: words.detail,
         }
     }
 }
 
 impl From<SyncError> for BridgeError {
     fn from(e: SyncError) -> Self {
-        let message = e.to_string();
+        let words = explain_sync(&e);
         let kind = match e {
             // The server's answer keeps its kind (a wrong password, a missing share, ...).
             SyncError::Remote(r) => return BridgeError::from_remote(r, "remote_path"),
@@ -103,7 +119,7 @@ impl From<SyncError> for BridgeError {
             }
             SyncError::Refused(_) | SyncError::Guard(_) => BridgeErrorKind::Other,
         };
-        BridgeError::new(kind, message)
+        BridgeError::new(kind, words.sentence).with_detail(words.detail)
     }
 }
 
@@ -134,15 +150,7 @@ impl From<DbError> for BridgeError {
 
 /// An engine message as the form shows it: a sentence, capitalised, with a full stop.
 pub fn sentence(msg: &str) -> String {
-    let mut chars = msg.chars();
-    let mut out: String = match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
+    anemone_sync::words::errors::as_sentence(msg)
 }
 
 #[cfg(test)]
@@ -167,7 +175,12 @@ mod tests {
                 Some("share"),
             ),
             (
-                ReplicaErrorKind::Connection,
+                ReplicaErrorKind::HostNotFound,
+                BridgeErrorKind::Unreachable,
+                Some("host"),
+            ),
+            (
+                ReplicaErrorKind::Unreachable,
                 BridgeErrorKind::Unreachable,
                 Some("host"),
             ),
@@ -187,7 +200,12 @@ mod tests {
             let e = BridgeError::from_remote(remote(from), "remote_path");
             assert_eq!(e.kind, kind, "{from:?}");
             assert_eq!(e.field.as_deref(), field, "{from:?}");
-            assert_eq!(e.message, "what the engine said");
+            // The sentence in `message`, the engine's technical text in `detail`.
+            assert_eq!(
+                e.message,
+                anemone_sync::words::explain_remote(&remote(from)).sentence
+            );
+            assert_eq!(e.detail.as_deref(), Some("what the engine said"));
         }
     }
 
@@ -196,7 +214,7 @@ mod tests {
         let e: BridgeError = SyncError::Config("no such job".into()).into();
         assert_eq!(
             (e.kind, e.message.as_str()),
-            (BridgeErrorKind::Config, "no such job")
+            (BridgeErrorKind::Config, "No such job.")
         );
         let e: BridgeError = SyncError::Remote(remote(ReplicaErrorKind::Auth)).into();
         assert_eq!(e.kind, BridgeErrorKind::Auth);

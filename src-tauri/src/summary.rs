@@ -2,6 +2,8 @@
 //! ago", "Syncing 12 files, 34 MB/s", "3 conflicts need you"). A pure function of the jobs'
 //! states, the live runs and the time, which is passed in.
 
+use anemone_sync::words::errors::first_sentence;
+
 use crate::types::{AppState, JobState};
 
 /// What the summary needs to know about one job.
@@ -66,7 +68,8 @@ pub fn app_state(
         JobState::Error => {
             let j = first(JobState::Error).expect("a job in error");
             match &j.message {
-                Some(m) => format!("{} failed: {}", j.name, shorten(m, 120)),
+                // The first sentence (what happened) in full: never cut in the middle.
+                Some(m) => format!("{} failed: {}", j.name, first_sentence(m)),
                 None => format!("{} failed", j.name),
             }
         }
@@ -78,7 +81,7 @@ pub fn app_state(
         JobState::Offline => {
             let j = first(JobState::Offline).expect("a job offline");
             match &j.message {
-                Some(m) => format!("Offline: {}", shorten(m, 120)),
+                Some(m) => format!("Offline: {}", first_sentence(m)),
                 None => format!("Offline: {} cannot reach its server", j.name),
             }
         }
@@ -130,30 +133,10 @@ pub fn ago(ms: i64) -> String {
     }
 }
 
-/// Decimal units, as file managers show sizes and rates: "34 MB", "1.5 GB".
+/// Decimal units, as file managers show sizes and rates: "34 MB", "1.5 GB". The one byte
+/// formatter of the engine (`anemone_sync::words`), so tray, CLI and window agree.
 pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1000.0 && i < UNITS.len() - 1 {
-        v /= 1000.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{n} B")
-    } else if v < 10.0 {
-        format!("{v:.1} {}", UNITS[i])
-    } else {
-        format!("{v:.0} {}", UNITS[i])
-    }
-}
-
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let cut: String = s.chars().take(max - 1).collect();
-    format!("{cut}…")
+    anemone_sync::words::format_bytes(n)
 }
 
 #[cfg(test)]
@@ -267,6 +250,20 @@ mod tests {
                 JobState::Idle,
                 "Up to date, synced 1 min ago (1 paused)".into()
             )
+        );
+    }
+
+    /// Regression (issue 16): the header cut a job's error at 120 characters, mid-sentence.
+    #[test]
+    fn an_error_reads_as_its_first_sentence_in_full() {
+        let mut j = job("docs", JobState::Error, Some(10));
+        j.message = Some(
+            "The server nas.local did not accept the user name or password for the share that holds all of this job's files. Check them and try again.".into(),
+        );
+        let (_, s) = summary(&[j], &[], 0);
+        assert_eq!(
+            s,
+            "docs failed: The server nas.local did not accept the user name or password for the share that holds all of this job's files."
         );
     }
 

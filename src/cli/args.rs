@@ -21,6 +21,10 @@ pub(crate) struct Cli {
     /// OS data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Print the technical detail under each error (the server's status, what was being
+    /// done); it is in the log either way.
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
     #[command(subcommand)]
     pub(crate) command: Command,
 }

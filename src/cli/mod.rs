@@ -27,6 +27,7 @@ pub(crate) use output::human_bytes;
 /// Parses the command line, runs the command, and says how it went.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::set_verbose(cli.verbose);
     let data_dir = engine::data_dir(cli.data_dir.as_deref());
     let _log = anemone_sync::logging::init(&data_dir);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -37,7 +38,7 @@ pub fn main() -> ExitCode {
         match run(cli.command, &data_dir).await {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e}");
+                output::print_error(&e);
                 e.exit_code()
             }
         }

@@ -1,6 +1,35 @@
-//! How a run's outcome reads on a terminal.
+//! How a run's outcome reads on a terminal. Errors read as the engine's sentences
+//! (`anemone_sync::words`); their technical detail is printed only with `-v`/`--verbose` (it is
+//! in the log either way).
 
-use anemone_sync::sync::RunReport;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anemone_sync::sync::{RunReport, SyncError};
+use anemone_sync::words::{format_duration_ms, plural};
+
+/// `-v`/`--verbose`: print the technical detail under each error's sentence.
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+pub(crate) fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+/// A command's error: its sentence, and with `--verbose` the detail.
+pub(crate) fn print_error(e: &SyncError) {
+    let words = anemone_sync::words::explain_sync(e);
+    eprintln!("error: {}", words.sentence);
+    print_detail(words.detail.as_deref());
+}
+
+fn print_detail(detail: Option<&str>) {
+    if let (true, Some(d)) = (verbose(), detail) {
+        eprintln!("  detail: {d}");
+    }
+}
 
 pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
     let c = &r.counts;
@@ -10,7 +39,7 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
         r.status.as_str()
     };
     println!(
-        "{}: {lead} - {} up ({}), {} down ({}), {} deleted here, {} deleted remotely, {} moved here, {} moved remotely, {} conflicts, {} skipped, {:.1} s",
+        "{}: {lead} - {} up ({}), {} down ({}), {} deleted here, {} deleted remotely, {} moved here, {} moved remotely, {}, {} skipped, {}",
         r.job,
         c.uploaded,
         human_bytes(c.bytes_up),
@@ -20,13 +49,14 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
         c.deleted_remote,
         c.moved_local,
         c.moved_remote,
-        c.conflicts,
+        plural(c.conflicts, "conflict"),
         c.skipped,
-        r.duration_ms as f64 / 1000.0
+        format_duration_ms(r.duration_ms)
     );
     if let Some(m) = &r.message {
         if !dry_run {
             eprintln!("{}: {m}", r.job);
+            print_detail(r.detail.as_deref());
         }
     }
     for e in &r.errors {
@@ -45,17 +75,7 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
     }
 }
 
+/// Sizes as everywhere in the app: decimal units (`anemone_sync::words::format_bytes`).
 pub(crate) fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
+    anemone_sync::words::format_bytes(n)
 }

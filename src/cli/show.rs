@@ -2,6 +2,7 @@
 
 use anemone_sync::engine::Engine;
 use anemone_sync::sync::SyncError;
+use anemone_sync::words::{activity_label, format_duration_ms, plural};
 
 use super::job_by_name;
 
@@ -115,19 +116,20 @@ pub(crate) async fn history(
                         .to_string()
                 })
                 .unwrap_or_default();
-            let secs = r
-                .ended_at_ms
-                .map(|e| (e - r.started_at_ms) as f64 / 1000.0)
-                .unwrap_or(0.0);
+            let took = match r.ended_at_ms {
+                Some(e) => format_duration_ms((e - r.started_at_ms).max(0) as u64),
+                None => "running".to_string(),
+            };
             println!(
-                "{} {when} {} {} ({secs:.1} s): {} up, {} down, {} deleted here, {} deleted remotely, {} moved here, {} moved remotely, {} conflicts, {} errors, {} notes{}",
+                "{} {when} {} {} ({took}): {} up, {} down, {} deleted here, {} deleted remotely, {} moved here, {} moved remotely, {}, {}, {}{}",
                 r.id, r.job, r.status.as_str(), r.counts.uploaded, r.counts.downloaded, r.counts.deleted_local,
-                r.counts.deleted_remote, r.counts.moved_local, r.counts.moved_remote, r.counts.conflicts,
-                r.errors.len(), r.notes.len(),
+                r.counts.deleted_remote, r.counts.moved_local, r.counts.moved_remote, plural(r.counts.conflicts, "conflict"),
+                plural(r.errors.len() as u64, "error"), plural(r.notes.len() as u64, "note"),
                 r.message.map(|m| format!(" - {m}")).unwrap_or_default()
             );
             for m in &r.moves {
-                println!("  Moved {} -> {} ({})", m.from, m.to, m.side);
+                let label = activity_label(&format!("moved_{}", m.side));
+                println!("  {label}: {} -> {}", m.from, m.to);
             }
         }
     }

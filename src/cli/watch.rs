@@ -83,12 +83,16 @@ async fn log_events(mut rx: tokio::sync::broadcast::Receiver<Event>) {
                 status,
                 counts,
             } => {
-                let secs = started
+                let took = started
                     .remove(&run_id)
-                    .map(|t| t.elapsed().as_secs_f64())
-                    .unwrap_or(0.0);
+                    .map(|t| t.elapsed().as_millis() as u64)
+                    .unwrap_or(0);
                 if counts != Counts::default() || status != RunStatus::Success {
-                    println!("{job}: {} in {secs:.1} s", change_set(status, &counts));
+                    println!(
+                        "{job}: {} in {}",
+                        change_set(status, &counts),
+                        anemone_sync::words::format_duration_ms(took)
+                    );
                 }
             }
             Event::JobState {
@@ -124,7 +128,7 @@ fn s_name(s: JobState) -> &'static str {
     s.as_str()
 }
 
-/// "2 up (1.2 MiB), 1 down (3 B), 1 deleted here": only what happened.
+/// "2 up (1.2 MB), 1 down (3 B), 1 deleted here": only what happened.
 fn change_set(status: RunStatus, c: &Counts) -> String {
     let mut parts = Vec::new();
     if c.uploaded > 0 {
@@ -150,7 +154,7 @@ fn change_set(status: RunStatus, c: &Counts) -> String {
         parts.push(format!("{} moved remotely", c.moved_remote));
     }
     if c.conflicts > 0 {
-        parts.push(format!("{} conflicts", c.conflicts));
+        parts.push(anemone_sync::words::plural(c.conflicts, "conflict"));
     }
     if c.skipped > 0 {
         parts.push(format!("{} skipped", c.skipped));

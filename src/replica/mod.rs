@@ -154,24 +154,46 @@ pub enum ReplicaErrorKind {
     Auth,
     /// The share does not exist on the server.
     NoSuchShare,
-    /// The host cannot be reached, or the connection dropped; reconnecting may help.
+    /// The connection dropped (or the crate's worker stopped); reconnecting may help.
     Connection,
     /// A request took too long.
     Timeout,
     /// Anything else.
     Other,
+    /// The server's name could not be resolved (DNS): a typo, or no network.
+    HostNotFound,
+    /// Nothing answered at the server's address: connection refused, no route to the host.
+    Unreachable,
+    /// The job requires encryption and the server cannot encrypt.
+    EncryptionRequired,
 }
 
 impl ReplicaErrorKind {
     /// Worth retrying with backoff (possibly after reconnecting).
     pub fn is_transient(self) -> bool {
-        matches!(self, Self::Busy | Self::Connection | Self::Timeout)
+        matches!(
+            self,
+            Self::Busy | Self::Connection | Self::Timeout | Self::HostNotFound | Self::Unreachable
+        )
     }
 
     /// The connection itself is gone: reconnect before retrying.
     pub fn is_connection_lost(self) -> bool {
-        matches!(self, Self::Connection | Self::Timeout)
+        matches!(
+            self,
+            Self::Connection | Self::Timeout | Self::HostNotFound | Self::Unreachable
+        )
     }
+}
+
+/// Where a remote error happened, for the sentence a person reads (`crate::words`): the
+/// server and share as the job names them, and the share-relative path if any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ErrorPlace {
+    pub host: String,
+    pub port: Option<u16>,
+    pub share: String,
+    pub path: String,
 }
 
 /// An error from the remote side. The message names the path or share and never contains a
@@ -180,7 +202,11 @@ impl ReplicaErrorKind {
 #[error("{message}")]
 pub struct ReplicaError {
     pub kind: ReplicaErrorKind,
+    /// The full technical text (the server's status, what was being done): kept as the
+    /// detail behind the sentence `crate::words` makes.
     pub message: String,
+    /// Server, share and path, when the remote is a share.
+    pub place: Option<ErrorPlace>,
 }
 
 impl ReplicaError {
@@ -188,7 +214,14 @@ impl ReplicaError {
         ReplicaError {
             kind,
             message: message.into(),
+            place: None,
         }
+    }
+
+    /// Names where it happened.
+    pub fn at(mut self, place: ErrorPlace) -> Self {
+        self.place = Some(place);
+        self
     }
 
     pub fn not_found(path: &RelPath) -> Self {

@@ -93,8 +93,13 @@ pub struct RunReport {
     /// (a trash folder that is not a folder): reported, not errors.
     pub notes: Vec<FileError>,
     pub duration_ms: u64,
+    /// Why the run could not do its work, in words (`crate::words`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The technical text behind `message` (the server's status, the crate's error), for
+    /// `--verbose`, the app's "Details" and the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     #[serde(skip)]
     pub run_id: Option<i64>,
     #[serde(skip)]
@@ -143,14 +148,8 @@ pub(crate) fn note(path: &RelPath, why: &str, side: &str) -> FileError {
     }
 }
 
-/// "1 file", "3 files".
-pub fn plural(n: u64, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
+/// "1 file", "3 files" (one rule for every count, in `crate::words`).
+pub use crate::words::plural;
 
 impl RunReport {
     /// The report of a run that could not do its work.
@@ -233,6 +232,7 @@ impl RunReport {
             notes,
             duration_ms: 0,
             message: Some("dry run: nothing was changed".into()),
+            detail: None,
             run_id: None,
             unreachable: false,
             auth_failed: false,
@@ -247,6 +247,7 @@ impl RunReport {
         } else {
             RunStatus::Failed
         };
+        let words = crate::words::explain_sync(e);
         RunReport {
             job: job.name.clone(),
             status,
@@ -254,7 +255,8 @@ impl RunReport {
             errors: Vec::new(),
             notes: Vec::new(),
             duration_ms: 0,
-            message: Some(e.to_string()),
+            message: Some(words.sentence),
+            detail: words.detail,
             run_id,
             exit_code: e.exit_code(),
             unreachable: e.is_unreachable(),
@@ -308,6 +310,7 @@ impl RunReport {
             auth_failed: false,
             connection,
             message,
+            detail: None,
             run_id,
             exit_code,
             planned: None,

@@ -131,6 +131,7 @@ impl Engine {
             notes: Vec::new(),
             duration_ms: started.elapsed().as_millis() as u64,
             message: None,
+            detail: None,
             run_id,
             exit_code: if ok { 0 } else { 1 },
             unreachable: false,

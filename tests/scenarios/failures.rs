@@ -26,6 +26,27 @@ fn wrong_password_exits_3_without_showing_it() {
         "message should say what to check: {all}"
     );
     assert_eq!(read(&f.l("a.txt")), "kept");
+    // The words of issue 16: one sentence, no protocol trace; the technical detail only with
+    // --verbose (and in the JSON report's `detail`).
+    let plain = f.run(&["sync", "job"]);
+    assert_eq!(plain.code, 3);
+    assert!(
+        plain.stderr.contains(
+            "The server 127.0.0.1 did not accept the user name or password. Check them and try again."
+        ),
+        "{}",
+        plain.stderr
+    );
+    assert!(!plain.stderr.contains("0xc0"), "{}", plain.stderr);
+    assert!(
+        !plain.stderr.contains("Unexpected message status"),
+        "{}",
+        plain.stderr
+    );
+    let verbose = f.run(&["sync", "job", "--verbose"]);
+    assert!(verbose.stderr.contains("detail:"), "{}", verbose.stderr);
+    assert!(!verbose.stderr.contains("not-the-password-XYZ"));
+    assert!(out.report()["detail"].as_str().is_some(), "{}", out.stdout);
     for entry in walk_files(&f.data) {
         let bytes = fs::read(&entry).unwrap();
         assert!(

@@ -52,7 +52,7 @@ async fn closed_port_is_connection_error() {
     let mut url = SambaServer::shared().url("");
     url.port = Some(port);
     let e = SmbReplica::connect(&url, "x", opts()).await.unwrap_err();
-    assert_eq!(e.kind, ReplicaErrorKind::Connection, "{e}");
+    assert_eq!(e.kind, ReplicaErrorKind::Unreachable, "{e}");
     assert!(e.message.contains(&format!("127.0.0.1:{port}")), "{e}");
     assert!(e.message.contains("check host and port"), "{e}");
 }
@@ -95,7 +95,8 @@ async fn reconnect_after_server_restart() {
     let e = remote.list("").await.unwrap_err();
     assert!(e.kind.is_connection_lost(), "{e:?}");
     let e = remote.reconnect().await.unwrap_err();
-    assert_eq!(e.kind, ReplicaErrorKind::Connection, "{e}");
+    // Nothing listens on the port while the server is down: refused.
+    assert_eq!(e.kind, ReplicaErrorKind::Unreachable, "{e}");
 
     srv.start_again();
     remote.reconnect().await.unwrap();
@@ -149,4 +150,90 @@ async fn hung_server_times_out() {
             .unwrap_err();
         assert_eq!(e.kind, ReplicaErrorKind::Timeout, "{what}: {e}");
     }
+}
+
+/// What a person reads for each way a connection fails against the real server (issue 16):
+/// one sentence per class that names the server or share and says what to do, no protocol
+/// text, no password; the technical text kept as the detail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connection_failures_read_as_sentences() {
+    use anemone_sync::words::{explain_remote, ErrorClass};
+    let srv = SambaServer::shared();
+    let secret = "Wr0ng-Secret-words";
+    let check = |e: &anemone_sync::replica::ReplicaError, class: ErrorClass, names: &str| {
+        let w = explain_remote(e);
+        assert_eq!(w.class, class, "{e}");
+        assert!(w.sentence.contains(names), "{class:?}: {}", w.sentence);
+        let lower = w.sentence.to_lowercase();
+        for raw in [
+            "0xc0",
+            "unexpected message status",
+            "failed to lookup",
+            "os error",
+            "smb://",
+            secret,
+        ] {
+            assert!(
+                !lower.contains(&raw.to_lowercase()),
+                "{class:?}: {raw:?} in {}",
+                w.sentence
+            );
+        }
+        let detail = w.detail.expect("the technical text is kept");
+        assert!(!detail.contains(secret), "{detail}");
+        w.sentence
+    };
+
+    // A wrong password.
+    let e = test_connection(&srv.url(""), secret, opts())
+        .await
+        .unwrap_err();
+    let s = check(&e, ErrorClass::BadCredentials, "127.0.0.1");
+    assert_eq!(
+        s,
+        "The server 127.0.0.1 did not accept the user name or password. Check them and try again."
+    );
+    assert!(
+        e.message.contains("0xc000006d") || e.message.to_lowercase().contains("logon"),
+        "{e}"
+    );
+
+    // A host name that does not resolve (".invalid" never does, RFC 2606).
+    let mut url = srv.url("");
+    url.host = "no-such-host.invalid".into();
+    let e = test_connection(&url, srv.password(), opts())
+        .await
+        .unwrap_err();
+    check(&e, ErrorClass::HostNotFound, "no-such-host.invalid");
+
+    // A port nothing listens on.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut url = srv.url("");
+    url.port = Some(port);
+    let e = test_connection(&url, srv.password(), opts())
+        .await
+        .unwrap_err();
+    check(
+        &e,
+        ErrorClass::HostUnreachable,
+        &format!("127.0.0.1:{port}"),
+    );
+
+    // A share that does not exist.
+    let mut url = srv.url("");
+    url.share = "nosuchshare".into();
+    let e = test_connection(&url, srv.password(), opts())
+        .await
+        .unwrap_err();
+    check(&e, ErrorClass::ShareNotFound, "\"nosuchshare\"");
+
+    // A folder that does not exist on the share.
+    let url = srv.url("no/such/folder");
+    let e = test_connection(&url, srv.password(), opts())
+        .await
+        .unwrap_err();
+    check(&e, ErrorClass::FolderNotFound, "no/such/folder");
 }

@@ -241,4 +241,8 @@ message: string,
 /**
  * The input field the error is about, e.g. "host", "share", "local_path".
  */
-field?: string, };
+field?: string, 
+/**
+ * The technical text behind `message`: shown behind "Details", never a password.
+ */
+detail?: string, };

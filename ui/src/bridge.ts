@@ -38,10 +38,11 @@ const KINDS: BridgeErrorKind[] = ['auth', 'unreachable', 'no_share', 'not_found'
 /** Turns whatever a command rejected with into a BridgeError (a plain string becomes kind 'other'). */
 export function toBridgeError(e: unknown): BridgeError {
   if (e && typeof e === 'object' && 'message' in e) {
-    const o = e as { kind?: unknown; message?: unknown; field?: unknown };
+    const o = e as { kind?: unknown; message?: unknown; field?: unknown; detail?: unknown };
     const kind = KINDS.includes(o.kind as BridgeErrorKind) ? (o.kind as BridgeErrorKind) : 'other';
     const err: BridgeError = { kind, message: String(o.message) };
     if (typeof o.field === 'string') err.field = o.field;
+    if (typeof o.detail === 'string') err.detail = o.detail;
     return err;
   }
   return { kind: 'other', message: typeof e === 'string' ? e : String(e) };

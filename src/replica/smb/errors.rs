@@ -159,16 +159,17 @@ pub(crate) fn kind_of_io(io: &std::io::Error) -> ReplicaErrorKind {
     use std::io::ErrorKind as E;
     match io.kind() {
         E::TimedOut => ReplicaErrorKind::Timeout,
+        // Nothing answers at the address: the server is off, the port is wrong, or no route.
         E::ConnectionRefused
-        | E::ConnectionReset
-        | E::ConnectionAborted
-        | E::NotConnected
-        | E::BrokenPipe
-        | E::UnexpectedEof
         | E::AddrNotAvailable
         | E::HostUnreachable
         | E::NetworkUnreachable
-        | E::NetworkDown => ReplicaErrorKind::Connection,
+        | E::NetworkDown => ReplicaErrorKind::Unreachable,
+        E::ConnectionReset
+        | E::ConnectionAborted
+        | E::NotConnected
+        | E::BrokenPipe
+        | E::UnexpectedEof => ReplicaErrorKind::Connection,
         _ => {
             let t = io.to_string().to_ascii_lowercase();
             if t.contains("timed out") || t.contains("timeout") {
@@ -231,6 +232,11 @@ impl Place {
             K::DiskFull => "free space or raise the quota on the server".into(),
             K::Busy => "the file is in use on the server; will retry later".into(),
             K::Other => "see the log for details".into(),
+            K::HostNotFound => format!("check the server name {}", self.host),
+            K::Unreachable => "is the server on? check host and port".into(),
+            K::EncryptionRequired => {
+                "turn on SMB encryption on the server, or set the job's encryption to auto".into()
+            }
         }
     }
 
@@ -252,7 +258,17 @@ impl Place {
             self.url(path),
             self.advice(kind)
         );
-        ReplicaError::new(kind, msg)
+        ReplicaError::new(kind, msg).at(self.at(path))
+    }
+
+    /// This place with a share-relative `path`, for an error's sentence.
+    pub(crate) fn at(&self, path: &str) -> crate::replica::ErrorPlace {
+        crate::replica::ErrorPlace {
+            host: self.host.clone(),
+            port: self.port,
+            share: self.share.clone(),
+            path: path.to_string(),
+        }
     }
 }
 

@@ -47,11 +47,24 @@ impl SmbConn {
             .tree
     }
 
-    /// Closes the connection (stops the crate's worker).
+    /// Closes the connection in the protocol's order: tree disconnect, logoff, then the
+    /// connection (stops the crate's worker). Closing the connection alone left the crate's
+    /// `Drop` of the session and tree to log off through a worker already stopped, which it
+    /// logged as ERROR "Failed to logoff: Failed to send message to worker!" after every
+    /// successful test connection. Each step is bounded: a dead server must not hold a close.
     pub(crate) async fn close(&self) {
         if let Some(i) = &self.inner {
-            let _ = i.conn.close().await;
+            i.close().await;
         }
+    }
+}
+
+impl Inner {
+    async fn close(&self) {
+        let step = Duration::from_secs(2);
+        let _ = tokio::time::timeout(step, self.tree.disconnect()).await;
+        let _ = tokio::time::timeout(step, self._session.logoff()).await;
+        let _ = self.conn.close().await;
     }
 }
 
@@ -59,10 +72,16 @@ impl Drop for SmbConn {
     fn drop(&mut self) {
         let _guard = self.rt.enter();
         if let Some(inner) = self.inner.take() {
-            // Tree first, then session, then connection (the crate's own order of teardown).
-            drop(inner.tree);
-            drop(inner._session);
-            drop(inner.conn);
+            // A connection only dropped (the end of a run) is closed in the same order as
+            // `close`, in a task: dropping the parts lets the crate log off through a worker
+            // that may already be stopping, which it reports as an ERROR.
+            self.rt.spawn(async move {
+                inner.close().await;
+                // Tree first, then session, then connection (the crate's own order).
+                drop(inner.tree);
+                drop(inner._session);
+                drop(inner.conn);
+            });
         }
     }
 }
@@ -108,6 +127,18 @@ pub(crate) async fn establish(
     }
 }
 
+/// With encryption required, a failure the crate explains by encryption is that the server
+/// cannot encrypt: its own kind, so the words say what to change.
+fn encryption_refused(opts: &SmbOptions, e: ReplicaError) -> ReplicaError {
+    if opts.encryption == Encryption::Required && e.message.contains("ncrypt") {
+        return ReplicaError {
+            kind: ReplicaErrorKind::EncryptionRequired,
+            ..e
+        };
+    }
+    e
+}
+
 fn is_signature_glitch(e: &ReplicaError) -> bool {
     e.message.contains("SignVerify") || e.message.contains("Failed to verify incoming message")
 }
@@ -126,6 +157,7 @@ async fn establish_once(
             kind,
             format!("cannot connect to {server}: {detail}; is the server on? check host and port"),
         )
+        .at(place.at(""))
     };
 
     // Resolve and open TCP.
@@ -138,7 +170,7 @@ async fn establish_once(
         Ok(Ok(a)) => a.collect(),
         Ok(Err(e)) => {
             return Err(conn_err(
-                ReplicaErrorKind::Connection,
+                ReplicaErrorKind::HostNotFound,
                 format!("cannot resolve host name {:?} ({e})", url.host),
             ))
         }
@@ -228,7 +260,12 @@ async fn establish_once(
     let negotiate = Connection::from_transport(transport, &url.host, Guid::generate(), config);
     let conn = match tokio::time::timeout(remaining("negotiation")?, negotiate).await {
         Ok(Ok(c)) => c,
-        Ok(Err(e)) => return Err(place.error("negotiating with the server", "", &e)),
+        Ok(Err(e)) => {
+            return Err(encryption_refused(
+                opts,
+                place.error("negotiating with the server", "", &e),
+            ))
+        }
         Err(_) => {
             return Err(conn_err(
                 ReplicaErrorKind::Timeout,
@@ -247,6 +284,7 @@ async fn establish_once(
             ReplicaErrorKind::Auth,
             format!("invalid user name {user:?} for {server}: {e}; check the user name"),
         )
+        .at(place.at(""))
     })?;
     let identity = sspi::AuthIdentity {
         username,
@@ -262,7 +300,10 @@ async fn establish_once(
                 kind = ReplicaErrorKind::Auth;
             }
             let _ = conn.close().await;
-            return Err(place.make(kind, &format!("login as {user:?}"), "", &e.to_string()));
+            return Err(encryption_refused(
+                opts,
+                place.make(kind, &format!("login as {user:?}"), "", &e.to_string()),
+            ));
         }
         Err(_) => {
             let _ = conn.close().await;
@@ -283,6 +324,7 @@ async fn establish_once(
                     url.share, url.host
                 ),
             )
+            .at(place.at(""))
         })?;
     let tree =
         match tokio::time::timeout(remaining("share connect")?, session.tree_connect(&unc)).await {

@@ -241,14 +241,14 @@ impl Worker {
         if report.auth_failed {
             let why = report.message.clone().unwrap_or_default();
             self.record_failure(report, &why).await;
-            tracing::warn!(job = %self.job.name, reason = %why, "login rejected: waiting for a new password, not retrying");
+            tracing::warn!(job = %self.job.name, reason = %why, detail = report.detail.as_deref().unwrap_or(""), "login rejected: waiting for a new password, not retrying");
             self.rejected_password = self.engine.password_fingerprint(&self.job);
             // No timer, no watch, no poll: each of them would log in again.
             self.timers.login_rejected(now);
             self.remote_watch = None;
             self.status.lock().unwrap().needs_password = true;
             let msg = format!(
-                "the server rejected the user name or password; enter the new password (`anemone-sync job set-password {} --password-stdin`, or Enter new password on the job in the app)",
+                "The server did not accept the user name or password. Enter the new password (Enter new password on the job in the app, or `anemone-sync job set-password {} --password-stdin`).",
                 self.job.name
             );
             self.publish(JobState::Error, Some(msg)).await;
@@ -263,7 +263,7 @@ impl Worker {
                 .clone()
                 .unwrap_or_else(|| "the server cannot be reached".into());
             if self.outage.is_none() {
-                tracing::warn!(job = %self.job.name, reason = %msg, "offline");
+                tracing::warn!(job = %self.job.name, reason = %msg, detail = report.detail.as_deref().unwrap_or(""), "offline");
                 let entry = self
                     .engine
                     .db
@@ -284,7 +284,7 @@ impl Worker {
         if matches!(report.status, RunStatus::Failed | RunStatus::Aborted) {
             let msg = report.message.clone().unwrap_or_default();
             self.record_failure(report, &msg).await;
-            tracing::warn!(job = %self.job.name, reason = %msg, "run failed");
+            tracing::warn!(job = %self.job.name, reason = %msg, detail = report.detail.as_deref().unwrap_or(""), "run failed");
             self.block(now);
             self.publish(JobState::Error, Some(msg)).await;
             return false;

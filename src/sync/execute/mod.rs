@@ -469,7 +469,15 @@ impl Executor {
             };
             self.put_base(&BaseEntry::synced(&local, &r)).await?;
         }
-        Ok(Outcome::Quiet)
+        // Listed in history like files: a folder a sync made is something the user sees.
+        Ok(Outcome::Done {
+            what: match side {
+                Side::Local => "folder_created_local",
+                Side::Remote => "folder_created_remote",
+            },
+            bytes: 0,
+            path: path.clone(),
+        })
     }
 
     async fn delete(
@@ -488,7 +496,14 @@ impl Executor {
             return match self.gate.retry(|| target.remove_dir(path)).await {
                 Ok(()) => {
                     self.forget_base(path).await?;
-                    Ok(Outcome::Quiet)
+                    Ok(Outcome::Done {
+                        what: match side {
+                            Side::Local => "folder_deleted_local",
+                            Side::Remote => "folder_deleted_remote",
+                        },
+                        bytes: 0,
+                        path: path.clone(),
+                    })
                 }
                 // Still holds something (a file excluded from sync, or new content): keep it.
                 Err(e)

@@ -1,25 +1,63 @@
 // Formatting of sizes, rates, durations and times for people.
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+const UNITS = ['kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
-/** 1536 -> "1.5 KB" (binary multiples, short unit names as file managers show them). */
+/**
+ * Sizes in decimal units (1 kB = 1000 B), the same rules as the engine's
+ * `src/words/bytes.rs` (tested with the same table): "999 B", "1.5 kB", "10 kB", "1.0 MB".
+ * One decimal under 10 of a unit, none from 10 on; a value that rounds to 1000 of a unit is
+ * shown in the next. Rounding is half up on the exact integer (BigInt), as in Rust.
+ */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '—';
-  if (n < 1024) return `${Math.round(n)} B`;
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
+  const b = BigInt(Math.round(n));
+  if (b < 1000n) return `${b} B`;
+  let unit = 0;
+  let div = 1000n;
+  while (b >= div * 1000n && unit < UNITS.length - 1) {
+    div *= 1000n;
+    unit++;
   }
-  const digits = v < 10 ? 1 : 0;
-  let s = v.toFixed(digits);
-  // 1023.7 KB rounds to "1024 KB": show the next unit instead.
-  if (Number(s) >= 1024 && i < UNITS.length - 1) {
-    s = (v / 1024).toFixed(1);
-    i++;
+  const tenths = (b * 10n + div / 2n) / div;
+  if (tenths < 100n) return `${tenths / 10n}.${tenths % 10n} ${UNITS[unit]}`;
+  const whole = (b + div / 2n) / div;
+  if (whole >= 1000n && unit < UNITS.length - 1) {
+    const d = div * 1000n;
+    const t = (b * 10n + d / 2n) / d;
+    return `${t / 10n}.${t % 10n} ${UNITS[unit + 1]}`;
   }
-  return `${s} ${UNITS[i]}`;
+  return `${whole} ${UNITS[unit]}`;
+}
+
+/** "1 conflict", "2 conflicts" (regular nouns), as the engine's `words::plural`. */
+export function plural(n: number, what: string): string {
+  return n === 1 ? `1 ${what}` : `${n} ${what}s`;
+}
+
+/** Action codes the engine records, as sentences (`src/words/activity.rs` has the same list). */
+const ACTIVITY_LABELS: Record<string, string> = {
+  uploaded: 'Uploaded',
+  downloaded: 'Downloaded',
+  deleted_local: 'Deleted on this computer',
+  deleted_remote: 'Deleted on the server',
+  moved_local: 'Moved on this computer',
+  moved_remote: 'Moved on the server',
+  conflict_pending: 'Conflict: waiting for your choice',
+  conflict_copy_local: 'Kept both: conflict copy',
+  conflict_copy_remote: 'Kept both: conflict copy',
+  folder_created_local: 'Folder created on this computer',
+  folder_created_remote: 'Folder created on the server',
+  folder_deleted_local: 'Folder deleted on this computer',
+  folder_deleted_remote: 'Folder deleted on the server',
+  failed: 'Failed',
+};
+
+/** The label of an action code; an unknown one reads as its words. */
+export function activityLabel(action: string): string {
+  const known = ACTIVITY_LABELS[action];
+  if (known) return known;
+  const words = action.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** Bytes per second -> "2.4 MB/s". */
@@ -28,9 +66,10 @@ export function formatRate(bytesPerSec: number): string {
   return `${formatBytes(bytesPerSec)}/s`;
 }
 
-/** Seconds -> "45 s", "3 min 5 s", "2 h 10 min", "3 d 4 h"; null -> "—". */
+/** Seconds -> "under a second", "45 s", "3 min 5 s", "2 h 10 min", "3 d 4 h"; null -> "—". */
 export function formatDuration(secs: number | null | undefined): string {
   if (secs == null || !Number.isFinite(secs) || secs < 0) return '—';
+  if (secs < 1) return 'under a second';
   const s = Math.round(secs);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);

@@ -36,8 +36,8 @@ describe('conflicts', () => {
     const row11 = page.getByTestId('conflict-11');
     await row11.getByText('- local edit').waitFor();
     await row11.getByText('- remote edit').waitFor();
-    expect(await row11.textContent()).toContain('2.0 KB');
-    expect(await row11.textContent()).toContain('1.9 KB');
+    expect(await row11.textContent()).toContain('2.0 kB');
+    expect(await row11.textContent()).toContain('1.9 kB');
     expect(await page.getByTestId('conflict-12').getByRole('img').count()).toBe(2);
     await page.getByTestId('conflict-13').getByText('No preview for this kind of file.').waitFor();
     await screenshot(page, 'conflict-dialog');

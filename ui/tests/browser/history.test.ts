@@ -90,13 +90,54 @@ describe('history', () => {
     const items = page.getByTestId('activity-item');
     await items.first().waitFor();
     expect(await items.allTextContents()).toEqual([
-      expect.stringContaining('Moved Camera Roll → Photos 2024 (on the server)'),
-      expect.stringContaining('Moved Photos 2024 → Archive/Photos 2024 (here)'),
+      expect.stringContaining('Moved on the server Camera Roll → Photos 2024'),
+      expect.stringContaining('Moved on this computer Photos 2024 → Archive/Photos 2024'),
     ]);
     expect(await page.getByTestId('run-row').first().textContent()).toContain('1 moved');
     // The filter finds a move by its old name too.
     await page.getByLabel('Filter activity').fill('camera');
     await expect.poll(() => page.getByTestId('activity-count').textContent()).toBe('1 item');
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('reads in words: sentence labels, folders listed, plurals and short durations right', async () => {
+    const at = Date.UTC(2026, 10, 22, 9, 0);
+    const acts = [
+      { run_id: 9, job: 'Documents', at_ms: at, path: 'Notes', action: 'folder_created_local', bytes: 0, moved_from: null },
+      { run_id: 9, job: 'Documents', at_ms: at, path: 'Old', action: 'folder_deleted_remote', bytes: 0, moved_from: null },
+      { run_id: 9, job: 'Documents', at_ms: at, path: 'Notes/a.txt', action: 'uploaded', bytes: 1_500, moved_from: null },
+      { run_id: 9, job: 'Documents', at_ms: at, path: 'b.txt', action: 'deleted_remote', bytes: 0, moved_from: null },
+      { run_id: 9, job: 'Documents', at_ms: at, path: 'c.txt', action: 'deleted_local', bytes: 0, moved_from: null },
+      { run_id: 9, job: 'Documents', at_ms: at, path: 'd (conflict).txt', action: 'conflict_copy_local', bytes: 0, moved_from: null },
+      { run_id: 9, job: 'Documents', at_ms: at, path: 'e.txt', action: 'conflict_pending', bytes: 0, moved_from: null },
+    ];
+    const quick = run(9, 'Documents', { conflicts: 1, uploaded: 1, downloaded: 0, deleted_remote: 0, bytes_up: 1_500, bytes_down: 0 });
+    quick.ended_at_ms = quick.started_at_ms + 300;
+    const page = await open(env, {
+      responses: { list_jobs: sampleJobs(), history: [quick, run(10, 'Documents', { conflicts: 2 })], activity: acts },
+    });
+    await page.getByRole('tab', { name: 'History' }).click();
+    const items = page.getByTestId('activity-item');
+    await items.first().waitFor();
+    const text = await items.allTextContents();
+    expect(text).toEqual([
+      expect.stringContaining('Folder created on this computer Notes'),
+      expect.stringContaining('Folder deleted on the server Old'),
+      expect.stringContaining('Uploaded Notes/a.txt (1.5 kB)'),
+      expect.stringContaining('Deleted on the server b.txt'),
+      expect.stringContaining('Deleted on this computer c.txt'),
+      expect.stringContaining('Kept both: conflict copy d (conflict).txt'),
+      expect.stringContaining('Conflict: waiting for your choice e.txt'),
+    ]);
+    for (const t of text) expect(t).not.toMatch(/_|Deleted Remote|Conflict Pending/);
+    const rows = page.getByTestId('run-row');
+    expect(await rows.nth(0).textContent()).toContain('1 conflict');
+    expect(await rows.nth(0).textContent()).not.toContain('1 conflicts');
+    expect(await rows.nth(0).textContent()).toContain('under a second');
+    expect(await rows.nth(0).textContent()).toContain('1.5 kB');
+    expect(await rows.nth(1).textContent()).toContain('2 conflicts');
+    await screenshot(page, 'history-words');
     expect(jsErrors(page)).toEqual([]);
     await page.close();
   });

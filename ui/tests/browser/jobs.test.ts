@@ -73,6 +73,25 @@ describe('jobs view', () => {
     await page.close();
   });
 
+  it('a job in error says why on its card, and Open folder failing reads as a sentence', async () => {
+    const why = 'The server nas.local has no share called "files". Check the share name.';
+    const jobs = [job(1, 'Documents', { state: 'error', message: why }), job(2, 'Photos')];
+    const page = await open(env, { responses: { list_jobs: jobs } });
+    const card = page.getByTestId('job-1');
+    expect(await card.getByTestId('job-reason').textContent()).toBe(why);
+    expect(await page.getByTestId('job-2').getByTestId('job-reason').count()).toBe(0);
+    const launcher = 'Launcher "gio" "open" "/home/alice/Photos" failed with ExitStatus(unix_wait_status(512))';
+    const sentence = 'No file manager could open /home/alice/Photos. Open it yourself, or install a file manager.';
+    await setResponse(page, 'open_local_folder', { __reject: { kind: 'other', message: sentence, detail: launcher } });
+    await page.getByRole('button', { name: 'Open local folder of Photos' }).click();
+    const err = page.getByTestId('job-error-2');
+    await err.waitFor();
+    expect(await err.textContent()).toBe(sentence);
+    expect(await page.getByText(launcher).isVisible()).toBe(false);
+    await screenshot(page, 'jobs-error-reason');
+    await page.close();
+  });
+
   it('removes a job only after confirming', async () => {
     const page = await open(env, { responses: { list_jobs: sampleJobs() } });
     await page.getByRole('button', { name: 'Remove Photos' }).click();
@@ -142,30 +161,80 @@ describe('add-job form', () => {
     await fillValid(page);
     await page.getByLabel('Port (optional)', { exact: true }).fill('4450');
     await page.getByLabel('Folder on the share', { exact: true }).fill('/Team/Docs/');
+    // Errors that name no field are shown once, under Test connection.
     const cases = [
-      { kind: 'auth', message: 'The user name or password is not accepted by nas.local.' },
-      { kind: 'unreachable', message: 'The server nas.local cannot be reached (connection timed out).' },
-      { kind: 'no_share', message: 'There is no share named “files” on nas.local.' },
+      { kind: 'other', message: 'The server nas.local reported an error this app cannot explain. The details say what it answered.' },
+      { kind: 'other', message: 'The server nas.local is out of space, or the user\'s quota is used up. Free some space there and sync again.' },
     ];
     for (const err of cases) {
       await setResponse(page, 'test_connection', { __reject: err });
       await page.getByRole('button', { name: 'Test connection' }).click();
-      await expect.poll(() => page.getByTestId('test-result').textContent()).toBe(err.message);
+      await expect.poll(() => page.getByTestId('test-error').textContent()).toBe(err.message);
+      expect(await page.getByTestId('test-result').textContent()).toBe('');
     }
     const tc = await calls(page, 'test_connection');
-    expect(tc).toHaveLength(3);
+    expect(tc).toHaveLength(2);
     expect(tc[0].args).toEqual({
       server: { host: 'nas.local', port: 4450, share: 'files', user: 'alice', domain: null, password: 'secret' },
       remotePath: 'Team/Docs',
     });
-    // An error naming a field is shown at that field.
+    // An error naming a field is shown at that field, and only there.
     await setResponse(page, 'test_connection', { __reject: { kind: 'not_found', message: 'There is no folder “Team/Docs” on the share.', field: 'remote_path' } });
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByTestId('error-remote_path').getByText('There is no folder “Team/Docs” on the share.').waitFor();
+    expect(await page.getByTestId('test-error').count()).toBe(0);
+    expect(await page.getByTestId('test-result').textContent()).toBe('Not connected.');
     await setResponse(page, 'test_connection', null);
     await page.getByRole('button', { name: 'Test connection' }).click();
     await expect.poll(() => page.getByTestId('test-result').textContent()).toMatch(/^Connected/);
     await screenshot(page, 'add-job');
+    await page.close();
+  });
+
+  it('shows a wrong password once, at the password, with the detail folded, and clears it on edit', async () => {
+    const page = await open(env, { responses: { list_jobs: sampleJobs() } });
+    await openAddForm(page);
+    await fillValid(page);
+    const sentence = 'The server nas.local did not accept the user name or password. Check them and try again.';
+    const detail = 'smb://nas.local/files: login as "alice" failed: Unexpected message status: Logon Failure (0xc000006d).; check the user name and password';
+    await setResponse(page, 'test_connection', { __reject: { kind: 'auth', message: sentence, field: 'password', detail } });
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByTestId('error-password').waitFor();
+    expect(await page.getByTestId('error-password').textContent()).toBe(sentence);
+    // Once on the page: not again under Test connection.
+    expect(await page.getByText(sentence).count()).toBe(1);
+    expect(await page.getByTestId('test-error').count()).toBe(0);
+    // The protocol text is behind "Details", closed.
+    const details = page.getByTestId('error-password-detail');
+    expect(await details.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    expect(await page.getByText(detail).isVisible()).toBe(false);
+    await screenshot(page, 'add-job-wrong-password');
+    await details.getByText('Details').click();
+    expect(await page.getByText(detail).isVisible()).toBe(true);
+    await screenshot(page, 'add-job-wrong-password-details');
+    // Typing in the password clears it: nothing stale (greyed or otherwise) stays.
+    await page.getByLabel('Password', { exact: true }).fill('secret2');
+    await expect.poll(() => page.getByTestId('error-password').count()).toBe(0);
+    expect(await page.getByText(sentence).count()).toBe(0);
+    expect(await page.getByText('Not connected.').count()).toBe(0);
+    await page.close();
+  });
+
+  it('a host that cannot be found is shown at the server name', async () => {
+    const page = await open(env, { responses: { list_jobs: sampleJobs() } });
+    await openAddForm(page);
+    await fillValid(page);
+    const sentence = "No server called nas.local could be found. Check the name, or use the server's IP address.";
+    await setResponse(page, 'test_connection', {
+      __reject: { kind: 'unreachable', message: sentence, field: 'host', detail: 'cannot connect to nas.local: cannot resolve host name "nas.local" (failed to lookup address information: Name or service not known)' },
+    });
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByTestId('error-host').waitFor();
+    expect(await page.getByTestId('error-host').textContent()).toBe(sentence);
+    expect(await page.getByText('failed to lookup').isVisible()).toBe(false);
+    await screenshot(page, 'add-job-unknown-host');
+    await page.getByLabel('Server name or address', { exact: true }).fill('nas2.local');
+    await expect.poll(() => page.getByTestId('error-host').count()).toBe(0);
     await page.close();
   });
 

@@ -9,7 +9,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-const MB = 1024 * 1024;
+// Decimal units, as the window shows them (1 MB = 1000 kB = 1,000,000 B).
+const MB = 1_000_000;
 
 describe('progress', () => {
   it('follows engine events: phase, transfers, bytes, rate, ETA, failures, finish', async () => {
@@ -24,7 +25,7 @@ describe('progress', () => {
       type: 'progress', job: 'Documents', files_done: 12, files_total: 40, bytes_done: 30 * MB, bytes_total: 120 * MB, rate: 3 * MB, eta_secs: 30,
       current: [
         { path: 'Videos/trip.mp4', direction: 'up', bytes_done: 10 * MB, bytes_total: 40 * MB },
-        { path: 'Scans/contract.pdf', direction: 'down', bytes_done: 512 * 1024, bytes_total: 2 * MB },
+        { path: 'Scans/contract.pdf', direction: 'down', bytes_done: 512_000, bytes_total: 2 * MB },
       ],
     });
     await emit(page, 'engine-event', { type: 'file_failed', job: 'Documents', path: 'Locked.docx', message: 'The file is open in another program.' });
@@ -38,7 +39,7 @@ describe('progress', () => {
     const rows = page.getByTestId('transfer');
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(0).textContent()).toMatch(/Videos\/trip\.mp4.*Upload.*10 MB \/ 40 MB/);
-    expect(await rows.nth(1).textContent()).toMatch(/Scans\/contract\.pdf.*Download.*512 KB \/ 2\.0 MB/);
+    expect(await rows.nth(1).textContent()).toMatch(/Scans\/contract\.pdf.*Download.*512 kB \/ 2\.0 MB/);
     // Per-transfer rate, measured between two progress events.
     expect(await rows.nth(0).locator('td').nth(4).textContent()).toBe('—');
     await page.waitForTimeout(500);
@@ -46,7 +47,7 @@ describe('progress', () => {
       type: 'progress', job: 'Documents', files_done: 12, files_total: 40, bytes_done: 30 * MB, bytes_total: 120 * MB, rate: 3 * MB, eta_secs: 30,
       current: [
         { path: 'Videos/trip.mp4', direction: 'up', bytes_done: 12 * MB, bytes_total: 40 * MB },
-        { path: 'Scans/contract.pdf', direction: 'down', bytes_done: 512 * 1024, bytes_total: 2 * MB },
+        { path: 'Scans/contract.pdf', direction: 'down', bytes_done: 512_000, bytes_total: 2 * MB },
       ],
     });
     await expect.poll(() => rows.nth(0).locator('td').nth(4).textContent()).toMatch(/^\d+(\.\d)? MB\/s$/);
