@@ -165,7 +165,7 @@ fn a_closed_window_holds_no_webkit_process_and_opens_again_from_the_tray() {
 /// What the app holds with one job of 200 small files in sync: `scripts/measure-idle` on the
 /// app started directly (no WebDriver), first before any window opened, then with the window
 /// open and after it closed. A measurement printed as a table, not a check; run it with
-/// `scripts/test-app --test e2e_idle -- --ignored --nocapture measure_idle`
+/// `scripts/test-app --ignored --nocapture measure_idle`
 /// (`ANEMONE_MEASURE_SECS`, default 60, per state).
 #[test]
 #[ignore = "a measurement of a few minutes, not a check"]
