@@ -12,6 +12,7 @@ mod output;
 mod show;
 mod sync;
 mod watch;
+mod guard;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -55,7 +56,15 @@ async fn run(cmd: Command, data_dir: &std::path::Path) -> Result<i32, SyncError>
             dry_run,
             force,
             json,
-        } => sync::run(&engine, names, dry_run, force, json).await,
+            restore_missing,
+        } => {
+            let how = sync::How {
+                dry_run,
+                force,
+                restore_missing,
+            };
+            sync::run(&engine, names, how, json).await
+        }
         Command::Status { json } => show::status(&engine, json).await,
         Command::Conflicts { name, json } => show::conflicts(&engine, name, json).await,
         Command::Resolve { id, keep } => {

@@ -29,6 +29,9 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
             eprintln!("{}: {m}", r.job);
         }
     }
+    if let Some(g) = &r.guard {
+        super::guard::print_stop(&r.job, g);
+    }
     for e in &r.errors {
         eprintln!("  {}: {}", e.path, e.message);
     }
