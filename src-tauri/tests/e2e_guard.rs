@@ -26,7 +26,12 @@ const GONE: usize = 20;
 fn stopped_by_the_guard(
     smb: &SambaServer,
     tmp: &Path,
-) -> (App, std::path::PathBuf, std::path::PathBuf, BTreeMap<String, Vec<u8>>) {
+) -> (
+    App,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    BTreeMap<String, Vec<u8>>,
+) {
     let data = tmp.join("data");
     std::fs::create_dir_all(&data).unwrap();
     let local = tmp.join("Reports");
@@ -37,7 +42,14 @@ fn stopped_by_the_guard(
     }
     let remote = smb.share_dir().join("Reports");
     std::fs::create_dir_all(&remote).unwrap();
-    seed_job(&data, smb, "Reports", "Reports", &local, ConflictPolicy::KeepBoth);
+    seed_job(
+        &data,
+        smb,
+        "Reports",
+        "Reports",
+        &local,
+        ConflictPolicy::KeepBoth,
+    );
     let before = files(&local);
 
     let app = App::start(&data);
@@ -67,7 +79,11 @@ fn stopped_by_the_guard(
         LONG,
         "return document.querySelector('[data-testid=app-state]').textContent.includes('Reports needs you');",
     );
-    assert_eq!(files(&remote), before, "nothing may change before the user decides");
+    assert_eq!(
+        files(&remote),
+        before,
+        "nothing may change before the user decides"
+    );
     (app, local, remote, before)
 }
 
@@ -79,7 +95,10 @@ fn open_the_dialog(app: &App) {
         "const d = document.querySelector('[data-testid=guard-dialog]'); return d && d.querySelectorAll('[data-testid=guard-paths] li').length > 0 ? d.textContent : false;",
     );
     let text = listed.as_str().unwrap();
-    assert!(text.contains("20 files would be deleted on the server"), "{text}");
+    assert!(
+        text.contains("20 files would be deleted on the server"),
+        "{text}"
+    );
     assert!(text.contains("q0/r00.txt"), "{text}");
 }
 

@@ -31,8 +31,7 @@ pub(crate) fn print_stop(job: &str, g: &GuardStop) {
 /// The job name as one shell word.
 fn shell_word(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     {
         s.to_string()

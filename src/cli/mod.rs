@@ -7,12 +7,12 @@
 //! refused; 4 a local failure (the state database, a local folder); 5 aborted by a safety guard.
 
 mod args;
+mod guard;
 mod job;
 mod output;
 mod show;
 mod sync;
 mod watch;
-mod guard;
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -105,12 +105,10 @@ async fn log_events(mut rx: tokio::sync::broadcast::Receiver<Event>) {
                     (
                         _,
                         JobState::Offline | JobState::Error | JobState::Paused | JobState::NeedsYou,
-                    ) => {
-                        Some(match &message {
-                            Some(m) => format!("{}: {m}", s_name(state)),
-                            None => s_name(state).to_string(),
-                        })
-                    }
+                    ) => Some(match &message {
+                        Some(m) => format!("{}: {m}", s_name(state)),
+                        None => s_name(state).to_string(),
+                    }),
                     (Some(JobState::Paused), JobState::Idle) => Some("resumed".to_string()),
                     _ => None,
                 };

@@ -17,10 +17,11 @@ pub struct LocalFolder {
 
 impl Db {
     pub async fn local_folder(&self, job_id: i64) -> DbResult<Option<LocalFolder>> {
-        let row = sqlx::query("SELECT local_path, device, marker FROM local_folders WHERE job_id = ?")
-            .bind(job_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT local_path, device, marker FROM local_folders WHERE job_id = ?")
+                .bind(job_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| LocalFolder {
             local_path: r.get("local_path"),
             device: r.get::<Option<i64>, _>("device").map(|d| d as u64),

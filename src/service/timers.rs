@@ -106,7 +106,8 @@ impl Timers {
         password_changed: impl FnOnce() -> bool,
     ) -> Option<RunKind> {
         if self.awaiting_decision {
-            return (self.want_full == Some(FullWhy::Asked)).then_some(RunKind::Full(FullWhy::Asked));
+            return (self.want_full == Some(FullWhy::Asked))
+                .then_some(RunKind::Full(FullWhy::Asked));
         }
         if let Some(check_at) = self.password_check_at {
             // Only the user's own request, or a new password, tries the server again.

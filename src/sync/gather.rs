@@ -166,8 +166,9 @@ impl Engine {
         if synced_files > 0 && !force {
             return Ok(false);
         }
-        std::fs::create_dir_all(p)
-            .map_err(|e| SyncError::local(format!("cannot create local folder {}", p.display()), e))?;
+        std::fs::create_dir_all(p).map_err(|e| {
+            SyncError::local(format!("cannot create local folder {}", p.display()), e)
+        })?;
         Ok(true)
     }
 

@@ -150,9 +150,13 @@ pub fn check(actions: &[Action], totals: Totals, max_delete_percent: u32) -> Res
         })
     };
     if local_change == Some(LocalChange::Missing) && base_files > 0 {
-        return stop(GuardReason::LocalFolder(LocalChange::Missing), Side::Remote, &|n| {
-            format!("the local folder is missing but {base_files} files were synced from it before; is the disk mounted? This run would delete {} on the remote", files(n))
-        });
+        return stop(
+            GuardReason::LocalFolder(LocalChange::Missing),
+            Side::Remote,
+            &|n| {
+                format!("the local folder is missing but {base_files} files were synced from it before; is the disk mounted? This run would delete {} on the remote", files(n))
+            },
+        );
     }
     let (del_local, _, _) = deletes_on(actions, Side::Local);
     let (del_remote, _, _) = deletes_on(actions, Side::Remote);
@@ -179,7 +183,14 @@ pub fn check(actions: &[Action], totals: Totals, max_delete_percent: u32) -> Res
             let other = side_word(side.other());
             return stop(GuardReason::TooMany, side, &|n| {
                 let head = if emptied && judge_empty_sides {
-                    format!("the {} folder looks empty; ", if side == Side::Local { "remote" } else { "local" })
+                    format!(
+                        "the {} folder looks empty; ",
+                        if side == Side::Local {
+                            "remote"
+                        } else {
+                            "local"
+                        }
+                    )
                 } else {
                     String::new()
                 };

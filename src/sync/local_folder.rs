@@ -135,7 +135,10 @@ mod tests {
                 device: r.device.map(|d| d + 1),
                 ..r.clone()
             };
-            assert_eq!(changed(root, Some(&other)), Some(LocalChange::DeviceChanged));
+            assert_eq!(
+                changed(root, Some(&other)),
+                Some(LocalChange::DeviceChanged)
+            );
         }
         std::fs::remove_file(root.join(FOLDER_MARKER)).unwrap();
         assert_eq!(changed(root, Some(&r)), Some(LocalChange::MarkerGone));
@@ -143,7 +146,11 @@ mod tests {
             local_path: "/elsewhere".into(),
             ..r
         };
-        assert_eq!(changed(root, Some(&moved)), None, "another path: a new start");
+        assert_eq!(
+            changed(root, Some(&moved)),
+            None,
+            "another path: a new start"
+        );
     }
 
     #[cfg(unix)]

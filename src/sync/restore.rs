@@ -14,12 +14,10 @@ pub fn copy_back_deletes(actions: Vec<Action>) -> Vec<Action> {
     actions
         .into_iter()
         .map(|a| match a {
-            Action::DeleteRemote { remote } if remote.kind == EntryKind::File => {
-                Action::Download {
-                    remote,
-                    replaces: None,
-                }
-            }
+            Action::DeleteRemote { remote } if remote.kind == EntryKind::File => Action::Download {
+                remote,
+                replaces: None,
+            },
             Action::DeleteRemote { remote } => Action::CreateLocalDir { remote },
             Action::DeleteLocal { local } if local.kind == EntryKind::File => Action::Upload {
                 local,

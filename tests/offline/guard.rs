@@ -73,7 +73,10 @@ async fn a_local_folder_that_looks_empty_deletes_nothing_remotely() {
     assert_guarded(&s, &r, "the local folder looks empty");
     assert_eq!(s.remote_tree(), before, "remote files were touched");
     let g = r.guard.expect("the stop says what would go");
-    assert_eq!((g.reason, g.side, g.count), (GuardReason::TooMany, Side::Remote, 12));
+    assert_eq!(
+        (g.reason, g.side, g.count),
+        (GuardReason::TooMany, Side::Remote, 12)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,7 +176,10 @@ async fn restore_brings_back_what_vanished_on_the_remote() {
     }
     let r = s.sync().await;
     assert_guarded(&s, &r, "the remote folder looks empty");
-    let sizes = gone.iter().map(|p| std::fs::metadata(s.l(p)).unwrap().len()).sum();
+    let sizes = gone
+        .iter()
+        .map(|p| std::fs::metadata(s.l(p)).unwrap().len())
+        .sum();
     assert_lists(r.guard.as_ref().unwrap(), Side::Local, &gone, sizes);
 
     let r = s
@@ -234,7 +240,10 @@ async fn a_vanished_local_folder_stops_and_restore_fills_it_again() {
     let g = r.guard.unwrap();
     assert_eq!(g.reason, GuardReason::LocalFolder(LocalChange::Missing));
     assert_eq!((g.side, g.count), (Side::Remote, 4));
-    assert!(!s.local.exists(), "the folder was made again before anyone decided");
+    assert!(
+        !s.local.exists(),
+        "the folder was made again before anyone decided"
+    );
     assert_eq!(s.remote_tree(), before);
 
     let r = s
@@ -293,7 +302,11 @@ async fn an_empty_folder_on_another_device_stops() {
     // were unmounted and this were the mount point below it.
     shift_remembered_device(&s).await;
     let r = s.sync().await;
-    assert_eq!(r.status, RunStatus::Success, "files still there: no stop {r:#?}");
+    assert_eq!(
+        r.status,
+        RunStatus::Success,
+        "files still there: no stop {r:#?}"
+    );
     shift_remembered_device(&s).await;
     for d in ["d0", "d1", "d2"] {
         std::fs::remove_dir_all(s.l(d)).unwrap();

@@ -20,13 +20,20 @@ async fn wait_for(what: &str, service: &Service, f: impl Fn(&JobStatus) -> bool)
         if let Some(s) = service.statuses().into_iter().find(|s| f(s)) {
             return s;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {:#?}", service.statuses());
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {:#?}",
+            service.statuses()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 fn count(root: &Path) -> usize {
-    tree(root).values().filter(|n| matches!(n, crate::support::sync::Node::File(_))).count()
+    tree(root)
+        .values()
+        .filter(|n| matches!(n, crate::support::sync::Node::File(_)))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,7 +42,10 @@ async fn a_guard_stop_waits_for_the_user_and_restore_brings_the_files_back() {
     let (local, remote) = (tmp.path().join("local"), tmp.path().join("remote"));
     std::fs::create_dir_all(&remote).unwrap();
     for i in 0..30 {
-        write(&local.join(format!("d{}/f{i}.txt", i % 3)), format!("file {i}"));
+        write(
+            &local.join(format!("d{}/f{i}.txt", i % 3)),
+            format!("file {i}"),
+        );
     }
     let engine = Arc::new(Engine::open(&tmp.path().join("data")).await.unwrap());
     let mut spec = JobSpec::new("nv", local.clone(), &format!("file://{}", remote.display()));
@@ -56,14 +66,20 @@ async fn a_guard_stop_waits_for_the_user_and_restore_brings_the_files_back() {
     let s = wait_for("needs you", &service, |s| s.state == JobState::NeedsYou).await;
     let g = s.needs_you.expect("what would be deleted");
     assert_eq!((g.count, g.side), (20, Side::Remote));
-    assert_eq!(s.message.as_deref(), Some("20 files would be deleted on the server"));
+    assert_eq!(
+        s.message.as_deref(),
+        Some("20 files would be deleted on the server")
+    );
     assert_eq!(tree(&remote), before);
 
     // Decide later, and Sync now asks again: nothing is deleted, the job still waits.
     service.decide(id, Decision::Later);
     service.sync_now(Some(id));
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let s = wait_for("still needs you", &service, |s| s.state == JobState::NeedsYou).await;
+    let s = wait_for("still needs you", &service, |s| {
+        s.state == JobState::NeedsYou
+    })
+    .await;
     assert!(s.needs_you.is_some());
     assert_eq!(tree(&remote), before, "deciding later deleted files");
     assert_eq!(count(&local), 10);

@@ -172,7 +172,10 @@ fn restore_missing_copies_back_what_the_guard_stopped() {
     }
     let out = f.sync_expect(5, &[]);
     let g = &out.report()["guard"];
-    assert_eq!((g["count"].as_u64(), g["side"].as_str()), (Some(15), Some("remote")));
+    assert_eq!(
+        (g["count"].as_u64(), g["side"].as_str()),
+        (Some(15), Some("remote"))
+    );
     assert_eq!(tree(&f.remote).len(), 20);
 
     let out = f.sync_expect(0, &["--restore-missing"]);

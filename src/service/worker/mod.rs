@@ -55,7 +55,9 @@ pub(super) enum Ctl {
     SyncNow,
     Pause,
     Resume,
-    Shutdown { grace: Duration },
+    Shutdown {
+        grace: Duration,
+    },
     /// The user's answer to a guard stop.
     Decide(super::Decision),
 }

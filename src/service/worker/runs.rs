@@ -14,8 +14,8 @@ use crate::scope::Scope;
 use crate::service::timers::{FullWhy, RunKind};
 use crate::service::{Decision, JobState};
 use crate::sync::execute::RunControl;
-use crate::sync::report::plural;
 use crate::sync::guard::GuardStop;
+use crate::sync::report::plural;
 use crate::sync::{RunReport, SyncOptions};
 use crate::tree::EntryKind;
 
