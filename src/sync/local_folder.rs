@@ -94,26 +94,33 @@ pub fn remember(root: &Path) -> LocalFolder {
     }
 }
 
-/// Writes a new marker: into a temp file of its own, then renamed over the marker's name, so a
-/// link planted under that name is replaced, never followed out of the folder.
+/// Writes a new marker at its name, created exclusively: whatever held the name (an old
+/// marker, a link planted there) is removed first, never followed out of the folder, and no
+/// temp name is left for a sync to pick up if the process dies midway (a half-written marker
+/// reads as none and is written again).
 fn write_marker(root: &Path) -> std::io::Result<String> {
     use std::io::Write;
+    let p = root.join(FOLDER_MARKER);
+    if let Ok(m) = std::fs::symlink_metadata(&p) {
+        if m.is_dir() {
+            return Err(std::io::Error::other(format!(
+                "{} is a folder",
+                p.display()
+            )));
+        }
+        std::fs::remove_file(&p)?;
+    }
     let token = format!("{:032x}", rand::random::<u128>());
-    let tmp = root.join(format!("{FOLDER_MARKER}.{:08x}", rand::random::<u32>()));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&tmp)?;
+        .open(&p)?;
     let text = format!(
         "AnemoneSync: this folder is synced by a job of this computer. Keep this file: without it\nan empty folder here is taken for a disk that is not mounted, and nothing is deleted.\n{token}\n"
     );
-    let written = f.write_all(text.as_bytes()).and_then(|_| f.sync_all());
-    drop(f);
-    let renamed = written.and_then(|_| std::fs::rename(&tmp, root.join(FOLDER_MARKER)));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    renamed.map(|_| token)
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(token)
 }
 
 #[cfg(test)]

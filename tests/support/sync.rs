@@ -287,6 +287,8 @@ pub fn names_containing(dir: &Path, needle: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        // The delete guard's folder marker is the engine's, not a name a sync made.
+        .filter(|n| n != anemone_sync::names::FOLDER_MARKER)
         .filter(|n| n.contains(needle))
         .collect();
     v.sort();
