@@ -24,6 +24,8 @@ const COMMANDS: &[&str] = &[
     "open_local_folder",
     "get_app_state",
     "set_password",
+    "needs_you",
+    "decide",
 ];
 
 fn main() {

@@ -36,6 +36,10 @@ pub enum JobState {
     Offline,
     Error,
     Conflict,
+    /// The delete guard stopped a run: the job waits for the user to decide what happens to
+    /// the files that would be deleted (`Service::decide`), and does not run by itself.
+    #[serde(rename = "needs_you")]
+    NeedsYou,
 }
 
 impl JobState {
@@ -47,6 +51,7 @@ impl JobState {
             JobState::Offline => "offline",
             JobState::Error => "error",
             JobState::Conflict => "conflict",
+            JobState::NeedsYou => "needs_you",
         }
     }
 }

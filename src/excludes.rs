@@ -8,7 +8,7 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::names::{is_temp_name, TRASH_DIR};
+use crate::names::{is_temp_name, FOLDER_MARKER, TRASH_DIR};
 use crate::relpath::RelPath;
 
 /// Always ignored. Our temp and trash names are here so they are never synced or deleted.
@@ -20,6 +20,7 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
     ".~lock.*#",
     "*.tmp",
     TRASH_DIR,
+    FOLDER_MARKER,
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,11 @@ pub const UPLOAD_SUFFIX: &str = ".anemone-uploading";
 pub const DOWNLOAD_SUFFIX: &str = ".anemone-downloading";
 /// Folder at the root of each side that holds what the engine deleted or overwrote.
 pub const TRASH_DIR: &str = ".anemone-trash";
+/// File at the root of each job's local folder whose token the job remembers: a folder that
+/// looks empty without it is not the folder that was synced (an unmounted disk's mount point,
+/// a folder made again), so the delete guard asks before deleting anything on the server.
+/// Never synced (see `excludes::DEFAULT_EXCLUDES`).
+pub const FOLDER_MARKER: &str = ".anemone-sync-folder";
 
 /// Whether `name` has the shape of a temp file of some AnemoneSync install
 /// (`NAME.<8 hex digits>.anemone-uploading` or `-downloading`): a transfer in flight. Such

@@ -56,6 +56,9 @@ pub fn render() -> String {
         Navigate,
         crate::errors::BridgeErrorKind,
         crate::errors::BridgeError,
+        Side,
+        NeedsYou,
+        Decision,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -47,6 +47,8 @@ pub const NAMES: &[&str] = &[
     "open_local_folder",
     "get_app_state",
     "set_password",
+    "needs_you",
+    "decide",
 ];
 
 /// The handler with every command, for `tauri::Builder::invoke_handler`.
@@ -76,6 +78,8 @@ macro_rules! command_handler {
             $crate::commands::open_local_folder,
             $crate::commands::get_app_state,
             $crate::commands::set_password,
+            $crate::guard::needs_you,
+            $crate::guard::decide,
         ]
     };
 }
@@ -111,6 +115,9 @@ pub async fn job_views(ctx: &AppContext) -> BridgeResult<Vec<JobView>> {
             pending_conflicts: pending,
             needs_password: status.is_some_and(|s| s.needs_password),
             security: status.and_then(|s| s.security).map(Into::into),
+            needs_you: status
+                .and_then(|s| s.needs_you.as_ref())
+                .map(crate::guard::view),
         });
     }
     Ok(out)

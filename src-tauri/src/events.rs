@@ -146,6 +146,17 @@ async fn on_event(app: &AppHandle, ctx: &AppContext, t: &mut Tracker, ev: Event)
             state,
             message,
         } => {
+            if state == anemone_sync::events::JobState::NeedsYou {
+                notify(
+                    app,
+                    ctx,
+                    &format!("{job} needs you"),
+                    &format!(
+                        "{}. Nothing was deleted: open AnemoneSync to delete them there too, restore them, or decide later.",
+                        message.as_deref().unwrap_or("Files would be deleted")
+                    ),
+                );
+            }
             if state == anemone_sync::events::JobState::Error {
                 notify(
                     app,

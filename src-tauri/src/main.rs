@@ -15,6 +15,7 @@ mod convert;
 mod errors;
 mod events;
 mod form;
+mod guard;
 mod preview;
 mod quit;
 mod settings;

@@ -27,7 +27,8 @@ pub struct LiveRun {
 /// Which state wins when jobs differ: what is happening now, then what needs the user.
 fn rank(s: JobState) -> u8 {
     match s {
-        JobState::Syncing => 5,
+        JobState::Syncing => 6,
+        JobState::NeedsYou => 5,
         JobState::Error => 4,
         JobState::Conflict => 3,
         JobState::Offline => 2,
@@ -83,6 +84,13 @@ pub fn app_state(
             match &j.message {
                 Some(m) => format!("Offline: {}", first_sentence(m)),
                 None => format!("Offline: {} cannot reach its server", j.name),
+            }
+        }
+        JobState::NeedsYou => {
+            let j = first(JobState::NeedsYou).expect("a job that needs the user");
+            match &j.message {
+                Some(m) => format!("{} needs you: {}", j.name, shorten(m, 120)),
+                None => format!("{} needs you", j.name),
             }
         }
         JobState::Paused => "Paused".to_string(),
@@ -265,6 +273,23 @@ mod tests {
             s,
             "docs failed: The server nas.local did not accept the user name or password for the share that holds all of this job's files."
         );
+    }
+
+    #[test]
+    fn a_guard_stop_needs_the_user_before_anything_else_but_a_run() {
+        let mut j = job("photos", JobState::NeedsYou, Some(5));
+        j.message = Some("24 files would be deleted on the server".into());
+        let mut e = job("docs", JobState::Error, None);
+        e.message = Some("disk full".into());
+        assert_eq!(
+            summary(&[e, j.clone()], &[], 3),
+            (
+                JobState::NeedsYou,
+                "photos needs you: 24 files would be deleted on the server".into()
+            )
+        );
+        let busy = job("b", JobState::Syncing, None);
+        assert_eq!(summary(&[busy, j], &[], 0).0, JobState::Syncing);
     }
 
     #[test]

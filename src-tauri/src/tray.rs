@@ -26,6 +26,8 @@ fn icon(state: JobState) -> Image<'static> {
         JobState::Offline => include_bytes!("../../icons/tray-offline.png"),
         JobState::Error => include_bytes!("../../icons/tray-error.png"),
         JobState::Conflict => include_bytes!("../../icons/tray-conflict.png"),
+        // The attention icon: a decision waits, as for conflicts.
+        JobState::NeedsYou => include_bytes!("../../icons/tray-conflict.png"),
     };
     Image::from_bytes(bytes).expect("tray icons are valid PNGs")
 }

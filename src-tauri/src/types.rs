@@ -114,6 +114,9 @@ pub enum JobState {
     Offline,
     Error,
     Conflict,
+    /// The delete guard stopped a run: the job waits for the user's decision (see `NeedsYou`).
+    #[serde(rename = "needs_you")]
+    NeedsYou,
 }
 
 /// A sync job (db::jobs::Job).
@@ -280,6 +283,8 @@ pub struct JobView {
     pub needs_password: bool,
     /// How the last connection to the server was protected, once known.
     pub security: Option<ConnectionSecurity>,
+    /// In `needs_you`: what the stopped run would delete, until the user decides.
+    pub needs_you: Option<NeedsYou>,
 }
 
 /// The server part of the job form.
@@ -385,4 +390,42 @@ pub enum View {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Navigate {
     pub view: View,
+}
+
+/// A side of a job (tree::Side).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Local,
+    Remote,
+}
+
+/// What a run stopped by the delete guard would have deleted (sync::guard::GuardStop). The
+/// job waits in `needs_you` until the user answers with a `Decision`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct NeedsYou {
+    /// The side the files would be deleted on (they are gone from the other one).
+    pub side: Side,
+    /// How many files.
+    pub count: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// The first of them (up to 20), in path order.
+    pub paths: Vec<String>,
+    /// The local folder is missing or is not the one that was synced (a disk not mounted?).
+    pub folder_changed: bool,
+    /// What happened, written for people.
+    pub what: String,
+}
+
+/// The answer to a delete-guard stop (service::Decision).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Delete them on the other side too (one run with force; they go to that side's trash).
+    DeleteOnOtherSide,
+    /// Copy them back from the other side (nothing is deleted).
+    RestoreMissing,
+    /// Not now: the job waits and does not sync by itself.
+    Later,
 }

@@ -49,6 +49,10 @@ pub(crate) enum Command {
         force: bool,
         #[arg(long)]
         json: bool,
+        /// The other answer to a guard stop: copy the files that vanished from one side back
+        /// from the other, deleting nothing.
+        #[arg(long, conflicts_with = "force")]
+        restore_missing: bool,
     },
     /// Jobs, their last run, pending conflicts and the credential store in use.
     Status {

@@ -7,6 +7,7 @@
 //! refused; 4 a local failure (the state database, a local folder); 5 aborted by a safety guard.
 
 mod args;
+mod guard;
 mod job;
 mod output;
 mod show;
@@ -56,7 +57,15 @@ async fn run(cmd: Command, data_dir: &std::path::Path) -> Result<i32, SyncError>
             dry_run,
             force,
             json,
-        } => sync::run(&engine, names, dry_run, force, json).await,
+            restore_missing,
+        } => {
+            let how = sync::How {
+                dry_run,
+                force,
+                restore_missing,
+            };
+            sync::run(&engine, names, how, json).await
+        }
         Command::Status { json } => show::status(&engine, json).await,
         Command::Conflicts { name, json } => show::conflicts(&engine, name, json).await,
         Command::Resolve { id, keep } => {

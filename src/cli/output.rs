@@ -59,6 +59,9 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
             print_detail(r.detail.as_deref());
         }
     }
+    if let Some(g) = &r.guard {
+        super::guard::print_stop(&r.job, g);
+    }
     for e in &r.errors {
         eprintln!("  {}: {}", e.path, e.message);
     }

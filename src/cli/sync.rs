@@ -10,13 +10,25 @@ use anemone_sync::sync::{RunReport, SyncError, SyncOptions};
 use super::output::print_summary;
 use super::selected_jobs;
 
+/// How the runs go: `--dry-run`, and the two answers to a guard stop, `--force` (delete them
+/// there too) and `--restore-missing` (copy them back).
+pub(crate) struct How {
+    pub dry_run: bool,
+    pub force: bool,
+    pub restore_missing: bool,
+}
+
 pub(crate) async fn run(
     engine: &Engine,
     names: Vec<String>,
-    dry_run: bool,
-    force: bool,
+    how: How,
     json: bool,
 ) -> Result<i32, SyncError> {
+    let How {
+        dry_run,
+        force,
+        restore_missing,
+    } = how;
     let jobs = selected_jobs(engine, &names, "sync").await?;
     let show_bar = !json && std::io::stderr().is_terminal();
     let mut reports = Vec::new();
@@ -28,6 +40,7 @@ pub(crate) async fn run(
                 SyncOptions {
                     dry_run,
                     force,
+                    restore_missing,
                     ..SyncOptions::default()
                 },
             )

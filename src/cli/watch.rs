@@ -106,12 +106,13 @@ async fn log_events(mut rx: tokio::sync::broadcast::Receiver<Event>) {
                         Some("back online".to_string())
                     }
                     (b, s) if b == Some(s) => None,
-                    (_, JobState::Offline | JobState::Error | JobState::Paused) => {
-                        Some(match &message {
-                            Some(m) => format!("{}: {m}", s_name(state)),
-                            None => s_name(state).to_string(),
-                        })
-                    }
+                    (
+                        _,
+                        JobState::Offline | JobState::Error | JobState::Paused | JobState::NeedsYou,
+                    ) => Some(match &message {
+                        Some(m) => format!("{}: {m}", s_name(state)),
+                        None => s_name(state).to_string(),
+                    }),
                     (Some(JobState::Paused), JobState::Idle) => Some("resumed".to_string()),
                     _ => None,
                 };

@@ -8,6 +8,7 @@ pub mod conflicts;
 pub mod history;
 pub mod jobs;
 pub mod live;
+pub mod local_folders;
 pub mod state;
 
 use std::path::Path;

@@ -11,6 +11,7 @@
 //! This is the contract the desktop shell (`src-tauri/`) codes against: `start`, `statuses`,
 //! `sync_now`, `pause`, `resume`, `reload`, `change_job`, `shutdown`.
 
+mod decision;
 mod network;
 mod pending;
 mod timers;
@@ -30,6 +31,8 @@ use crate::engine::Engine;
 use crate::events::{Event, JobState};
 use worker::{Ctl, Worker};
 
+pub use decision::Decision;
+
 /// One job's live status.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct JobStatus {
@@ -48,6 +51,9 @@ pub struct JobStatus {
     pub needs_password: bool,
     /// How the last run's connection to the server was protected (SMB jobs).
     pub security: Option<crate::replica::ConnectionSecurity>,
+    /// In `needs_you`: what the guarded run would have deleted, until the user decides
+    /// ([`Service::decide`]). After a restart the first run finds it again.
+    pub needs_you: Option<crate::sync::guard::GuardStop>,
 }
 
 /// Tunables of the service.
@@ -165,6 +171,12 @@ impl Service {
                 self.set_shown_state(&w, JobState::Idle);
             }
         }
+    }
+
+    /// The user's answer to a delete-guard stop of job `job_id` (see [`Decision`]). Does
+    /// nothing for a job that is not waiting for one.
+    pub fn decide(&self, job_id: i64, decision: Decision) {
+        self.send(Some(job_id), || Ctl::Decide(decision));
     }
 
     /// Re-reads the jobs table: starts workers for new or re-enabled jobs, stops those of
@@ -325,6 +337,7 @@ impl Service {
             needs_password: false,
             security: None,
             pending_conflicts: 0,
+            needs_you: None,
         }));
         let (ctl, rx) = mpsc::unbounded_channel();
         let worker = Worker::new(

@@ -56,6 +56,10 @@ pub(super) struct Timers {
     pub password_check_at: Option<Instant>,
     /// When the remote change feed last stopped.
     pub feed_lost_at: Option<Instant>,
+    /// The delete guard stopped a run and the user has not decided yet: nothing runs by
+    /// itself (a run could delete what the user is deciding about); the user's own request
+    /// (Sync now, or a decision) runs.
+    pub awaiting_decision: bool,
 }
 
 impl Timers {
@@ -70,6 +74,7 @@ impl Timers {
             backoff: FIRST_BACKOFF,
             password_check_at: None,
             feed_lost_at: None,
+            awaiting_decision: false,
         }
     }
 
@@ -100,6 +105,10 @@ impl Timers {
         changes_ready: Option<Instant>,
         password_changed: impl FnOnce() -> bool,
     ) -> Option<RunKind> {
+        if self.awaiting_decision {
+            return (self.want_full == Some(FullWhy::Asked))
+                .then_some(RunKind::Full(FullWhy::Asked));
+        }
         if let Some(check_at) = self.password_check_at {
             // Only the user's own request, or a new password, tries the server again.
             if self.want_full == Some(FullWhy::Asked) {
@@ -155,6 +164,9 @@ impl Timers {
                 wake = wake.min(t);
             }
         };
+        if self.awaiting_decision {
+            return wake;
+        }
         consider(self.blocked_until);
         if self.password_check_at.is_some() {
             consider(self.password_check_at);
@@ -340,6 +352,24 @@ mod tests {
         t.sync_now(t0);
         assert_eq!(
             t.due(t0, None, || false),
+            Some(RunKind::Full(FullWhy::Asked))
+        );
+    }
+
+    #[test]
+    fn a_job_waiting_for_a_decision_runs_only_when_asked() {
+        let t0 = Instant::now();
+        let mut t = Timers::new();
+        t.want_full = Some(FullWhy::Timed);
+        t.rescan_at = Some(at(t0, 1));
+        t.poll_at = Some(at(t0, 1));
+        t.awaiting_decision = true;
+        let later = at(t0, 100);
+        assert_eq!(t.due(later, Some(at(t0, 1)), || true), None);
+        assert_eq!(t.next_wake(later, false, Some(at(t0, 1))), later);
+        t.sync_now(later);
+        assert_eq!(
+            t.due(later, None, || true),
             Some(RunKind::Full(FullWhy::Asked))
         );
     }

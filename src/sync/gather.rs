@@ -29,6 +29,7 @@ use crate::tree::EntryKind;
 use crate::tree::{BaseTree, LocalTree, RemoteTree};
 
 use super::guard::Totals;
+use super::local_folder::{self, LocalChange};
 use super::merge::{merge, Merged, Need};
 use super::report::{note, SyncError};
 use super::settled::CaseTwins;
@@ -154,22 +155,21 @@ impl Engine {
         }
     }
 
-    /// A missing local folder: made again when nothing was synced from it (or with `force`).
+    /// A missing local folder: made again when nothing was synced from it (or with `force`),
+    /// else left missing (`false`) for the guard to stop the run with what it would delete.
     fn remake_root(
         &self,
         p: &std::path::Path,
         synced_files: usize,
         force: bool,
-    ) -> Result<(), SyncError> {
+    ) -> Result<bool, SyncError> {
         if synced_files > 0 && !force {
-            return Err(SyncError::Guard(format!(
-                "the local folder {} is missing but {} files were synced from it before; is the disk mounted? If the folder is gone on purpose, run again with --force (the remote copies are kept in its trash if deleted)",
-                p.display(),
-                synced_files
-            )));
+            return Ok(false);
         }
-        std::fs::create_dir_all(p)
-            .map_err(|e| SyncError::local(format!("cannot create local folder {}", p.display()), e))
+        std::fs::create_dir_all(p).map_err(|e| {
+            SyncError::local(format!("cannot create local folder {}", p.display()), e)
+        })?;
+        Ok(true)
     }
 
     /// A full run: the scan and the listing, then the base streamed into the merge with them.
@@ -233,13 +233,22 @@ impl Engine {
         let (remote_side, local_side) = tokio::join!(remote_side, local_side);
         let (remote, listing, remote_trash_seen) = remote_side?;
         let (synced_files, scan) = local_side?;
+        let mut local_change = None;
         let mut scan = match scan
             .map_err(|e| SyncError::local("the local scan failed", std::io::Error::other(e)))?
         {
-            Ok(s) => s,
+            Ok(s) => {
+                let remembered = self.db.local_folder(job.id).await?;
+                local_change = local_folder::changed(&job.local_path, remembered.as_ref());
+                s
+            }
             Err(ScanError::RootMissing(p)) => {
-                self.remake_root(&p, synced_files, force)?;
-                scan_local_unhashed(&p, excludes, &self.client_id).map_err(scan_error)?
+                if self.remake_root(&p, synced_files, force)? {
+                    scan_local_unhashed(&p, excludes, &self.client_id).map_err(scan_error)?
+                } else {
+                    local_change = Some(LocalChange::Missing);
+                    LocalScan::default()
+                }
             }
             Err(e) => return Err(scan_error(e)),
         };
@@ -323,7 +332,10 @@ impl Engine {
             local_tree: m.local,
             remote_tree: m.remote,
             base_tree: m.base,
-            totals: m.totals,
+            totals: Totals {
+                local_change,
+                ..m.totals
+            },
             local_dirs: m.local_dirs,
             remote_dirs: m.remote_dirs,
             errors,
@@ -399,13 +411,18 @@ impl Engine {
         // A connection problem is reported first, as before the two sides overlapped.
         let (remote, listing) = remote_side?;
         let (base, synced_files, scan) = local_side?;
+        let mut local_change = None;
         let scan = match scan
             .map_err(|e| SyncError::local("the local scan failed", std::io::Error::other(e)))?
         {
             Ok(s) => s,
             Err(ScanError::RootMissing(p)) => {
-                self.remake_root(&p, synced_files, force)?;
-                scan_local(&p, &base, excludes, &self.client_id).map_err(scan_error)?
+                if self.remake_root(&p, synced_files, force)? {
+                    scan_local(&p, &base, excludes, &self.client_id).map_err(scan_error)?
+                } else {
+                    local_change = Some(LocalChange::Missing);
+                    LocalScan::default()
+                }
             }
             Err(e) => return Err(scan_error(e)),
         };
@@ -434,7 +451,10 @@ impl Engine {
         let notes = notes_of(&scan, &remote_skipped, excludes);
         let errors = errors_of(&scan.unreadable, &scan.rejected, &remote_rejected);
         let local_tree = scan.tree;
-        let totals = Totals::of_job(synced_files);
+        let totals = Totals {
+            local_change,
+            ..Totals::of_job(synced_files)
+        };
         let dirs = |it: &mut dyn Iterator<Item = (&RelPath, EntryKind)>| -> Vec<RelPath> {
             it.filter(|(_, k)| *k == EntryKind::Dir)
                 .map(|(p, _)| p.clone())

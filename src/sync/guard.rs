@@ -1,17 +1,83 @@
-//! The mass-delete guard: a run that would delete a large share of a side, or act on a side
-//! that had files and now looks empty or missing (an unmounted disk, an emptied share), stops
-//! before touching anything unless the user passes `--force`.
+//! The mass-delete guard: a run that would delete many of a side's files, or act on a local
+//! folder that is missing or looks empty and is not the folder the job synced (an unmounted
+//! disk, a folder made again: see [`super::local_folder`]), stops before touching anything.
+//! The stop carries what would be deleted ([`GuardStop`]: how many, the first paths, their
+//! size, on which side) so the user can decide: delete them there too (`force`), copy them
+//! back (`restore_missing`, see [`super::restore`]) or decide later.
+//!
+//! What is not a stop: a user emptying a small folder. The percentage rule needs more than
+//! [`SMALL_DELETES`] files to go, and an empty-looking local folder stops only with a sign
+//! that it is not the synced one. A remote that looks empty is judged by the percentage rule
+//! alone (an emptied share of many files stops; one of a few files is an edit, and the local
+//! copies go to the trash).
 
+use serde::Serialize;
+
+use super::local_folder::LocalChange;
 use crate::sync::reconcile::Action;
-use crate::tree::EntryKind;
+use crate::tree::{EntryKind, Side};
 
-/// Below this many files on a side, the percentage rule does not apply (deleting 2 of 3 files
-/// is an ordinary edit, not a disaster); the empty-side rule still does.
-pub const PERCENT_RULE_MIN_FILES: usize = 10;
+/// A run deleting at most this many files on a side is never stopped by the percentage rule:
+/// deleting the last files of a folder of ten is an ordinary edit, and the trash keeps them.
+pub const SMALL_DELETES: usize = 10;
+/// How many of the paths that would be deleted a stop lists.
+pub const SHOWN_PATHS: usize = 20;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct GuardViolation(pub String);
+/// Which rule stopped the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardReason {
+    /// The local folder is not the one that was synced ([`LocalChange`]).
+    LocalFolder(LocalChange),
+    /// More files than the job's delete limit.
+    TooMany,
+}
+
+/// A run the guard stopped, with what it would have deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GuardStop {
+    pub reason: GuardReason,
+    /// The side whose files would be deleted (they are gone from the other one).
+    pub side: Side,
+    /// Files that would be deleted on `side`.
+    pub count: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// The first [`SHOWN_PATHS`] of them, in path order.
+    pub paths: Vec<String>,
+    /// What happened, for people, without what to do about it.
+    pub what: String,
+}
+
+impl std::fmt::Display for GuardStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}. Nothing was changed. To delete them on the {} too, run the sync again with --force; to copy them back from the {} instead, run it with --restore-missing",
+            self.what,
+            side_word(self.side),
+            side_word(self.side.other()),
+        )
+    }
+}
+
+impl GuardStop {
+    /// The job's state message while it waits for the user: short, for a status line.
+    pub fn waiting_message(&self) -> String {
+        let place = match self.side {
+            Side::Local => "on this computer",
+            Side::Remote => "on the server",
+        };
+        format!("{} would be deleted {place}", files(self.count))
+    }
+}
+
+fn side_word(s: Side) -> &'static str {
+    match s {
+        Side::Local => "local side",
+        Side::Remote => "remote",
+    }
+}
 
 /// How many files each side holds (and held at the last sync), the guard's yardstick.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -23,6 +89,8 @@ pub struct Totals {
     /// (live sync) sees just the paths the watchers named, and judges deletions against the
     /// whole job's file count instead.
     pub judge_empty_sides: bool,
+    /// The local folder is not the one the job synced.
+    pub local_change: Option<LocalChange>,
 }
 
 impl Totals {
@@ -33,50 +101,114 @@ impl Totals {
             remote_files: all,
             base_files: all,
             judge_empty_sides: false,
+            local_change: None,
         }
     }
 }
 
-pub fn check(
-    actions: &[Action],
-    totals: Totals,
-    max_delete_percent: u32,
-) -> Result<(), GuardViolation> {
+/// The files a run would delete on `side`: how many, their size, the first paths.
+fn deletes_on(actions: &[Action], side: Side) -> (u64, u64, Vec<String>) {
+    let mut files: Vec<(&str, u64)> = actions
+        .iter()
+        .filter_map(|a| match (a, side) {
+            (Action::DeleteLocal { local }, Side::Local) if local.kind == EntryKind::File => {
+                Some((local.path.as_str(), local.size))
+            }
+            (Action::DeleteRemote { remote }, Side::Remote) if remote.kind == EntryKind::File => {
+                Some((remote.path.as_str(), remote.size))
+            }
+            _ => None,
+        })
+        .collect();
+    files.sort_unstable();
+    let bytes: u64 = files.iter().map(|(_, s)| s).sum();
+    let paths = files
+        .iter()
+        .take(SHOWN_PATHS)
+        .map(|(p, _)| p.to_string())
+        .collect();
+    (files.len() as u64, bytes, paths)
+}
+
+pub fn check(actions: &[Action], totals: Totals, max_delete_percent: u32) -> Result<(), GuardStop> {
     let Totals {
         local_files,
         remote_files,
         base_files,
         judge_empty_sides,
+        local_change,
     } = totals;
-    let del_local = actions
-        .iter()
-        .filter(|a| matches!(a, Action::DeleteLocal { local } if local.kind == EntryKind::File))
-        .count();
-    let del_remote = actions
-        .iter()
-        .filter(|a| matches!(a, Action::DeleteRemote { remote } if remote.kind == EntryKind::File))
-        .count();
-    let hint = "If that is what you want, run the sync again with --force.";
-    if judge_empty_sides && base_files > 0 && local_files == 0 && del_remote > 0 {
-        return Err(GuardViolation(format!(
-            "the local folder looks empty but {base_files} files were synced before; this run would delete {del_remote} files on the remote. Is the disk mounted? {hint}"
-        )));
+    let stop = |reason, side, what: &dyn Fn(u64) -> String| {
+        let (count, bytes, paths) = deletes_on(actions, side);
+        Err(GuardStop {
+            reason,
+            side,
+            count,
+            bytes,
+            paths,
+            what: what(count),
+        })
+    };
+    if local_change == Some(LocalChange::Missing) && base_files > 0 {
+        return stop(
+            GuardReason::LocalFolder(LocalChange::Missing),
+            Side::Remote,
+            &|n| {
+                format!("the local folder is missing but {base_files} files were synced from it before; is the disk mounted? This run would delete {} on the remote", files(n))
+            },
+        );
     }
-    if judge_empty_sides && base_files > 0 && remote_files == 0 && del_local > 0 {
-        return Err(GuardViolation(format!(
-            "the remote folder looks empty but {base_files} files were synced before; this run would delete {del_local} local files. Is the share emptied or a different one? {hint}"
-        )));
+    let (del_local, _, _) = deletes_on(actions, Side::Local);
+    let (del_remote, _, _) = deletes_on(actions, Side::Remote);
+    if let Some(change) = local_change {
+        if judge_empty_sides && base_files > 0 && local_files == 0 && del_remote > 0 {
+            let why = match change {
+                LocalChange::DeviceChanged => "is on another disk than when it was synced",
+                _ => "has lost its .anemone-sync-folder marker",
+            };
+            return stop(GuardReason::LocalFolder(change), Side::Remote, &|n| {
+                format!("the local folder looks empty and {why} ({base_files} files were synced before); is the disk mounted? This run would delete {} on the remote", files(n))
+            });
+        }
     }
     for (side, deletes, total) in [
-        ("local", del_local, local_files),
-        ("remote", del_remote, remote_files),
+        (Side::Local, del_local as usize, local_files),
+        (Side::Remote, del_remote as usize, remote_files),
     ] {
-        if total >= PERCENT_RULE_MIN_FILES && deletes * 100 > max_delete_percent as usize * total {
-            return Err(GuardViolation(format!(
-                "this run would delete {deletes} of the {total} {side} files ({}%), more than the job's limit of {max_delete_percent}%. {hint}",
-                deletes * 100 / total
-            )));
+        if deletes > SMALL_DELETES && deletes * 100 > max_delete_percent as usize * total {
+            let emptied = match side {
+                Side::Local => remote_files == 0,
+                Side::Remote => local_files == 0,
+            };
+            let other = side_word(side.other());
+            return stop(GuardReason::TooMany, side, &|n| {
+                let head = if emptied && judge_empty_sides {
+                    format!(
+                        "the {} folder looks empty; ",
+                        if side == Side::Local {
+                            "remote"
+                        } else {
+                            "local"
+                        }
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{head}this run would delete {n} of the {total} files on the {} ({}%), more than the job's limit of {max_delete_percent}%, because they are gone from the {other}",
+                    side_word(side),
+                    n as usize * 100 / total.max(1),
+                )
+            });
         }
     }
     Ok(())
+}
+
+/// "1 file", "20 files" (the report's own `plural` lives above the guard: no import back).
+fn files(n: u64) -> String {
+    match n {
+        1 => "1 file".to_string(),
+        n => format!("{n} files"),
+    }
 }

@@ -11,6 +11,7 @@ pub mod execute;
 pub mod gather;
 pub mod guard;
 mod history;
+pub mod local_folder;
 pub mod merge;
 pub mod moves;
 pub mod plan;
@@ -18,6 +19,7 @@ pub mod reconcile;
 pub mod record;
 pub mod report;
 pub mod resolve;
+pub mod restore;
 pub mod settled;
 
 use std::sync::Arc;
@@ -52,6 +54,10 @@ pub struct SyncOptions {
     pub control: Option<RunControl>,
     /// Leave no history entry when the run found nothing to do (live sync's checks).
     pub forget_if_idle: bool,
+    /// The answer "restore them from the other side" to a guard stop: every delete becomes a
+    /// copy back to the side the file vanished from ([`restore`]); nothing is deleted, and a
+    /// missing local folder is made again and filled.
+    pub restore_missing: bool,
 }
 
 impl Engine {
@@ -100,7 +106,13 @@ impl Engine {
         // run's time goes.
         let t0 = Instant::now();
         let mut g = self
-            .gather(job, scope.as_ref(), &excludes, opts.force, t0)
+            .gather(
+                job,
+                scope.as_ref(),
+                &excludes,
+                opts.force || opts.restore_missing,
+                t0,
+            )
             .await?;
 
         self.phase(job, Phase::Planning);
@@ -109,7 +121,11 @@ impl Engine {
             remote_case_insensitive: g.remote.case_insensitive(),
             check_smb_names: true,
         };
-        let actions = reconcile(&g.local_tree, &g.remote_tree, &g.base_tree, &ropts);
+        let mut actions = reconcile(&g.local_tree, &g.remote_tree, &g.base_tree, &ropts);
+        if opts.restore_missing {
+            actions = restore::copy_back_deletes(actions);
+            debug_assert!(!restore::deletes_anything(&actions));
+        }
         // The actions hold what they need: the trees are not kept through the transfers (a
         // first sync of a million files holds a million entries in each).
         g.free_trees();
@@ -119,12 +135,15 @@ impl Engine {
             actions = actions.len(),
             "reconciled"
         );
-        if !opts.force {
-            guard::check(&actions, g.totals, job.max_delete_percent)
-                .map_err(|g| SyncError::Guard(g.0))?;
+        // A restoring run deletes nothing: there is nothing for the guard to weigh.
+        if !opts.force && !opts.restore_missing {
+            guard::check(&actions, g.totals, job.max_delete_percent).map_err(SyncError::Guard)?;
         }
         if opts.dry_run {
             return Ok(RunReport::dry_run(job, &actions, g.errors, g.notes));
+        }
+        if scope.is_none() {
+            self.remember_local_folder(job).await;
         }
 
         self.phase(job, Phase::Transferring);
@@ -161,6 +180,20 @@ impl Engine {
             result,
             g.remote.security(),
         ))
+    }
+
+    /// Remembers the local folder this run goes ahead with (its device, its marker, written if
+    /// missing), the guard's evidence next time. A failure is logged: it only weakens the
+    /// guard's empty-folder rule to the percentage rule.
+    async fn remember_local_folder(&self, job: &Job) {
+        let root = job.local_path.clone();
+        let Ok(seen) = tokio::task::spawn_blocking(move || local_folder::remember(&root)).await
+        else {
+            return;
+        };
+        if let Err(e) = self.db.remember_local_folder(job.id, &seen).await {
+            tracing::warn!(error = %e, "cannot remember the local folder");
+        }
     }
 
     /// Carries out the plan on both sides, publishing progress while it runs.

@@ -9,6 +9,7 @@ use crate::db::DbError;
 use crate::policy::Encryption;
 use crate::relpath::RelPath;
 use crate::replica::{ConnectionSecurity, ReplicaError, ReplicaErrorKind};
+use crate::sync::guard::GuardStop;
 use crate::sync::reconcile::Action;
 use crate::tree::Side;
 
@@ -39,9 +40,10 @@ pub enum SyncError {
         #[source]
         source: std::io::Error,
     },
-    /// A safety guard stopped the run before anything was touched (exit 5).
+    /// A safety guard stopped the run before anything was touched (exit 5), with what it
+    /// would have deleted.
     #[error("{0}")]
-    Guard(String),
+    Guard(GuardStop),
 }
 
 impl SyncError {
@@ -117,6 +119,9 @@ pub struct RunReport {
     /// The plan, for `--dry-run`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned: Option<Vec<PlannedAction>>,
+    /// The delete guard stopped the run: what it would have deleted, for the user to decide.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<GuardStop>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -238,6 +243,7 @@ impl RunReport {
             auth_failed: false,
             connection: None,
             planned: Some(planned),
+            guard: None,
         }
     }
 
@@ -263,6 +269,10 @@ impl RunReport {
             auth_failed: e.is_auth(),
             connection: None,
             planned: None,
+            guard: match e {
+                SyncError::Guard(g) => Some(g.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -314,6 +324,7 @@ impl RunReport {
             run_id,
             exit_code,
             planned: None,
+            guard: None,
         }
     }
 }
@@ -337,7 +348,17 @@ mod tests {
             (SyncError::Refused("no encryption".into()), 3),
             (SyncError::Database(db), 4),
             (SyncError::local("cannot read", io()), 4),
-            (SyncError::Guard("too many deletes".into()), 5),
+            (
+                SyncError::Guard(crate::sync::guard::GuardStop {
+                    reason: crate::sync::guard::GuardReason::TooMany,
+                    side: crate::tree::Side::Remote,
+                    count: 11,
+                    bytes: 0,
+                    paths: Vec::new(),
+                    what: "too many deletes".into(),
+                }),
+                5,
+            ),
         ];
         for (e, code) in cases {
             assert_eq!(e.exit_code(), code, "{e:?}");

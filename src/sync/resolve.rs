@@ -138,6 +138,7 @@ impl Engine {
             auth_failed: false,
             connection: None,
             planned: None,
+            guard: None,
         })
     }
 }

@@ -16,6 +16,7 @@ mod finish;
 mod guard;
 mod large;
 mod moves;
+mod needs_you;
 mod overlap;
 mod resume;
 mod retry;

@@ -226,6 +226,7 @@ pub fn user_files(root: &Path) -> Vec<String> {
             let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
             let name = p.file_name().unwrap().to_string_lossy();
             let hidden = rel.starts_with(anemone_sync::names::TRASH_DIR)
+                || rel == anemone_sync::names::FOLDER_MARKER
                 || anemone_sync::names::is_temp_name(&name);
             (!hidden).then_some(rel)
         })

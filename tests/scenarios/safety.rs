@@ -145,3 +145,43 @@ fn only_our_own_leftover_temps_are_removed_and_temp_looking_user_files_are_kept(
     fs::remove_file(f.r(stale)).unwrap();
     f.assert_in_sync();
 }
+
+/// Issue 16: the other answer to a guard stop, `sync --restore-missing NAME`, copies the files
+/// that vanished here back from the share, with their bytes, and deletes nothing; the guard's
+/// message names both answers and lists what would go.
+#[test]
+fn restore_missing_copies_back_what_the_guard_stopped() {
+    let f = Fixture::new("restore_missing", &[]);
+    for i in 0..20 {
+        write(&f.l(&format!("f{i:02}.txt")), format!("file {i}"));
+    }
+    f.sync();
+    let before = tree(&f.local);
+    for i in 0..15 {
+        fs::remove_file(f.l(&format!("f{i:02}.txt"))).unwrap();
+    }
+    let out = f.run(&["sync", "job"]);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    for says in [
+        "would delete 15 files on the remote",
+        "    f00.txt",
+        "anemone-sync sync --force job",
+        "anemone-sync sync --restore-missing job",
+    ] {
+        assert!(out.stderr.contains(says), "{says}: {}", out.stderr);
+    }
+    let out = f.sync_expect(5, &[]);
+    let g = &out.report()["guard"];
+    assert_eq!(
+        (g["count"].as_u64(), g["side"].as_str()),
+        (Some(15), Some("remote"))
+    );
+    assert_eq!(tree(&f.remote).len(), 20);
+
+    let out = f.sync_expect(0, &["--restore-missing"]);
+    assert_eq!(out.count("downloaded"), 15);
+    assert_eq!(out.count("deleted_remote") + out.count("deleted_local"), 0);
+    assert_eq!(tree(&f.local), before, "every file is back with its bytes");
+    assert!(trashed(&f.local).is_empty() && trashed(&f.remote).is_empty());
+    f.assert_in_sync();
+}

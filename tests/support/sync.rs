@@ -231,7 +231,9 @@ pub fn tree(root: &Path) -> BTreeMap<String, Node> {
         for item in std::fs::read_dir(dir).unwrap() {
             let item = item.unwrap();
             let name = item.file_name().to_string_lossy().into_owned();
-            if name == ".anemone-trash" && dir == root {
+            // The trash, and the marker that tells the delete guard this is the synced
+            // folder (never synced itself).
+            if (name == ".anemone-trash" || name == ".anemone-sync-folder") && dir == root {
                 continue;
             }
             let ft = item.file_type().unwrap();
@@ -285,6 +287,8 @@ pub fn names_containing(dir: &Path, needle: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        // The delete guard's folder marker is the engine's, not a name a sync made.
+        .filter(|n| n != anemone_sync::names::FOLDER_MARKER)
         .filter(|n| n.contains(needle))
         .collect();
     v.sort();

@@ -55,7 +55,7 @@ export type Direction = "up" | "down";
 /**
  * What a job is doing (events::JobState).
  */
-export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict";
+export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict" | "needs_you";
 
 /**
  * A sync job (db::jobs::Job).
@@ -156,7 +156,11 @@ needs_password: boolean,
 /**
  * How the last connection to the server was protected, once known.
  */
-security: ConnectionSecurity | null, id: number, name: string, local_path: string, 
+security: ConnectionSecurity | null, 
+/**
+ * In `needs_you`: what the stopped run would delete, until the user decides.
+ */
+needs_you: NeedsYou | null, id: number, name: string, local_path: string, 
 /**
  * Canonical remote URL, never with a password.
  */
@@ -241,8 +245,44 @@ message: string,
 /**
  * The input field the error is about, e.g. "host", "share", "local_path".
  */
-field?: string, 
+field?: string, };
+
 /**
- * The technical text behind `message`: shown behind "Details", never a password.
+ * A side of a job (tree::Side).
  */
-detail?: string, };
+export type Side = "local" | "remote";
+
+/**
+ * What a run stopped by the delete guard would have deleted (sync::guard::GuardStop). The
+ * job waits in `needs_you` until the user answers with a `Decision`.
+ */
+export type NeedsYou = { 
+/**
+ * The side the files would be deleted on (they are gone from the other one).
+ */
+side: Side, 
+/**
+ * How many files.
+ */
+count: number, 
+/**
+ * Their total size in bytes.
+ */
+bytes: number, 
+/**
+ * The first of them (up to 20), in path order.
+ */
+paths: Array<string>, 
+/**
+ * The local folder is missing or is not the one that was synced (a disk not mounted?).
+ */
+folder_changed: boolean, 
+/**
+ * What happened, written for people.
+ */
+what: string, };
+
+/**
+ * The answer to a delete-guard stop (service::Decision).
+ */
+export type Decision = "delete_on_other_side" | "restore_missing" | "later";

@@ -20,11 +20,13 @@ import type {
   BridgeErrorKind,
   Conflict,
   ConflictPreview,
+  Decision,
   EngineEvent,
   JobInput,
   JobView,
   Keep,
   Navigate,
+  NeedsYou,
   ResolveResult,
   Run,
   ServerInput,
@@ -103,6 +105,10 @@ export const getAppState = () => call<AppState>('get_app_state');
 /** Stores a new password for a job's login (after the server rejected the old one) and syncs it. */
 export const setPassword = (jobId: number, password: string) =>
   call<JobView>('set_password', { jobId, password });
+/** What a job stopped by the delete guard would delete; null when it is not waiting for a decision. */
+export const needsYou = (jobId: number) => call<NeedsYou | null>('needs_you', { jobId });
+/** The answer to a job's delete-guard stop (rejects when it no longer waits for one). */
+export const decide = (jobId: number, decision: Decision) => call<void>('decide', { jobId, decision });
 
 // ---- Events ----
 

@@ -55,7 +55,11 @@ pub(super) enum Ctl {
     SyncNow,
     Pause,
     Resume,
-    Shutdown { grace: Duration },
+    Shutdown {
+        grace: Duration,
+    },
+    /// The user's answer to a guard stop.
+    Decide(super::Decision),
 }
 
 /// An outage in progress: its history entry.
@@ -93,6 +97,8 @@ pub(super) struct Worker {
     rejected_password: Option<[u8; 32]>,
     heartbeat_at: Instant,
     last_start: Option<chrono::DateTime<chrono::Local>>,
+    /// The answer the next full run carries out (delete on the other side, or restore).
+    answer: Option<super::Decision>,
 }
 
 impl Worker {
@@ -136,6 +142,7 @@ impl Worker {
             rejected_password: None,
             heartbeat_at: Instant::now(),
             last_start: None,
+            answer: None,
             job,
         }
     }
@@ -177,8 +184,8 @@ impl Worker {
                     let was_paused = self.paused;
                     self.on_ctl(c);
                     if was_paused != self.paused {
-                        let state = if self.paused { JobState::Paused } else { JobState::Idle };
-                        self.publish(state, None).await;
+                        let (state, message) = self.resting_state();
+                        self.publish(state, message).await;
                     }
                 }
                 Some(c) = self.local_rx.recv() => self.on_local(c),
@@ -229,6 +236,36 @@ impl Worker {
             Some(Ctl::Pause) => self.paused = true,
             Some(Ctl::Resume) => self.paused = false,
             Some(Ctl::Shutdown { .. }) | None => self.shutting_down = true,
+            Some(Ctl::Decide(d)) => self.on_decision(d),
+        }
+    }
+
+    /// The user answered a guard stop. Only a job waiting for one takes an answer: a stale
+    /// click (the job went on meanwhile) must not force a later run.
+    fn on_decision(&mut self, d: super::Decision) {
+        if !self.timers.awaiting_decision {
+            tracing::info!(job = %self.job.name, decision = ?d, "no guard stop to answer; ignored");
+            return;
+        }
+        tracing::info!(job = %self.job.name, decision = ?d, "guard stop answered");
+        match d {
+            super::Decision::Later => {}
+            d => {
+                self.answer = Some(d);
+                self.timers.sync_now(Instant::now());
+            }
+        }
+    }
+
+    /// The state of a job that is not running: paused, waiting for a decision, or idle.
+    fn resting_state(&self) -> (JobState, Option<String>) {
+        if self.paused {
+            (JobState::Paused, None)
+        } else if self.timers.awaiting_decision {
+            let st = self.status.lock().unwrap();
+            (JobState::NeedsYou, st.message.clone())
+        } else {
+            (JobState::Idle, None)
         }
     }
 

@@ -12,8 +12,9 @@ use crate::events::Event;
 use crate::relpath::RelPath;
 use crate::scope::Scope;
 use crate::service::timers::{FullWhy, RunKind};
-use crate::service::JobState;
+use crate::service::{Decision, JobState};
 use crate::sync::execute::RunControl;
+use crate::sync::guard::GuardStop;
 use crate::sync::report::plural;
 use crate::sync::{RunReport, SyncOptions};
 use crate::tree::EntryKind;
@@ -35,9 +36,13 @@ impl Worker {
         }
         let started = Instant::now();
         self.last_start = Some(chrono::Local::now());
+        // The user's answer to a guard stop, carried out by this run only.
+        let answer = self.answer.take();
         let opts = SyncOptions {
             // A look that found nothing is not history, unless the user asked for it.
             forget_if_idle: !matches!(why, FullWhy::Asked | FullWhy::Start),
+            force: answer == Some(Decision::DeleteOnOtherSide),
+            restore_missing: answer == Some(Decision::RestoreMissing),
             ..SyncOptions::default()
         };
         let Some(report) = self.sync(opts).await else {
@@ -193,6 +198,8 @@ impl Worker {
                         }
                         Some(Ctl::Resume) => self.paused = false,
                         Some(Ctl::SyncNow) => self.timers.want_full = Some(FullWhy::Asked),
+                        // A run is going: the job is not waiting for an answer (ignored).
+                        Some(Ctl::Decide(d)) => self.on_decision(d),
                         Some(Ctl::Shutdown { grace }) => {
                             self.shutting_down = true;
                             control.stop();
@@ -281,6 +288,10 @@ impl Worker {
             self.publish(JobState::Offline, Some(msg)).await;
             return false;
         }
+        if let Some(stop) = &report.guard {
+            self.await_decision(report, stop).await;
+            return false;
+        }
         if matches!(report.status, RunStatus::Failed | RunStatus::Aborted) {
             let msg = report.message.clone().unwrap_or_default();
             self.record_failure(report, &msg).await;
@@ -297,6 +308,8 @@ impl Worker {
         }
         self.failure = None;
         self.timers.got_through();
+        self.timers.awaiting_decision = false;
+        self.status.lock().unwrap().needs_you = None;
         for e in &report.errors {
             if let Ok(p) = RelPath::new(&e.path) {
                 self.local_pending.failed(p, now, RETRIES);
@@ -320,6 +333,18 @@ impl Worker {
         };
         self.publish(state, message).await;
         true
+    }
+
+    /// The delete guard stopped the run: the job waits in `needs_you`, with what would be
+    /// deleted, and runs again only when the user answers or asks (see `Timers::due`).
+    async fn await_decision(&mut self, report: &RunReport, stop: &GuardStop) {
+        let msg = stop.waiting_message();
+        self.record_failure(report, &msg).await;
+        tracing::warn!(job = %self.job.name, reason = %stop.what, files = stop.count, "delete guard: waiting for the user");
+        self.timers.awaiting_decision = true;
+        self.timers.blocked_until = None;
+        self.status.lock().unwrap().needs_you = Some(stop.clone());
+        self.publish(JobState::NeedsYou, Some(msg)).await;
     }
 
     /// Remembers a failed run's message; a run that did nothing and failed exactly as the last
