@@ -24,6 +24,10 @@ const COMMANDS: &[&str] = &[
     "open_local_folder",
     "get_app_state",
     "set_password",
+    "trash_list",
+    "trash_restore",
+    "trash_empty",
+    "trash_of_runs",
 ];
 
 fn main() {

@@ -56,6 +56,13 @@ pub fn render() -> String {
         Navigate,
         crate::errors::BridgeErrorKind,
         crate::errors::BridgeError,
+        crate::trash::TrashSide,
+        crate::trash::TrashReason,
+        crate::trash::TrashEntry,
+        crate::trash::TrashView,
+        crate::trash::TrashKey,
+        crate::trash::RestoreResult,
+        crate::trash::EmptyResult,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

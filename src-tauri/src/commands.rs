@@ -47,6 +47,10 @@ pub const NAMES: &[&str] = &[
     "open_local_folder",
     "get_app_state",
     "set_password",
+    "trash_list",
+    "trash_restore",
+    "trash_empty",
+    "trash_of_runs",
 ];
 
 /// The handler with every command, for `tauri::Builder::invoke_handler`.
@@ -76,6 +80,10 @@ macro_rules! command_handler {
             $crate::commands::open_local_folder,
             $crate::commands::get_app_state,
             $crate::commands::set_password,
+            $crate::trash::trash_list,
+            $crate::trash::trash_restore,
+            $crate::trash::trash_empty,
+            $crate::trash::trash_of_runs,
         ]
     };
 }

@@ -19,6 +19,7 @@ mod preview;
 mod quit;
 mod settings;
 mod summary;
+mod trash;
 mod tray;
 mod types;
 mod window;

@@ -9,6 +9,7 @@ pub mod history;
 pub mod jobs;
 pub mod live;
 pub mod state;
+pub mod trash;
 
 use std::path::Path;
 use std::str::FromStr;

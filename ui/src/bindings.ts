@@ -242,3 +242,59 @@ message: string,
  * The input field the error is about, e.g. "host", "share", "local_path".
  */
 field?: string, };
+
+
+/**
+ * Which side of a job: this computer or the server.
+ */
+export type TrashSide = "local" | "remote";
+
+/**
+ * Why a file is in the trash.
+ */
+export type TrashReason = "deleted" | "overwritten" | "conflict" | "unknown";
+
+/**
+ * One file in a job's trash (trash::TrashItem).
+ */
+export type TrashEntry = { job_id: number, side: TrashSide, 
+/**
+ * Names the item for a restore: its place in that side's `.anemone-trash`.
+ */
+trash_path: string, original_path: string, reason: TrashReason, trashed_at_ms: number, 
+/**
+ * Bytes; 0 from `trash_of_runs` (which does not look at the trash itself).
+ */
+size: number, 
+/**
+ * The run that put it there (its History rows), when this install did.
+ */
+run_id: number | null, };
+
+/**
+ * A job's trash on both sides, newest first, and what could not be looked at.
+ */
+export type TrashView = { items: Array<TrashEntry>, 
+/**
+ * A side that could not be listed (the server offline), refused names; for people.
+ */
+problems: Array<string>, };
+
+/**
+ * An item to restore.
+ */
+export type TrashKey = { side: TrashSide, trash_path: string, };
+
+/**
+ * How one restore went.
+ */
+export type RestoreResult = { side: TrashSide, trash_path: string, ok: boolean, 
+/**
+ * Where it went (its original path, or beside it when that name was taken).
+ */
+restored_to: string | null, original_path: string | null, message: string | null, };
+
+/**
+ * How emptying one side went.
+ */
+export type EmptyResult = { side: TrashSide, ok: boolean, message: string | null, };
