@@ -30,7 +30,14 @@ fn a_deleted_file_comes_back_from_the_trash_view_on_both_sides() {
     std::fs::write(local.join("keep.txt"), "stays\n").unwrap();
     let remote = smb.share_dir().join("Docs");
     std::fs::create_dir_all(&remote).unwrap();
-    seed_job(&data, &smb, "Docs", "Docs", &local, ConflictPolicy::KeepBoth);
+    seed_job(
+        &data,
+        &smb,
+        "Docs",
+        "Docs",
+        &local,
+        ConflictPolicy::KeepBoth,
+    );
 
     let app = App::start(&data);
     wait_for_file(&remote.join("reports/q3.txt"), &report, LONG);
@@ -49,7 +56,9 @@ fn a_deleted_file_comes_back_from_the_trash_view_on_both_sides() {
     wait_until("the server's copy to go", LONG, || {
         !remote.join("reports/q3.txt").exists()
     });
-    wait_until("that run to be recorded", LONG, || finished_runs(&data) >= 2);
+    wait_until("that run to be recorded", LONG, || {
+        finished_runs(&data) >= 2
+    });
 
     app.click_button("Trash of Docs");
     app.wait_for(

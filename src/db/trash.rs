@@ -145,12 +145,7 @@ impl Db {
     }
 
     /// Forgets the records of a side's trash, or of one run folder of it (emptied).
-    pub async fn forget_trash_under(
-        &self,
-        job_id: i64,
-        side: Side,
-        prefix: &str,
-    ) -> DbResult<()> {
+    pub async fn forget_trash_under(&self, job_id: i64, side: Side, prefix: &str) -> DbResult<()> {
         // `prefix/` with LIKE's wildcards escaped: a run folder is a literal name.
         let pattern = format!(
             "{}/%",

@@ -49,7 +49,10 @@ pub(crate) async fn trash_is_folder(side: &dyn Replica) -> ReplicaResult<bool> {
         Ok(Some(e)) if e.kind == EntryKind::Dir => Ok(true),
         Ok(Some(_)) => Err(ReplicaError::new(
             ReplicaErrorKind::Other,
-            format!("{} is a file, not a folder; rename it", crate::names::TRASH_DIR),
+            format!(
+                "{} is a file, not a folder; rename it",
+                crate::names::TRASH_DIR
+            ),
         )),
         Err(e) if e.kind == ReplicaErrorKind::Other => Err(ReplicaError::new(
             ReplicaErrorKind::Other,

@@ -64,10 +64,7 @@ pub(crate) fn trash_root() -> RelPath {
 fn refused(path: &str, why: &str) -> ReplicaError {
     ReplicaError::new(
         ReplicaErrorKind::InvalidName,
-        format!(
-            "{}: {why}",
-            crate::relpath::escape(path)
-        ),
+        format!("{}: {why}", crate::relpath::escape(path)),
     )
 }
 

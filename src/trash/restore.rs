@@ -219,18 +219,13 @@ impl Engine {
                     .side_replica(job, side)
                     .await
                     .map_err(|e| e.to_string())?;
-                let runs = run_folders(replica.as_ref())
-                    .await
-                    .map_err(|e| e.message)?;
+                let runs = run_folders(replica.as_ref()).await.map_err(|e| e.message)?;
                 let mut n = 0;
                 for run in runs {
                     crate::sync::execute::trash::remove_tree(replica.as_ref(), &run)
                         .await
                         .map_err(|e| e.message)?;
-                    let _ = self
-                        .db
-                        .forget_trash_under(job.id, side, run.as_str())
-                        .await;
+                    let _ = self.db.forget_trash_under(job.id, side, run.as_str()).await;
                     n += 1;
                 }
                 tracing::info!(job = %job.name, side = side_str(side), runs = n, "emptied the trash");

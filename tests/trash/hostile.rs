@@ -105,15 +105,17 @@ async fn hostile_names_in_the_servers_trash_and_a_linked_local_trash_are_refused
     let local = tmp.path().join("jobs/local");
     let server = tmp.path().join("jobs/server");
     write(&tmp.path().join("sentinel/keep.txt"), "the sentinel");
-    write(&tmp.path().join("jobs/sentinel/keep.txt"), "the near sentinel");
+    write(
+        &tmp.path().join("jobs/sentinel/keep.txt"),
+        "the near sentinel",
+    );
     write(&local.join("mine.txt"), "a local file");
     write(
         &server.join(format!(".anemone-trash/{stamp}/docs/good.txt")),
         "a good old version",
     );
     // The local trash is a link to the sentinel: never entered.
-    std::os::unix::fs::symlink(tmp.path().join("sentinel"), local.join(".anemone-trash"))
-        .unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("sentinel"), local.join(".anemone-trash")).unwrap();
     let sentinel = |p: &Path| tree(&p.join("sentinel"));
     let before = (sentinel(tmp.path()), sentinel(&tmp.path().join("jobs")));
 
@@ -136,7 +138,11 @@ async fn hostile_names_in_the_servers_trash_and_a_linked_local_trash_are_refused
     assert_eq!(l.items[0].original_path, "docs/good.txt");
     assert_eq!(l.items[0].side, Side::Remote);
     // Every hostile name is reported (once per folder of the trash it was in), and the link.
-    let refused = l.problems.iter().filter(|p| p.contains("on the server")).count();
+    let refused = l
+        .problems
+        .iter()
+        .filter(|p| p.contains("on the server"))
+        .count();
     assert!(refused >= hostile_names().len(), "{:#?}", l.problems);
     assert!(
         l.problems

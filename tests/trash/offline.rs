@@ -157,11 +157,17 @@ async fn both_sides_are_listed_and_emptied_one_side_or_both() {
     assert_eq!(l.items.len(), 1);
     assert_eq!(l.items[0].side, Side::Remote);
 
-    let r = s.engine.trash_empty(&s.job, &[Side::Local, Side::Remote]).await;
+    let r = s
+        .engine
+        .trash_empty(&s.job, &[Side::Local, Side::Remote])
+        .await;
     assert!(r.iter().all(|(_, r)| r.is_ok()), "{r:?}");
     assert!(s.engine.trash_list(&s.job).await.items.is_empty());
     assert_eq!(read(&s.l(".anemone-trash/my notes/keep.txt")), "mine");
-    assert_eq!(s.mem.read(".anemone-trash/other/keep.txt").unwrap(), b"theirs");
+    assert_eq!(
+        s.mem.read(".anemone-trash/other/keep.txt").unwrap(),
+        b"theirs"
+    );
     let trash_left: Vec<String> = s
         .mem
         .snapshot()
@@ -180,6 +186,7 @@ async fn both_sides_are_listed_and_emptied_one_side_or_both() {
 async fn a_file_where_a_folder_should_be_stops_that_restore_and_nothing_is_replaced() {
     let s = Offline::new().await;
     write(&s.l("docs/a.txt"), "a");
+    write(&s.l("keep.txt"), "keep"); // not an emptied side: the guard lets the delete go
     s.sync_ok().await;
     std::fs::remove_dir_all(s.l("docs")).unwrap();
     s.sync_ok().await;
@@ -196,9 +203,16 @@ async fn a_file_where_a_folder_should_be_stops_that_restore_and_nothing_is_repla
     let err = done[0].as_ref().unwrap_err();
     assert!(err.contains("docs is a file now"), "{err}");
     assert_eq!(s.mem.read("docs").unwrap(), b"a file now");
-    assert_eq!(s.engine.trash_list(&s.job).await.items.len(), 1, "still in the trash");
+    assert_eq!(
+        s.engine.trash_list(&s.job).await.items.len(),
+        1,
+        "still in the trash"
+    );
     s.assert_in_sync();
-    assert_eq!(tree(&s.local).get("docs"), Some(&Node::File(b"a file now".to_vec())));
+    assert_eq!(
+        tree(&s.local).get("docs"),
+        Some(&Node::File(b"a file now".to_vec()))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

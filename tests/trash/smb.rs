@@ -58,10 +58,24 @@ fn trash_on_the_share_is_listed_restored_and_synced_back() {
         ]
     );
     let human = f.run(&["trash", "list", "job"]);
-    assert!(human.stdout.contains("2 files in the trash"), "{}", human.stdout);
-    assert!(human.stdout.contains("docs/deep/report.txt"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("2 files in the trash"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("docs/deep/report.txt"),
+        "{}",
+        human.stdout
+    );
 
-    let out = f.run(&["trash", "restore", "job", "docs/deep/report.txt", "notes.txt"]);
+    let out = f.run(&[
+        "trash",
+        "restore",
+        "job",
+        "docs/deep/report.txt",
+        "notes.txt",
+    ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     let beside = format!("notes (restored {today}).txt");
@@ -98,7 +112,11 @@ fn trash_empty_asks_then_deletes_only_our_run_folders() {
     // Without --yes and no terminal to ask on: refused, nothing deleted.
     let out = f.run(&["trash", "empty", "job"]);
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("on the server: 1 file"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("on the server: 1 file"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     assert_eq!(items(&list(&f)).len(), 2);
 
