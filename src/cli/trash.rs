@@ -150,6 +150,10 @@ pub(crate) async fn run(engine: &Engine, cmd: TrashCommand) -> Result<i32, SyncE
                     human_bytes(l.total_size(Some(s)))
                 );
             }
+            if l.problems.is_empty() && sides.iter().all(|&s| l.count(Some(s)) == 0) {
+                println!("the trash of '{name}' is already empty");
+                return Ok(0);
+            }
             if !yes && !confirm("Delete them for good? [y/N] ")? {
                 println!("nothing was deleted");
                 return Ok(0);

@@ -243,7 +243,6 @@ message: string,
  */
 field?: string, };
 
-
 /**
  * Which side of a job: this computer or the server.
  */
