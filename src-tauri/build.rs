@@ -26,6 +26,10 @@ const COMMANDS: &[&str] = &[
     "set_password",
     "needs_you",
     "decide",
+    "trash_list",
+    "trash_restore",
+    "trash_empty",
+    "trash_of_runs",
 ];
 
 fn main() {

@@ -41,6 +41,7 @@ pub mod scan;
 pub mod scope;
 pub mod service;
 pub mod sync;
+pub mod trash;
 pub mod tree;
 pub mod trigger;
 pub mod url;

@@ -12,3 +12,4 @@ mod scenarios;
 mod security;
 mod smb_remote;
 mod support;
+mod trash;

@@ -59,6 +59,13 @@ pub fn render() -> String {
         Side,
         NeedsYou,
         Decision,
+        crate::trash::TrashSide,
+        crate::trash::TrashReason,
+        crate::trash::TrashEntry,
+        crate::trash::TrashView,
+        crate::trash::TrashKey,
+        crate::trash::RestoreResult,
+        crate::trash::EmptyResult,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -49,6 +49,10 @@ pub const NAMES: &[&str] = &[
     "set_password",
     "needs_you",
     "decide",
+    "trash_list",
+    "trash_restore",
+    "trash_empty",
+    "trash_of_runs",
 ];
 
 /// The handler with every command, for `tauri::Builder::invoke_handler`.
@@ -80,6 +84,10 @@ macro_rules! command_handler {
             $crate::commands::set_password,
             $crate::guard::needs_you,
             $crate::guard::decide,
+            $crate::trash::trash_list,
+            $crate::trash::trash_restore,
+            $crate::trash::trash_empty,
+            $crate::trash::trash_of_runs,
         ]
     };
 }

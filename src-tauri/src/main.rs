@@ -20,6 +20,7 @@ mod preview;
 mod quit;
 mod settings;
 mod summary;
+mod trash;
 mod tray;
 mod types;
 #[cfg(target_os = "linux")]

@@ -88,6 +88,43 @@ pub(crate) enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 10)]
         grace: u64,
     },
+    /// What syncs deleted or overwrote, on both sides: list it, put it back, or empty it.
+    Trash {
+        #[command(subcommand)]
+        command: TrashCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TrashCommand {
+    /// A job's trash on both sides, newest first: when, why, size, side and original path.
+    List {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put files back where they were (or beside, as "NAME (restored DATE).EXT", when the name
+    /// is taken); the next sync carries them to the other side. PATH is an original path (its
+    /// newest version is restored) or a trash path from `trash list`.
+    Restore {
+        name: String,
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<String>,
+        /// Only look in this side's trash: local or remote.
+        #[arg(long, value_parser = ["local", "remote"])]
+        side: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a job's trash for good (both sides unless --side says one).
+    Empty {
+        name: String,
+        #[arg(long, value_parser = ["local", "remote"])]
+        side: Option<String>,
+        /// Do not ask (scripts); without it the command asks, or refuses when it cannot ask.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// When a job syncs by itself (`job add`).

@@ -12,6 +12,7 @@ mod job;
 mod output;
 mod show;
 mod sync;
+mod trash;
 mod watch;
 
 use std::process::ExitCode;
@@ -89,6 +90,7 @@ async fn run(cmd: Command, data_dir: &std::path::Path) -> Result<i32, SyncError>
             all: _,
             grace,
         } => watch::run(engine, names, Duration::from_secs(grace)).await,
+        Command::Trash { command } => trash::run(&engine, command).await,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod live;
 pub mod local_folders;
 pub mod state;
+pub mod trash;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -55,7 +55,7 @@ export type Direction = "up" | "down";
 /**
  * What a job is doing (events::JobState).
  */
-export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict" | "needs_you";
+export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict";
 
 /**
  * A sync job (db::jobs::Job).
@@ -156,11 +156,7 @@ needs_password: boolean,
 /**
  * How the last connection to the server was protected, once known.
  */
-security: ConnectionSecurity | null, 
-/**
- * In `needs_you`: what the stopped run would delete, until the user decides.
- */
-needs_you: NeedsYou | null, id: number, name: string, local_path: string, 
+security: ConnectionSecurity | null, id: number, name: string, local_path: string, 
 /**
  * Canonical remote URL, never with a password.
  */
@@ -248,41 +244,56 @@ message: string,
 field?: string, };
 
 /**
- * A side of a job (tree::Side).
+ * Which side of a job: this computer or the server.
  */
-export type Side = "local" | "remote";
+export type TrashSide = "local" | "remote";
 
 /**
- * What a run stopped by the delete guard would have deleted (sync::guard::GuardStop). The
- * job waits in `needs_you` until the user answers with a `Decision`.
+ * Why a file is in the trash.
  */
-export type NeedsYou = { 
-/**
- * The side the files would be deleted on (they are gone from the other one).
- */
-side: Side, 
-/**
- * How many files.
- */
-count: number, 
-/**
- * Their total size in bytes.
- */
-bytes: number, 
-/**
- * The first of them (up to 20), in path order.
- */
-paths: Array<string>, 
-/**
- * The local folder is missing or is not the one that was synced (a disk not mounted?).
- */
-folder_changed: boolean, 
-/**
- * What happened, written for people.
- */
-what: string, };
+export type TrashReason = "deleted" | "overwritten" | "conflict" | "unknown";
 
 /**
- * The answer to a delete-guard stop (service::Decision).
+ * One file in a job's trash (trash::TrashItem).
  */
-export type Decision = "delete_on_other_side" | "restore_missing" | "later";
+export type TrashEntry = { job_id: number, side: TrashSide, 
+/**
+ * Names the item for a restore: its place in that side's `.anemone-trash`.
+ */
+trash_path: string, original_path: string, reason: TrashReason, trashed_at_ms: number, 
+/**
+ * Bytes; 0 from `trash_of_runs` (which does not look at the trash itself).
+ */
+size: number, 
+/**
+ * The run that put it there (its History rows), when this install did.
+ */
+run_id: number | null, };
+
+/**
+ * A job's trash on both sides, newest first, and what could not be looked at.
+ */
+export type TrashView = { items: Array<TrashEntry>, 
+/**
+ * A side that could not be listed (the server offline), refused names; for people.
+ */
+problems: Array<string>, };
+
+/**
+ * An item to restore.
+ */
+export type TrashKey = { side: TrashSide, trash_path: string, };
+
+/**
+ * How one restore went.
+ */
+export type RestoreResult = { side: TrashSide, trash_path: string, ok: boolean, 
+/**
+ * Where it went (its original path, or beside it when that name was taken).
+ */
+restored_to: string | null, original_path: string | null, message: string | null, };
+
+/**
+ * How emptying one side went.
+ */
+export type EmptyResult = { side: TrashSide, ok: boolean, message: string | null, };

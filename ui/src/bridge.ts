@@ -33,6 +33,8 @@ import type {
   Settings,
 } from './bindings';
 
+import type { EmptyResult, RestoreResult, TrashEntry, TrashKey, TrashSide, TrashView } from './bindings';
+
 export type * from './bindings';
 
 const KINDS: BridgeErrorKind[] = ['auth', 'unreachable', 'no_share', 'not_found', 'invalid_input', 'config', 'other'];
@@ -109,6 +111,18 @@ export const setPassword = (jobId: number, password: string) =>
 export const needsYou = (jobId: number) => call<NeedsYou | null>('needs_you', { jobId });
 /** The answer to a job's delete-guard stop (rejects when it no longer waits for one). */
 export const decide = (jobId: number, decision: Decision) => call<void>('decide', { jobId, decision });
+
+// Trash (src-tauri/src/trash.rs): restoring and emptying happen between the job's runs.
+/** A job's trash on both sides, newest first. */
+export const trashList = (jobId: number) => call<TrashView>('trash_list', { jobId });
+/** Puts items back (beside the current file when the name is taken); one result per item. */
+export const trashRestore = (jobId: number, items: TrashKey[]) =>
+  call<RestoreResult[]>('trash_restore', { jobId, items });
+/** Deletes a job's trash for good, on one side or both (side null). */
+export const trashEmpty = (jobId: number, side: TrashSide | null) =>
+  call<EmptyResult[]>('trash_empty', { jobId, side });
+/** What these runs put in the trash (History's Restore action). */
+export const trashOfRuns = (runIds: number[]) => call<TrashEntry[]>('trash_of_runs', { runIds });
 
 // ---- Events ----
 

@@ -79,10 +79,12 @@ impl Executor {
                 Ok(Outcome::Pending)
             }
             Resolution::UseLocal => {
+                self.conflict_losers.lock().unwrap().insert(path.clone());
                 self.upload(local, path, Some(Snapshot::of_remote(remote)))
                     .await
             }
             Resolution::UseRemote => {
+                self.conflict_losers.lock().unwrap().insert(path.clone());
                 self.download(remote, path, Some(local_snapshot(local)))
                     .await
             }

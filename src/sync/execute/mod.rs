@@ -83,6 +83,9 @@ pub struct Executor {
     pub control: RunControl,
     /// Actions not started or abandoned because the run was stopped.
     left_by_stop: std::sync::atomic::AtomicU64,
+    /// Paths whose version on one side lost a conflict this run: what they replace goes to
+    /// the trash as "conflict", not "overwritten" (see `trash::Executor::note_trashed`).
+    pub(crate) conflict_losers: Mutex<BTreeSet<RelPath>>,
 }
 
 pub struct ExecResult {
@@ -129,6 +132,7 @@ impl Executor {
             pending: Mutex::new(BTreeSet::new()),
             control: RunControl::new(),
             left_by_stop: std::sync::atomic::AtomicU64::new(0),
+            conflict_losers: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -531,7 +535,9 @@ impl Executor {
                 )
             })
             .await?;
-        if trashed.is_some() {
+        if let Some(t) = &trashed {
+            self.note_trashed(side, t, path, crate::db::trash::TrashReason::Deleted)
+                .await;
             self.forget_base(path).await?;
             return Ok(Outcome::Done {
                 what,

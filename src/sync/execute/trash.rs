@@ -63,6 +63,31 @@ pub async fn move_to_trash(
     unreachable!()
 }
 
+impl super::Executor {
+    /// Records why `original` went to `trashed` on `side`, for the Trash view. A record that
+    /// cannot be written costs only the reason (the file is in the trash all the same), so it
+    /// does not fail the action.
+    pub(super) async fn note_trashed(
+        &self,
+        side: Side,
+        trashed: &RelPath,
+        original: &RelPath,
+        reason: crate::db::trash::TrashReason,
+    ) {
+        let rec = crate::db::trash::TrashRecord {
+            side,
+            trash_path: trashed.as_str().to_string(),
+            original_path: original.as_str().to_string(),
+            reason,
+            run_id: self.run_id,
+            trashed_at_ms: crate::db::now_ms(),
+        };
+        if let Err(e) = self.db.record_trash(self.job.id, &rec).await {
+            tracing::warn!(path = %original, error = %e, "could not record why a file went to the trash");
+        }
+    }
+}
+
 /// Why the trash of a side was not emptied.
 #[derive(Debug)]
 pub enum PurgeError {
@@ -73,7 +98,7 @@ pub enum PurgeError {
 
 /// A run folder's time, from its name (the run's local time, `YYYY-MM-DD HHMMSS`); `None`
 /// for any other name, which purging never touches.
-fn stamp_time_ns(name: &str) -> Option<i64> {
+pub(crate) fn stamp_time_ns(name: &str) -> Option<i64> {
     chrono::NaiveDateTime::parse_from_str(name, "%Y-%m-%d %H%M%S")
         .ok()
         .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
@@ -123,7 +148,7 @@ pub async fn purge(remote: &dyn Replica, days: u32) -> Result<u64, PurgeError> {
 }
 
 /// Deletes a folder and everything in it (only ever used inside the trash).
-async fn remove_tree(remote: &dyn Replica, dir: &RelPath) -> ReplicaResult<()> {
+pub(crate) async fn remove_tree(remote: &dyn Replica, dir: &RelPath) -> ReplicaResult<()> {
     let mut stack = vec![(dir.clone(), false)];
     while let Some((d, listed)) = stack.pop() {
         if listed {

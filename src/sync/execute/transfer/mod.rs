@@ -180,6 +180,14 @@ impl Executor {
                 &expect,
             )
             .await?;
+            if let Some(t) = &trashed {
+                let why = if self.conflict_losers.lock().unwrap().contains(req.dst_path) {
+                    crate::db::trash::TrashReason::Conflict
+                } else {
+                    crate::db::trash::TrashReason::Overwritten
+                };
+                self.note_trashed(to, t, req.dst_path, why).await;
+            }
             if trashed.is_none() {
                 let _ = writer.close().await;
                 self.discard_temp(to, &temp, req.dst_path, direction).await;
