@@ -24,6 +24,8 @@ const COMMANDS: &[&str] = &[
     "open_local_folder",
     "get_app_state",
     "set_password",
+    "first_sync_preview",
+    "choose_first_sync",
 ];
 
 fn main() {

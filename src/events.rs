@@ -36,6 +36,10 @@ pub enum JobState {
     Offline,
     Error,
     Conflict,
+    /// The first sync found files on both sides and waits for the user's choice (merge, this
+    /// computer wins, the server wins); nothing was touched.
+    #[serde(rename = "first-sync")]
+    FirstSync,
 }
 
 impl JobState {
@@ -47,6 +51,7 @@ impl JobState {
             JobState::Offline => "offline",
             JobState::Error => "error",
             JobState::Conflict => "conflict",
+            JobState::FirstSync => "first-sync",
         }
     }
 }

@@ -56,6 +56,9 @@ pub fn render() -> String {
         Navigate,
         crate::errors::BridgeErrorKind,
         crate::errors::BridgeError,
+        crate::first_sync::FirstSyncChoice,
+        crate::first_sync::FirstSyncCounts,
+        crate::first_sync::FirstSyncPreview,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -47,6 +47,8 @@ pub const NAMES: &[&str] = &[
     "open_local_folder",
     "get_app_state",
     "set_password",
+    "first_sync_preview",
+    "choose_first_sync",
 ];
 
 /// The handler with every command, for `tauri::Builder::invoke_handler`.
@@ -76,6 +78,8 @@ macro_rules! command_handler {
             $crate::commands::open_local_folder,
             $crate::commands::get_app_state,
             $crate::commands::set_password,
+            $crate::first_sync::first_sync_preview,
+            $crate::first_sync::choose_first_sync,
         ]
     };
 }
@@ -159,6 +163,7 @@ pub async fn add_job(ctx: Ctx<'_>, input: JobInput) -> BridgeResult<JobView> {
         .engine
         .add_job(spec, input.server.password.as_deref())
         .await?;
+    crate::first_sync::ask_on_first_sync(&ctx, &job).await?;
     ctx.service.reload().await;
     job_view(&ctx, job.id).await
 }

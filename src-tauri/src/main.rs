@@ -22,6 +22,7 @@ mod summary;
 mod tray;
 mod types;
 mod window;
+mod first_sync;
 
 use std::sync::{Arc, Mutex};
 

@@ -31,6 +31,8 @@ fn rank(s: JobState) -> u8 {
         JobState::Offline => 2,
         JobState::Paused => 1,
         JobState::Idle => 0,
+        // Needs the user like a conflict, and says which job.
+        JobState::FirstSync => 3,
     }
 }
 
@@ -83,6 +85,10 @@ pub fn app_state(
             }
         }
         JobState::Paused => "Paused".to_string(),
+        JobState::FirstSync => {
+            let j = first(JobState::FirstSync).expect("a job waiting");
+            format!("{}: choose how to do the first sync", j.name)
+        }
         JobState::Idle => {
             let last = jobs.iter().filter_map(|j| j.last_sync_ms).max();
             let paused = jobs.iter().filter(|j| j.state == JobState::Paused).count();

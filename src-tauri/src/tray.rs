@@ -26,6 +26,7 @@ fn icon(state: JobState) -> Image<'static> {
         JobState::Offline => include_bytes!("../../icons/tray-offline.png"),
         JobState::Error => include_bytes!("../../icons/tray-error.png"),
         JobState::Conflict => include_bytes!("../../icons/tray-conflict.png"),
+        JobState::FirstSync => include_bytes!("../../icons/tray-conflict.png"),
     };
     Image::from_bytes(bytes).expect("tray icons are valid PNGs")
 }

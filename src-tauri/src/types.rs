@@ -114,6 +114,9 @@ pub enum JobState {
     Offline,
     Error,
     Conflict,
+    /// The first sync found files on both sides and waits for the user's choice.
+    #[serde(rename = "first-sync")]
+    FirstSync,
 }
 
 /// A sync job (db::jobs::Job).

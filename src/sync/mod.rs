@@ -8,6 +8,8 @@
 
 pub mod cleanup;
 pub mod execute;
+pub mod first_sync;
+mod first_sync_gate;
 pub mod gather;
 pub mod guard;
 mod history;
@@ -34,7 +36,7 @@ use crate::scope::Scope;
 use crate::tree::Side;
 use execute::{ExecResult, Executor, RunControl};
 use plan::Plan;
-use reconcile::reconcile;
+use reconcile::reconcile_with;
 
 pub use report::{PlannedAction, RunReport, SyncError};
 pub use resolve::Keep;
@@ -109,7 +111,14 @@ impl Engine {
             remote_case_insensitive: g.remote.case_insensitive(),
             check_smb_names: true,
         };
-        let actions = reconcile(&g.local_tree, &g.remote_tree, &g.base_tree, &ropts);
+        let first = self.first_sync_of(job, &g, &ropts, &opts, scope.is_none()).await?;
+        let actions = reconcile_with(
+            &g.local_tree,
+            &g.remote_tree,
+            &g.base_tree,
+            &ropts,
+            first.choice,
+        );
         // The actions hold what they need: the trees are not kept through the transfers (a
         // first sync of a million files holds a million entries in each).
         g.free_trees();
@@ -120,11 +129,19 @@ impl Engine {
             "reconciled"
         );
         if !opts.force {
-            guard::check(&actions, g.totals, job.max_delete_percent)
-                .map_err(|g| SyncError::Guard(g.0))?;
+            match first.choice.winner() {
+                // The user chose what goes: the deletes are the choice, not an accident; only
+                // an empty winning side (a disk not mounted) stops the run.
+                Some(winner) => first_sync::guard_winner(winner, g.totals)
+                    .map_err(|g| SyncError::Guard(g.0))?,
+                None => guard::check(&actions, g.totals, job.max_delete_percent)
+                    .map_err(|g| SyncError::Guard(g.0))?,
+            }
         }
         if opts.dry_run {
-            return Ok(RunReport::dry_run(job, &actions, g.errors, g.notes));
+            let mut report = RunReport::dry_run(job, &actions, g.errors, g.notes);
+            report.first_sync = first.preview;
+            return Ok(report);
         }
 
         self.phase(job, Phase::Transferring);
@@ -137,6 +154,10 @@ impl Engine {
         );
 
         self.phase(job, Phase::Finishing);
+        // The first sync's choice holds until a run has carried out its whole plan.
+        if first.unspent && result.connection_lost.is_none() && result.left_by_stop == 0 {
+            self.db.spend_first_sync(job.id).await?;
+        }
         let mut notes = g.notes;
         // Temps and pending conflicts are judged on the whole tree: full, complete runs only.
         if result.connection_lost.is_none() && result.left_by_stop == 0 && scope.is_none() {

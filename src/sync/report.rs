@@ -9,6 +9,7 @@ use crate::db::DbError;
 use crate::policy::Encryption;
 use crate::relpath::RelPath;
 use crate::replica::{ConnectionSecurity, ReplicaError, ReplicaErrorKind};
+use crate::sync::first_sync::FirstSyncPreview;
 use crate::sync::reconcile::Action;
 use crate::tree::Side;
 
@@ -42,6 +43,13 @@ pub enum SyncError {
     /// A safety guard stopped the run before anything was touched (exit 5).
     #[error("{0}")]
     Guard(String),
+    /// The job's first sync found files on both sides and waits for the user to choose how to
+    /// settle them; nothing was touched (exit 6). Holds what each choice would move.
+    #[error("both folders hold files and this is the job's first sync: choose how to sync them (merge, this computer wins, or the server wins) in the app, or with `anemone-sync job first-sync {job} merge|local-wins|remote-wins`; nothing was changed")]
+    FirstSyncChoice {
+        job: String,
+        preview: FirstSyncPreview,
+    },
 }
 
 impl SyncError {
@@ -53,6 +61,7 @@ impl SyncError {
             SyncError::Remote(_) | SyncError::Refused(_) => 3,
             SyncError::Database(_) | SyncError::Local { .. } => 4,
             SyncError::Guard(_) => 5,
+            SyncError::FirstSyncChoice { .. } => 6,
         }
     }
 
@@ -112,6 +121,13 @@ pub struct RunReport {
     /// The plan, for `--dry-run`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned: Option<Vec<PlannedAction>>,
+    /// A first sync's dry run, or a first sync waiting for a choice: what each choice would
+    /// move.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_sync: Option<FirstSyncPreview>,
+    /// The first sync stopped to ask how to settle two folders that both hold files.
+    #[serde(skip)]
+    pub first_sync_waiting: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -191,6 +207,26 @@ impl RunReport {
                     counts.conflicts += 1;
                     "conflict"
                 }
+                // Counted as the copy it comes to if the contents differ (a first sync's
+                // preview, `first_sync`, counts the ones to compare apart).
+                Action::Overwrite {
+                    local,
+                    winner: Side::Local,
+                    ..
+                } => {
+                    counts.uploaded += 1;
+                    counts.bytes_up += local.size;
+                    "replace remote"
+                }
+                Action::Overwrite {
+                    remote,
+                    winner: Side::Remote,
+                    ..
+                } => {
+                    counts.downloaded += 1;
+                    counts.bytes_down += remote.size;
+                    "replace local"
+                }
                 Action::Skip { path, reason } => {
                     counts.skipped += 1;
                     errors.push(FileError {
@@ -238,11 +274,13 @@ impl RunReport {
             auth_failed: false,
             connection: None,
             planned: Some(planned),
+            first_sync: None,
+            first_sync_waiting: false,
         }
     }
 
     pub(crate) fn failed(job: &Job, run_id: Option<i64>, e: &SyncError) -> RunReport {
-        let status = if matches!(e, SyncError::Guard(_)) {
+        let status = if matches!(e, SyncError::Guard(_) | SyncError::FirstSyncChoice { .. }) {
             RunStatus::Aborted
         } else {
             RunStatus::Failed
@@ -261,6 +299,11 @@ impl RunReport {
             auth_failed: e.is_auth(),
             connection: None,
             planned: None,
+            first_sync: match e {
+                SyncError::FirstSyncChoice { preview, .. } => Some(*preview),
+                _ => None,
+            },
+            first_sync_waiting: matches!(e, SyncError::FirstSyncChoice { .. }),
         }
     }
 
@@ -311,6 +354,8 @@ impl RunReport {
             run_id,
             exit_code,
             planned: None,
+            first_sync: None,
+            first_sync_waiting: false,
         }
     }
 }

@@ -137,6 +137,8 @@ impl Engine {
             auth_failed: false,
             connection: None,
             planned: None,
+            first_sync: None,
+            first_sync_waiting: false,
         })
     }
 }

@@ -55,7 +55,7 @@ export type Direction = "up" | "down";
 /**
  * What a job is doing (events::JobState).
  */
-export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict";
+export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict" | "first-sync";
 
 /**
  * A sync job (db::jobs::Job).
@@ -242,3 +242,51 @@ message: string,
  * The input field the error is about, e.g. "host", "share", "local_path".
  */
 field?: string, };
+
+/**
+ * How the first sync settles files never synced (`anemone_sync::sync::first_sync::FirstSync`).
+ */
+export type FirstSyncChoice = "merge" | "local-wins" | "remote-wins";
+
+/**
+ * What one choice would do, file by file (`FirstSyncCounts`).
+ */
+export type FirstSyncCounts = { 
+/**
+ * Files copied to the server where it has none.
+ */
+uploads: number, 
+/**
+ * Files copied to this computer where it has none.
+ */
+downloads: number, 
+/**
+ * Files on both sides that differ, replaced by the winner's version (the old one goes to
+ * the trash of its side).
+ */
+replaced: number, 
+/**
+ * Files only on the losing side, moved to that side's trash.
+ */
+deleted: number, 
+/**
+ * Files on both sides that differ, left to the job's conflict policy.
+ */
+conflicts: number, 
+/**
+ * Files of the same size on both sides: compared when the sync runs; identical ones stay.
+ */
+to_compare: number, 
+/**
+ * Bytes to copy (not counting the files to compare).
+ */
+bytes: number, 
+/**
+ * At most this many more bytes if every file to compare differs.
+ */
+compare_bytes: number, };
+
+/**
+ * The counts of each choice for a job now.
+ */
+export type FirstSyncPreview = { merge: FirstSyncCounts, local_wins: FirstSyncCounts, remote_wins: FirstSyncCounts, local_files: number, remote_files: number, };
