@@ -14,6 +14,7 @@ mod context;
 mod convert;
 mod errors;
 mod events;
+mod first_sync;
 mod form;
 mod preview;
 mod quit;
@@ -22,7 +23,6 @@ mod summary;
 mod tray;
 mod types;
 mod window;
-mod first_sync;
 
 use std::sync::{Arc, Mutex};
 

@@ -129,6 +129,9 @@ fn server_wins_chosen_in_the_dialog_makes_this_folder_like_the_server() {
     );
     assert_eq!(trash["differs.txt"], b"my local draft\n");
     assert_eq!(trash["only-here.txt"], b"local only\n");
-    assert!(trashed(&remote).is_empty(), "nothing of the server's went to its trash");
+    assert!(
+        trashed(&remote).is_empty(),
+        "nothing of the server's went to its trash"
+    );
     app.screenshot("e2e-first-sync-done");
 }

@@ -48,5 +48,7 @@ pub(crate) fn print_preview(p: &FirstSyncPreview) {
     for c in FirstSync::ALL {
         println!("    {:<12} {}", c.as_str(), counts_line(p.of(c)));
     }
-    println!("  (files to compare have the same size on both sides: identical ones stay as they are)");
+    println!(
+        "  (files to compare have the same size on both sides: identical ones stay as they are)"
+    );
 }

@@ -34,7 +34,11 @@ pub enum FirstSync {
 }
 
 impl FirstSync {
-    pub const ALL: [FirstSync; 3] = [FirstSync::Merge, FirstSync::LocalWins, FirstSync::RemoteWins];
+    pub const ALL: [FirstSync; 3] = [
+        FirstSync::Merge,
+        FirstSync::LocalWins,
+        FirstSync::RemoteWins,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -194,7 +198,12 @@ pub fn preview(
             FirstSync::RemoteWins,
         )),
         local_files: files(local.values().filter(|e| e.kind == EntryKind::File).count()),
-        remote_files: files(remote.values().filter(|e| e.kind == EntryKind::File).count()),
+        remote_files: files(
+            remote
+                .values()
+                .filter(|e| e.kind == EntryKind::File)
+                .count(),
+        ),
     }
 }
 
@@ -420,6 +429,9 @@ mod tests {
             assert_eq!(c.as_str().parse::<FirstSync>(), Ok(c));
         }
         assert_eq!("ask".parse(), Ok(FirstSyncSetting::Ask));
-        assert!("server".parse::<FirstSync>().unwrap_err().contains("remote-wins"));
+        assert!("server"
+            .parse::<FirstSync>()
+            .unwrap_err()
+            .contains("remote-wins"));
     }
 }

@@ -41,7 +41,8 @@ impl Engine {
         let never_synced = g.totals.base_files == 0 && g.base_tree.is_empty();
         let both_hold_files = g.totals.local_files > 0 && g.totals.remote_files > 0;
         let wants_preview = full && (state.is_some() || never_synced) && both_hold_files;
-        let counts = wants_preview.then(|| preview(&g.local_tree, &g.remote_tree, &g.base_tree, ropts));
+        let counts =
+            wants_preview.then(|| preview(&g.local_tree, &g.remote_tree, &g.base_tree, ropts));
         let Some(state) = state else {
             return Ok(FirstRun {
                 choice: FirstSync::Merge,
@@ -109,9 +110,13 @@ impl Engine {
             .await;
         match report.first_sync {
             Some(p) => Ok(Some(p)),
-            None if report.status == crate::db::history::RunStatus::Failed => Err(
-                SyncError::Config(report.message.unwrap_or_else(|| "the preview failed".into())),
-            ),
+            None if report.status == crate::db::history::RunStatus::Failed => {
+                Err(SyncError::Config(
+                    report
+                        .message
+                        .unwrap_or_else(|| "the preview failed".into()),
+                ))
+            }
             None => Ok(None),
         }
     }

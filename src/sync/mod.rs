@@ -111,7 +111,9 @@ impl Engine {
             remote_case_insensitive: g.remote.case_insensitive(),
             check_smb_names: true,
         };
-        let first = self.first_sync_of(job, &g, &ropts, &opts, scope.is_none()).await?;
+        let first = self
+            .first_sync_of(job, &g, &ropts, &opts, scope.is_none())
+            .await?;
         let actions = reconcile_with(
             &g.local_tree,
             &g.remote_tree,
@@ -132,8 +134,9 @@ impl Engine {
             match first.choice.winner() {
                 // The user chose what goes: the deletes are the choice, not an accident; only
                 // an empty winning side (a disk not mounted) stops the run.
-                Some(winner) => first_sync::guard_winner(winner, g.totals)
-                    .map_err(|g| SyncError::Guard(g.0))?,
+                Some(winner) => {
+                    first_sync::guard_winner(winner, g.totals).map_err(|g| SyncError::Guard(g.0))?
+                }
                 None => guard::check(&actions, g.totals, job.max_delete_percent)
                     .map_err(|g| SyncError::Guard(g.0))?,
             }

@@ -207,26 +207,28 @@ impl RunReport {
                     counts.conflicts += 1;
                     "conflict"
                 }
-                // Counted as the copy it comes to if the contents differ (a first sync's
-                // preview, `first_sync`, counts the ones to compare apart).
+                // A copy only where the sizes differ; one of the same size is compared first
+                // and may well be identical (a first sync's preview, `first_sync`, counts those
+                // apart).
                 Action::Overwrite {
                     local,
-                    winner: Side::Local,
-                    ..
-                } => {
-                    counts.uploaded += 1;
-                    counts.bytes_up += local.size;
-                    "replace remote"
-                }
-                Action::Overwrite {
                     remote,
-                    winner: Side::Remote,
-                    ..
-                } => {
-                    counts.downloaded += 1;
-                    counts.bytes_down += remote.size;
-                    "replace local"
-                }
+                    winner,
+                    same_size,
+                } => match (winner, same_size) {
+                    (Side::Local, false) => {
+                        counts.uploaded += 1;
+                        counts.bytes_up += local.size;
+                        "replace remote"
+                    }
+                    (Side::Remote, false) => {
+                        counts.downloaded += 1;
+                        counts.bytes_down += remote.size;
+                        "replace local"
+                    }
+                    (Side::Local, true) => "compare, replace remote if different",
+                    (Side::Remote, true) => "compare, replace local if different",
+                },
                 Action::Skip { path, reason } => {
                     counts.skipped += 1;
                     errors.push(FileError {

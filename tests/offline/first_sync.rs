@@ -64,7 +64,11 @@ async fn local_wins_makes_the_server_like_this_folder_and_trashes_what_it_replac
     assert!(r.counts.deleted_remote >= 2, "{r:#?}");
     assert_eq!(r.counts.conflicts, 0);
     s.assert_in_sync();
-    assert_eq!(files(&s.local_tree()), local_before, "this computer's files changed");
+    assert_eq!(
+        files(&s.local_tree()),
+        local_before,
+        "this computer's files changed"
+    );
     // Nothing lost: the server's own versions are in its trash; identical files were not
     // replaced.
     assert_trash(
@@ -94,7 +98,11 @@ async fn remote_wins_makes_this_folder_like_the_server_and_trashes_what_it_repla
     assert_eq!(r.counts.downloaded, 4, "{r:#?}");
     assert!(r.counts.deleted_local >= 2, "{r:#?}");
     s.assert_in_sync();
-    assert_eq!(files(&s.remote_tree()), remote_before, "the server's files changed");
+    assert_eq!(
+        files(&s.remote_tree()),
+        remote_before,
+        "the server's files changed"
+    );
     assert_eq!(files(&s.local_tree()), remote_before);
     assert_trash(
         s.local_trash(),
@@ -157,29 +165,47 @@ async fn a_job_set_to_ask_stops_and_says_what_each_choice_would_move() {
             ..SyncOptions::default()
         })
         .await;
-    let p = dry.first_sync.expect("a first sync's dry run has the counts");
+    let p = dry
+        .first_sync
+        .expect("a first sync's dry run has the counts");
     assert_eq!((p.local_files, p.remote_files), (5, 5));
     assert_eq!(
-        (p.merge.uploads, p.merge.downloads, p.merge.conflicts, p.merge.to_compare),
+        (
+            p.merge.uploads,
+            p.merge.downloads,
+            p.merge.conflicts,
+            p.merge.to_compare
+        ),
         (2, 2, 1, 2)
     );
     assert_eq!(
-        (p.local_wins.uploads, p.local_wins.deleted, p.local_wins.replaced),
+        (
+            p.local_wins.uploads,
+            p.local_wins.deleted,
+            p.local_wins.replaced
+        ),
         (2, 2, 1)
     );
     assert_eq!(
-        (p.remote_wins.downloads, p.remote_wins.deleted, p.remote_wins.replaced),
+        (
+            p.remote_wins.downloads,
+            p.remote_wins.deleted,
+            p.remote_wins.replaced
+        ),
         (2, 2, 1)
     );
     assert_eq!(p.local_wins.bytes, 4 + 10 + 13); // mine, deep local, local version
-    // A real run stops before touching anything, and asks.
+                                                 // A real run stops before touching anything, and asks.
     let r = s.sync().await;
     assert_eq!(r.status, RunStatus::Aborted, "{r:#?}");
     assert_eq!(r.exit_code, 6);
     assert!(r.first_sync_waiting);
     assert_eq!(r.first_sync, Some(p));
     assert!(r.message.unwrap().contains("first-sync"));
-    assert_eq!((s.local_tree(), s.remote_tree()), (local_before, remote_before));
+    assert_eq!(
+        (s.local_tree(), s.remote_tree()),
+        (local_before, remote_before.clone())
+    );
     let st = s.engine.first_sync_state(&s.job).await.unwrap().unwrap();
     assert!(st.waiting);
     assert_eq!(s.engine.first_sync_waiting().await.unwrap(), [s.job.id]);
@@ -229,7 +255,10 @@ async fn local_wins_with_an_empty_local_folder_is_stopped_by_the_guard() {
     let r = s.sync().await;
     assert_eq!(r.status, RunStatus::Aborted, "{r:#?}");
     assert_eq!(r.exit_code, 5);
-    assert!(r.message.unwrap().contains("this computer's folder is empty"));
+    assert!(r
+        .message
+        .unwrap()
+        .contains("this computer's folder is empty"));
     assert_eq!(s.remote_tree()["keep.txt"], file("precious"));
     // The choice is not spent by a stopped run; --force goes on (to the trash).
     assert!(s.engine.first_sync_state(&s.job).await.unwrap().is_some());

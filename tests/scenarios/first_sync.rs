@@ -37,9 +37,16 @@ fn local_wins_on_samba_makes_the_share_like_this_folder_and_keeps_the_old_in_its
     // The dry run shows each choice's counts and touches nothing.
     let dry = f.run(&["sync", "job", "--dry-run"]);
     assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
-    assert!(dry.stdout.contains("first sync: 5 files here, 5 files on the server"), "{}", dry.stdout);
     assert!(
-        dry.stdout.contains("local-wins   2 up, 0 down, 1 replaced, 2 to the trash, 0 conflicts, 1 to compare"),
+        dry.stdout
+            .contains("first sync: 5 files here, 5 files on the server"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout.contains(
+            "local-wins   2 up, 0 down, 1 replaced, 2 to the trash, 0 conflicts, 2 to compare"
+        ),
         "{}",
         dry.stdout
     );
@@ -50,7 +57,12 @@ fn local_wins_on_samba_makes_the_share_like_this_folder_and_keeps_the_old_in_its
     assert_eq!(files(&f.remote), before);
     assert_eq!(
         trashed(&f.remote),
-        ["differs.txt", "only-remote.txt", "rdir/b.txt", "same-size.txt"]
+        [
+            "differs.txt",
+            "only-remote.txt",
+            "rdir/b.txt",
+            "same-size.txt"
+        ]
     );
     assert_eq!(trashed(&f.local), Vec::<String>::new());
     // Spent: a file new on the share comes down; nothing is deleted any more.
@@ -72,11 +84,21 @@ fn remote_wins_on_samba_makes_this_folder_like_the_share_and_keeps_the_old_in_th
     assert_eq!(files(&f.local), before);
     assert_eq!(
         trashed(&f.local),
-        ["differs.txt", "ldir/a.txt", "only-local.txt", "same-size.txt"]
+        [
+            "differs.txt",
+            "ldir/a.txt",
+            "only-local.txt",
+            "same-size.txt"
+        ]
     );
     // The trash holds the local versions' bytes.
     let trash = f.local.join(".anemone-trash");
-    let run = std::fs::read_dir(&trash).unwrap().next().unwrap().unwrap().path();
+    let run = std::fs::read_dir(&trash)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     assert_eq!(read(&run.join("differs.txt")), "local version");
     assert_eq!(read(&run.join("only-local.txt")), "mine");
     write(&f.l("later.txt"), "new");
@@ -98,11 +120,18 @@ fn job_add_first_sync_takes_the_three_choices_and_refuses_others() {
     let bad = add("bogus", &["--first-sync", "server"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("remote-wins"), "{}", bad.stderr);
-    let clash = add("clash", &["--first-sync", "remote-wins", "--mode", "upload"]);
+    let clash = add(
+        "clash",
+        &["--first-sync", "remote-wins", "--mode", "upload"],
+    );
     assert_eq!(clash.code, 2, "{}", clash.stderr);
     assert!(clash.stderr.contains("--first-sync"), "{}", clash.stderr);
     let list = f.run(&["job", "list"]);
-    assert!(!list.stdout.contains("clash") && !list.stdout.contains("bogus"), "{}", list.stdout);
+    assert!(
+        !list.stdout.contains("clash") && !list.stdout.contains("bogus"),
+        "{}",
+        list.stdout
+    );
     // `job first-sync` changes the choice before the first sync, not after.
     let set = f.run(&["job", "first-sync", "job", "remote-wins"]);
     assert_eq!(set.code, 0, "{}", set.stderr);
@@ -110,5 +139,9 @@ fn job_add_first_sync_takes_the_three_choices_and_refuses_others() {
     f.sync();
     let late = f.run(&["job", "first-sync", "job", "local-wins"]);
     assert_eq!(late.code, 2, "{}", late.stderr);
-    assert!(late.stderr.contains("has synced already"), "{}", late.stderr);
+    assert!(
+        late.stderr.contains("has synced already"),
+        "{}",
+        late.stderr
+    );
 }

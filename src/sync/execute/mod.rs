@@ -255,9 +255,8 @@ impl Executor {
             let size = match &a {
                 Action::Upload { local, .. } => local.size,
                 Action::Download { remote, .. } => remote.size,
-                Action::Conflict { local, remote, .. } | Action::Overwrite { local, remote, .. } => {
-                    local.size.max(remote.size)
-                }
+                Action::Conflict { local, remote, .. }
+                | Action::Overwrite { local, remote, .. } => local.size.max(remote.size),
                 _ => 0,
             };
             let weight = units(size);
