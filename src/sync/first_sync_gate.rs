@@ -54,7 +54,7 @@ impl Engine {
             self.db.mark_first_sync_waiting(job.id).await?;
             return Err(SyncError::FirstSyncChoice {
                 job: job.name.clone(),
-                preview: counts.unwrap_or_default(),
+                preview: Box::new(counts.unwrap_or_default()),
             });
         }
         Ok(FirstRun {

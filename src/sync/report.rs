@@ -48,7 +48,8 @@ pub enum SyncError {
     #[error("both folders hold files and this is the job's first sync: choose how to sync them (merge, this computer wins, or the server wins) in the app, or with `anemone-sync job first-sync {job} merge|local-wins|remote-wins`; nothing was changed")]
     FirstSyncChoice {
         job: String,
-        preview: FirstSyncPreview,
+        /// Boxed: the other variants are small.
+        preview: Box<FirstSyncPreview>,
     },
 }
 
@@ -302,7 +303,7 @@ impl RunReport {
             connection: None,
             planned: None,
             first_sync: match e {
-                SyncError::FirstSyncChoice { preview, .. } => Some(*preview),
+                SyncError::FirstSyncChoice { preview, .. } => Some(**preview),
                 _ => None,
             },
             first_sync_waiting: matches!(e, SyncError::FirstSyncChoice { .. }),
