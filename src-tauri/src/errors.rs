@@ -102,6 +102,7 @@ impl From<SyncError> for BridgeError {
                 BridgeErrorKind::Config
             }
             SyncError::Refused(_) | SyncError::Guard(_) => BridgeErrorKind::Other,
+            SyncError::FirstSyncChoice { .. } => BridgeErrorKind::Other,
         };
         BridgeError::new(kind, message)
     }
