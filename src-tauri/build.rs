@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "trash_restore",
     "trash_empty",
     "trash_of_runs",
+    "first_sync_preview",
+    "choose_first_sync",
 ];
 
 fn main() {

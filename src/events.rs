@@ -40,6 +40,10 @@ pub enum JobState {
     /// the files that would be deleted (`Service::decide`), and does not run by itself.
     #[serde(rename = "needs_you")]
     NeedsYou,
+    /// The first sync found files on both sides and waits for the user's choice (merge, this
+    /// computer wins, the server wins); nothing was touched.
+    #[serde(rename = "first-sync")]
+    FirstSync,
 }
 
 impl JobState {
@@ -52,6 +56,7 @@ impl JobState {
             JobState::Error => "error",
             JobState::Conflict => "conflict",
             JobState::NeedsYou => "needs_you",
+            JobState::FirstSync => "first-sync",
         }
     }
 }

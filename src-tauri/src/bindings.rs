@@ -66,6 +66,9 @@ pub fn render() -> String {
         crate::trash::TrashKey,
         crate::trash::RestoreResult,
         crate::trash::EmptyResult,
+        crate::first_sync::FirstSyncChoice,
+        crate::first_sync::FirstSyncCounts,
+        crate::first_sync::FirstSyncPreview,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

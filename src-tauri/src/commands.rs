@@ -53,6 +53,8 @@ pub const NAMES: &[&str] = &[
     "trash_restore",
     "trash_empty",
     "trash_of_runs",
+    "first_sync_preview",
+    "choose_first_sync",
 ];
 
 /// The handler with every command, for `tauri::Builder::invoke_handler`.
@@ -88,6 +90,8 @@ macro_rules! command_handler {
             $crate::trash::trash_restore,
             $crate::trash::trash_empty,
             $crate::trash::trash_of_runs,
+            $crate::first_sync::first_sync_preview,
+            $crate::first_sync::choose_first_sync,
         ]
     };
 }
@@ -174,6 +178,7 @@ pub async fn add_job(ctx: Ctx<'_>, input: JobInput) -> BridgeResult<JobView> {
         .engine
         .add_job(spec, input.server.password.as_deref())
         .await?;
+    crate::first_sync::ask_on_first_sync(&ctx, &job).await?;
     ctx.service.reload().await;
     job_view(&ctx, job.id).await
 }

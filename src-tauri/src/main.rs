@@ -14,6 +14,7 @@ mod context;
 mod convert;
 mod errors;
 mod events;
+mod first_sync;
 mod form;
 mod guard;
 mod preview;

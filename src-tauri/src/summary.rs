@@ -34,6 +34,8 @@ fn rank(s: JobState) -> u8 {
         JobState::Offline => 2,
         JobState::Paused => 1,
         JobState::Idle => 0,
+        // Needs the user like a conflict, and says which job.
+        JobState::FirstSync => 3,
     }
 }
 
@@ -89,11 +91,15 @@ pub fn app_state(
         JobState::NeedsYou => {
             let j = first(JobState::NeedsYou).expect("a job that needs the user");
             match &j.message {
-                Some(m) => format!("{} needs you: {}", j.name, shorten(m, 120)),
+                Some(m) => format!("{} needs you: {}", j.name, first_sentence(m)),
                 None => format!("{} needs you", j.name),
             }
         }
         JobState::Paused => "Paused".to_string(),
+        JobState::FirstSync => {
+            let j = first(JobState::FirstSync).expect("a job waiting");
+            format!("{}: choose how to do the first sync", j.name)
+        }
         JobState::Idle => {
             let last = jobs.iter().filter_map(|j| j.last_sync_ms).max();
             let paused = jobs.iter().filter(|j| j.state == JobState::Paused).count();

@@ -28,6 +28,7 @@ fn icon(state: JobState) -> Image<'static> {
         JobState::Conflict => include_bytes!("../../icons/tray-conflict.png"),
         // The attention icon: a decision waits, as for conflicts.
         JobState::NeedsYou => include_bytes!("../../icons/tray-conflict.png"),
+        JobState::FirstSync => include_bytes!("../../icons/tray-conflict.png"),
     };
     Image::from_bytes(bytes).expect("tray icons are valid PNGs")
 }

@@ -117,6 +117,9 @@ pub enum JobState {
     /// The delete guard stopped a run: the job waits for the user's decision (see `NeedsYou`).
     #[serde(rename = "needs_you")]
     NeedsYou,
+    /// The first sync found files on both sides and waits for the user's choice.
+    #[serde(rename = "first-sync")]
+    FirstSync,
 }
 
 /// A sync job (db::jobs::Job).

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anemone_sync::policy::Encryption;
 use anemone_sync::policy::{ConflictPolicy, Mode};
+use anemone_sync::sync::first_sync::FirstSync;
 use anemone_sync::trigger::{LiveSettings, Schedule, TimeOfDay, Trigger};
 use clap::{Parser, Subcommand};
 
@@ -218,6 +219,12 @@ pub(crate) enum JobCommand {
         encryption: Encryption,
         #[command(flatten)]
         live: LiveArgs,
+        /// How the first sync settles two folders that both hold files: merge (copy what is
+        /// missing both ways, differing files are conflicts), local-wins (the server ends up
+        /// like this folder) or remote-wins (this folder ends up like the server). Replaced or
+        /// deleted files go to the trash of their side. No prompt: merge unless given.
+        #[arg(long = "first-sync", default_value = "merge", value_parser = parse_first_sync)]
+        first_sync: FirstSync,
     },
     /// Store a new password for a job's SMB login (read from the first line of standard
     /// input), after the server rejected the old one.
@@ -234,6 +241,17 @@ pub(crate) enum JobCommand {
     Remove {
         name: String,
     },
+    /// Choose how a job's first sync settles two folders that both hold files (a job added in
+    /// the app waits for this): merge, local-wins or remote-wins. Only before the first sync.
+    FirstSync {
+        name: String,
+        #[arg(value_parser = parse_first_sync)]
+        choice: FirstSync,
+    },
+}
+
+fn parse_first_sync(s: &str) -> Result<FirstSync, String> {
+    s.parse()
 }
 
 fn parse_mode(s: &str) -> Result<Mode, String> {

@@ -1,4 +1,4 @@
-//! `job add | set-password | list | remove`, through the engine's job API
+//! `job add | set-password | list | remove | first-sync`, through the engine's job API
 //! (`anemone_sync::jobs`): every rule is checked before anything, the password included, is
 //! stored; a refused job prints each problem with the flag it concerns and exits 2.
 
@@ -9,6 +9,7 @@ use anemone_sync::credentials::StoreKind;
 use anemone_sync::engine::Engine;
 use anemone_sync::job_spec::{JobField, JobSpec};
 use anemone_sync::jobs::JobError;
+use anemone_sync::sync::first_sync::FirstSyncSetting;
 use anemone_sync::sync::SyncError;
 use anemone_sync::url::RemoteUrl;
 
@@ -88,7 +89,12 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             password_stdin,
             encryption,
             live,
+            first_sync,
         } => {
+            if let Some(why) = first_sync.clash_with(mode) {
+                eprintln!("error: {why} (--first-sync)");
+                return Ok(2);
+            }
             // The engine checks everything before it stores anything: a refused job must not
             // have replaced the stored password of that login.
             let mut spec = JobSpec::new(&name, absolute(&local)?, &remote);
@@ -111,6 +117,9 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             if password.is_some() {
                 say_stored(engine, engine.credential_store());
             }
+            engine
+                .set_first_sync(&job, FirstSyncSetting::Chosen(first_sync))
+                .await?;
             println!(
                 "added job '{}': {} <-> {} ({})",
                 job.name,
@@ -178,6 +187,17 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             let job = job_by_name(engine, &name).await?;
             engine.remove_job(job.id).await?;
             println!("removed job '{name}' (files on both sides are untouched)");
+            Ok(0)
+        }
+        JobCommand::FirstSync { name, choice } => {
+            let job = job_by_name(engine, &name).await?;
+            engine
+                .set_first_sync(&job, FirstSyncSetting::Chosen(choice))
+                .await?;
+            println!(
+                "job '{name}': its first sync will {}; run `anemone-sync sync {name}` (add --dry-run to see the counts first)",
+                super::first_sync::describe(choice)
+            );
             Ok(0)
         }
     }

@@ -4,9 +4,11 @@
 //!
 //! Exit codes (decided by `SyncError::exit_code` and the run's status): 0 all succeeded; 1 some
 //! files failed; 2 usage or configuration error; 3 cannot connect or authenticate, or the server
-//! refused; 4 a local failure (the state database, a local folder); 5 aborted by a safety guard.
+//! refused; 4 a local failure (the state database, a local folder); 5 aborted by a safety guard;
+//! 6 a first sync waits for a choice (`job first-sync`).
 
 mod args;
+mod first_sync;
 mod guard;
 mod job;
 mod output;

@@ -68,6 +68,9 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
     for n in &r.notes {
         eprintln!("  note: {}: {}", n.path, n.message);
     }
+    if let Some(p) = &r.first_sync {
+        super::first_sync::print_preview(p);
+    }
     if let Some(plan) = &r.planned {
         for p in plan {
             match &p.from {

@@ -67,9 +67,9 @@ pub(crate) async fn run(
 }
 
 /// The most serious outcome decides: cannot connect, then a local failure, then guard, then
-/// config, then failed files.
+/// config, then a first sync waiting for a choice, then failed files.
 fn worst_exit(reports: &[RunReport]) -> i32 {
-    for code in [3, 4, 5, 2, 1] {
+    for code in [3, 4, 5, 2, 6, 1] {
         if reports.iter().any(|r| r.exit_code == code) {
             return code;
         }

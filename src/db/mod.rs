@@ -5,6 +5,7 @@
 //! queries of one table.
 
 pub mod conflicts;
+pub mod first_sync;
 pub mod history;
 pub mod jobs;
 pub mod live;

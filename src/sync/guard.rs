@@ -31,6 +31,9 @@ pub enum GuardReason {
     LocalFolder(LocalChange),
     /// More files than the job's delete limit.
     TooMany,
+    /// A first sync where the user chose a side to win, and that side is empty: it would
+    /// delete everything on the other (a disk not mounted, the wrong share).
+    EmptyWinner,
 }
 
 /// A run the guard stopped, with what it would have deleted.
@@ -62,6 +65,21 @@ impl std::fmt::Display for GuardStop {
 }
 
 impl GuardStop {
+    /// A first sync whose chosen winner is empty: `what` says so; the stop lists the deletes
+    /// on the other side.
+    pub fn winner_empty(actions: &[Action], winner: Side, what: String) -> GuardStop {
+        let side = winner.other();
+        let (count, bytes, paths) = deletes_on(actions, side);
+        GuardStop {
+            reason: GuardReason::EmptyWinner,
+            side,
+            count,
+            bytes,
+            paths,
+            what,
+        }
+    }
+
     /// The job's state message while it waits for the user: short, for a status line.
     pub fn waiting_message(&self) -> String {
         let place = match self.side {

@@ -8,6 +8,8 @@
 
 pub mod cleanup;
 pub mod execute;
+pub mod first_sync;
+mod first_sync_gate;
 pub mod gather;
 pub mod guard;
 mod history;
@@ -35,8 +37,9 @@ use crate::replica::dir::DirReplica;
 use crate::scope::Scope;
 use crate::tree::Side;
 use execute::{ExecResult, Executor, RunControl};
+use guard::GuardStop;
 use plan::Plan;
-use reconcile::reconcile;
+use reconcile::reconcile_with;
 
 pub use report::{PlannedAction, RunReport, SyncError};
 pub use resolve::Keep;
@@ -121,7 +124,16 @@ impl Engine {
             remote_case_insensitive: g.remote.case_insensitive(),
             check_smb_names: true,
         };
-        let mut actions = reconcile(&g.local_tree, &g.remote_tree, &g.base_tree, &ropts);
+        let first = self
+            .first_sync_of(job, &g, &ropts, &opts, scope.is_none())
+            .await?;
+        let mut actions = reconcile_with(
+            &g.local_tree,
+            &g.remote_tree,
+            &g.base_tree,
+            &ropts,
+            first.choice,
+        );
         if opts.restore_missing {
             actions = restore::copy_back_deletes(actions);
             debug_assert!(!restore::deletes_anything(&actions));
@@ -137,10 +149,20 @@ impl Engine {
         );
         // A restoring run deletes nothing: there is nothing for the guard to weigh.
         if !opts.force && !opts.restore_missing {
-            guard::check(&actions, g.totals, job.max_delete_percent).map_err(SyncError::Guard)?;
+            match first.choice.winner() {
+                // The user chose what goes: the deletes are the choice, not an accident; only
+                // an empty winning side (a disk not mounted) stops the run.
+                Some(winner) => first_sync::guard_winner(winner, g.totals).map_err(|what| {
+                    SyncError::Guard(GuardStop::winner_empty(&actions, winner, what))
+                })?,
+                None => guard::check(&actions, g.totals, job.max_delete_percent)
+                    .map_err(SyncError::Guard)?,
+            }
         }
         if opts.dry_run {
-            return Ok(RunReport::dry_run(job, &actions, g.errors, g.notes));
+            let mut report = RunReport::dry_run(job, &actions, g.errors, g.notes);
+            report.first_sync = first.preview;
+            return Ok(report);
         }
         if scope.is_none() {
             self.remember_local_folder(job).await;
@@ -156,6 +178,10 @@ impl Engine {
         );
 
         self.phase(job, Phase::Finishing);
+        // The first sync's choice holds until a run has carried out its whole plan.
+        if first.unspent && result.connection_lost.is_none() && result.left_by_stop == 0 {
+            self.db.spend_first_sync(job.id).await?;
+        }
         let mut notes = g.notes;
         // Temps and pending conflicts are judged on the whole tree: full, complete runs only.
         if result.connection_lost.is_none() && result.left_by_stop == 0 && scope.is_none() {

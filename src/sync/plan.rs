@@ -73,7 +73,10 @@ impl Plan {
             .filter(|a| {
                 matches!(
                     a,
-                    Action::Upload { .. } | Action::Download { .. } | Action::Conflict { .. }
+                    Action::Upload { .. }
+                        | Action::Download { .. }
+                        | Action::Conflict { .. }
+                        | Action::Overwrite { .. }
                 )
             })
             .count();

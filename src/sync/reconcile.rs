@@ -9,7 +9,8 @@
 //! - remote changes are detected by comparing the remote metadata with the metadata recorded at
 //!   the last sync (size, last-write time, change time), local ones by content hash;
 //! - with no base (first sync) identical files are adopted, one-sided files copied, differing
-//!   files are conflicts;
+//!   files are conflicts; unless the job's first-sync choice names a winner
+//!   ([`super::first_sync`]): then the losing side ends up like the winner;
 //! - folders are created and removed both ways; a removed folder that still has (or gains)
 //!   content on the other side is kept and recreated;
 //! - names the server cannot hold are skipped with a per-file reason and nothing is touched;
@@ -31,6 +32,7 @@ use crate::relpath::RelPath;
 use crate::tree::{BaseEntry, BaseTree, LocalEntry, LocalTree, RemoteTree, Side};
 use crate::tree::{Entry, EntryKind};
 
+use super::first_sync::FirstSync;
 use super::moves::{self, Move};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +86,16 @@ pub enum Action {
     /// Rename on one side what the other side moved (see [`super::moves`]). Carried out before
     /// everything else: the other actions are planned as if it were done.
     Move(Move),
+    /// First sync with a winner chosen ([`FirstSync`]): a file on both sides, never synced.
+    /// The executor compares the contents when `same_size` (the same bytes are recorded as
+    /// synced, nothing moves); otherwise the winner's version replaces the other one, which
+    /// goes to the trash of its side.
+    Overwrite {
+        local: LocalEntry,
+        remote: Entry,
+        winner: Side,
+        same_size: bool,
+    },
 }
 
 impl Action {
@@ -93,7 +105,8 @@ impl Action {
             | Action::CreateRemoteDir { local }
             | Action::DeleteLocal { local }
             | Action::Record { local, .. }
-            | Action::Conflict { local, .. } => &local.path,
+            | Action::Conflict { local, .. }
+            | Action::Overwrite { local, .. } => &local.path,
             Action::Download { remote, .. }
             | Action::CreateLocalDir { remote }
             | Action::DeleteRemote { remote } => &remote.path,
@@ -171,6 +184,23 @@ pub fn reconcile(
     base: &BaseTree,
     opts: &ReconcileOptions,
 ) -> Vec<Action> {
+    reconcile_with(local, remote, base, opts, FirstSync::Merge)
+}
+
+/// The reconciler, with the job's first-sync choice for paths never synced (see
+/// [`super::first_sync`]); a choice that cannot go with the job's mode is merge.
+pub fn reconcile_with(
+    local: &LocalTree,
+    remote: &RemoteTree,
+    base: &BaseTree,
+    opts: &ReconcileOptions,
+    first: FirstSync,
+) -> Vec<Action> {
+    let first = if first.clash_with(opts.mode).is_some() {
+        FirstSync::Merge
+    } else {
+        first
+    };
     // Moves first: the rest is decided on the trees as if they were done.
     let moved = moves::find(local, remote, base, opts);
     let (local, remote, base) = match &moved {
@@ -203,7 +233,7 @@ pub fn reconcile(
             continue;
         }
         let (l, r, b) = (local.get(path), remote.get(path), base.get(path));
-        if let Some(a) = decide(path, l, r, b, opts, &mut dir_deletes) {
+        if let Some(a) = decide(path, l, r, b, opts, first, &mut dir_deletes) {
             actions.insert(path.clone(), a);
         }
     }
@@ -224,6 +254,7 @@ fn decide(
     r: Option<&Entry>,
     b: Option<&BaseEntry>,
     opts: &ReconcileOptions,
+    first: FirstSync,
     dir_deletes: &mut Vec<(RelPath, Side)>,
 ) -> Option<Action> {
     use EntryKind::*;
@@ -238,6 +269,14 @@ fn decide(
         (None, None, None) => None,
         (None, None, Some(_)) => Some(Action::Forget { path: path.clone() }),
 
+        // One side only, never synced, and the other side chosen to win the first sync: the
+        // losing side ends up like the winner, so this goes (to the trash).
+        (Some(l), None, None) if first == FirstSync::RemoteWins => {
+            Some(Action::DeleteLocal { local: l.clone() })
+        }
+        (None, Some(r), None) if first == FirstSync::LocalWins => {
+            Some(Action::DeleteRemote { remote: r.clone() })
+        }
         // One side only, never synced: copy it over.
         (Some(l), None, None) => {
             if let Some(reason) = name_problem(path) {
@@ -278,6 +317,15 @@ fn decide(
                 return (!recorded).then(|| Action::Record {
                     local: l.clone(),
                     remote: r.clone(),
+                });
+            }
+            if let (None, Some(winner)) = (b, first.winner()) {
+                // First sync of a file on both sides, a winner chosen.
+                return Some(Action::Overwrite {
+                    local: l.clone(),
+                    remote: r.clone(),
+                    winner,
+                    same_size: l.size == r.size,
                 });
             }
             let Some(b) = b.filter(|b| b.kind == File) else {

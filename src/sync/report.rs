@@ -9,6 +9,7 @@ use crate::db::DbError;
 use crate::policy::Encryption;
 use crate::relpath::RelPath;
 use crate::replica::{ConnectionSecurity, ReplicaError, ReplicaErrorKind};
+use crate::sync::first_sync::FirstSyncPreview;
 use crate::sync::guard::GuardStop;
 use crate::sync::reconcile::Action;
 use crate::tree::Side;
@@ -44,6 +45,14 @@ pub enum SyncError {
     /// would have deleted.
     #[error("{0}")]
     Guard(GuardStop),
+    /// The job's first sync found files on both sides and waits for the user to choose how to
+    /// settle them; nothing was touched (exit 6). Holds what each choice would move.
+    #[error("both folders hold files and this is the job's first sync: choose how to sync them (merge, this computer wins, or the server wins) in the app, or with `anemone-sync job first-sync {job} merge|local-wins|remote-wins`; nothing was changed")]
+    FirstSyncChoice {
+        job: String,
+        /// Boxed: the other variants are small.
+        preview: Box<FirstSyncPreview>,
+    },
 }
 
 impl SyncError {
@@ -55,6 +64,7 @@ impl SyncError {
             SyncError::Remote(_) | SyncError::Refused(_) => 3,
             SyncError::Database(_) | SyncError::Local { .. } => 4,
             SyncError::Guard(_) => 5,
+            SyncError::FirstSyncChoice { .. } => 6,
         }
     }
 
@@ -122,6 +132,13 @@ pub struct RunReport {
     /// The delete guard stopped the run: what it would have deleted, for the user to decide.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guard: Option<GuardStop>,
+    /// A first sync's dry run, or a first sync waiting for a choice: what each choice would
+    /// move.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_sync: Option<FirstSyncPreview>,
+    /// The first sync stopped to ask how to settle two folders that both hold files.
+    #[serde(skip)]
+    pub first_sync_waiting: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -195,6 +212,28 @@ impl RunReport {
                     counts.conflicts += 1;
                     "conflict"
                 }
+                // A copy only where the sizes differ; one of the same size is compared first
+                // and may well be identical (a first sync's preview, `first_sync`, counts those
+                // apart).
+                Action::Overwrite {
+                    local,
+                    remote,
+                    winner,
+                    same_size,
+                } => match (winner, same_size) {
+                    (Side::Local, false) => {
+                        counts.uploaded += 1;
+                        counts.bytes_up += local.size;
+                        "replace remote"
+                    }
+                    (Side::Remote, false) => {
+                        counts.downloaded += 1;
+                        counts.bytes_down += remote.size;
+                        "replace local"
+                    }
+                    (Side::Local, true) => "compare, replace remote if different",
+                    (Side::Remote, true) => "compare, replace local if different",
+                },
                 Action::Skip { path, reason } => {
                     counts.skipped += 1;
                     errors.push(FileError {
@@ -244,11 +283,13 @@ impl RunReport {
             connection: None,
             planned: Some(planned),
             guard: None,
+            first_sync: None,
+            first_sync_waiting: false,
         }
     }
 
     pub(crate) fn failed(job: &Job, run_id: Option<i64>, e: &SyncError) -> RunReport {
-        let status = if matches!(e, SyncError::Guard(_)) {
+        let status = if matches!(e, SyncError::Guard(_) | SyncError::FirstSyncChoice { .. }) {
             RunStatus::Aborted
         } else {
             RunStatus::Failed
@@ -273,6 +314,11 @@ impl RunReport {
                 SyncError::Guard(g) => Some(g.clone()),
                 _ => None,
             },
+            first_sync: match e {
+                SyncError::FirstSyncChoice { preview, .. } => Some(**preview),
+                _ => None,
+            },
+            first_sync_waiting: matches!(e, SyncError::FirstSyncChoice { .. }),
         }
     }
 
@@ -325,6 +371,8 @@ impl RunReport {
             exit_code,
             planned: None,
             guard: None,
+            first_sync: None,
+            first_sync_waiting: false,
         }
     }
 }

@@ -139,6 +139,8 @@ impl Engine {
             connection: None,
             planned: None,
             guard: None,
+            first_sync: None,
+            first_sync_waiting: false,
         })
     }
 }

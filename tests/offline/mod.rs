@@ -13,6 +13,7 @@
 
 mod execute;
 mod finish;
+mod first_sync;
 mod guard;
 mod large;
 mod moves;

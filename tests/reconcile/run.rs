@@ -55,6 +55,7 @@ pub(crate) fn action_name(a: &Action) -> &'static str {
         Action::Record { .. } => "Record",
         Action::Forget { .. } => "Forget",
         Action::Conflict { .. } => "Conflict",
+        Action::Overwrite { .. } => "Overwrite",
         Action::Skip { .. } => "Skip",
         Action::Move(m) if m.side == Side::Local => "MoveLocal",
         Action::Move(_) => "MoveRemote",

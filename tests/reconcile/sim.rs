@@ -196,6 +196,11 @@ impl Sim {
                     self.expect_remote(&p, Some(remote))?;
                     self.conflict(&p, local, remote, *same_size)?;
                 }
+                Action::Overwrite { .. } => {
+                    return Err(format!(
+                        "Overwrite of {p:?}: only a first-sync choice makes one, and the simulation runs merge"
+                    ));
+                }
             }
         }
         deletes.sort_by_key(|a| std::cmp::Reverse(a.path().depth()));

@@ -4,6 +4,7 @@
 
 mod conflicts;
 mod failures;
+mod first_sync;
 mod modes;
 mod moves;
 mod propagation;

@@ -55,7 +55,7 @@ export type Direction = "up" | "down";
 /**
  * What a job is doing (events::JobState).
  */
-export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict";
+export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict" | "first-sync";
 
 /**
  * A sync job (db::jobs::Job).
@@ -244,56 +244,49 @@ message: string,
 field?: string, };
 
 /**
- * Which side of a job: this computer or the server.
+ * How the first sync settles files never synced (`anemone_sync::sync::first_sync::FirstSync`).
  */
-export type TrashSide = "local" | "remote";
+export type FirstSyncChoice = "merge" | "local-wins" | "remote-wins";
 
 /**
- * Why a file is in the trash.
+ * What one choice would do, file by file (`FirstSyncCounts`).
  */
-export type TrashReason = "deleted" | "overwritten" | "conflict" | "unknown";
+export type FirstSyncCounts = { 
+/**
+ * Files copied to the server where it has none.
+ */
+uploads: number, 
+/**
+ * Files copied to this computer where it has none.
+ */
+downloads: number, 
+/**
+ * Files on both sides that differ, replaced by the winner's version (the old one goes to
+ * the trash of its side).
+ */
+replaced: number, 
+/**
+ * Files only on the losing side, moved to that side's trash.
+ */
+deleted: number, 
+/**
+ * Files on both sides that differ, left to the job's conflict policy.
+ */
+conflicts: number, 
+/**
+ * Files of the same size on both sides: compared when the sync runs; identical ones stay.
+ */
+to_compare: number, 
+/**
+ * Bytes to copy (not counting the files to compare).
+ */
+bytes: number, 
+/**
+ * At most this many more bytes if every file to compare differs.
+ */
+compare_bytes: number, };
 
 /**
- * One file in a job's trash (trash::TrashItem).
+ * The counts of each choice for a job now.
  */
-export type TrashEntry = { job_id: number, side: TrashSide, 
-/**
- * Names the item for a restore: its place in that side's `.anemone-trash`.
- */
-trash_path: string, original_path: string, reason: TrashReason, trashed_at_ms: number, 
-/**
- * Bytes; 0 from `trash_of_runs` (which does not look at the trash itself).
- */
-size: number, 
-/**
- * The run that put it there (its History rows), when this install did.
- */
-run_id: number | null, };
-
-/**
- * A job's trash on both sides, newest first, and what could not be looked at.
- */
-export type TrashView = { items: Array<TrashEntry>, 
-/**
- * A side that could not be listed (the server offline), refused names; for people.
- */
-problems: Array<string>, };
-
-/**
- * An item to restore.
- */
-export type TrashKey = { side: TrashSide, trash_path: string, };
-
-/**
- * How one restore went.
- */
-export type RestoreResult = { side: TrashSide, trash_path: string, ok: boolean, 
-/**
- * Where it went (its original path, or beside it when that name was taken).
- */
-restored_to: string | null, original_path: string | null, message: string | null, };
-
-/**
- * How emptying one side went.
- */
-export type EmptyResult = { side: TrashSide, ok: boolean, message: string | null, };
+export type FirstSyncPreview = { merge: FirstSyncCounts, local_wins: FirstSyncCounts, remote_wins: FirstSyncCounts, local_files: number, remote_files: number, };

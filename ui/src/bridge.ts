@@ -31,6 +31,8 @@ import type {
   Run,
   ServerInput,
   Settings,
+  FirstSyncChoice,
+  FirstSyncPreview,
 } from './bindings';
 
 import type { EmptyResult, RestoreResult, TrashEntry, TrashKey, TrashSide, TrashView } from './bindings';
@@ -135,3 +137,12 @@ export const onAppState = (cb: (s: AppState) => void): Promise<UnlistenFn> =>
 /** The tray asks the window to show a screen (History, Settings, Conflicts...). */
 export const onNavigate = (cb: (n: Navigate) => void): Promise<UnlistenFn> =>
   listen<Navigate>('navigate', (ev) => cb(ev.payload));
+
+// ---- First sync of two folders that both hold files (src-tauri/src/first_sync.rs) ----
+
+/** What each first-sync choice would move for a job now; null when there is nothing to choose. */
+export const firstSyncPreview = (jobId: number) =>
+  call<FirstSyncPreview | null>('first_sync_preview', { jobId });
+/** Sets how the job's first sync settles both folders, and runs it. */
+export const chooseFirstSync = (jobId: number, choice: FirstSyncChoice) =>
+  call<void>('choose_first_sync', { jobId, choice });

@@ -292,6 +292,17 @@ impl Worker {
             self.await_decision(report, stop).await;
             return false;
         }
+        if report.first_sync_waiting {
+            // Not a failure: the job waits for the user's choice (the app asks; `job
+            // first-sync` on the command line). Timers and changes run it again, which asks
+            // again; the choice, once made, runs it at once (see `first_sync_chosen`).
+            let msg = report.message.clone().unwrap_or_default();
+            self.record_failure(report, &msg).await;
+            tracing::info!(job = %self.job.name, "first sync waits for a choice");
+            self.block(now);
+            self.publish(JobState::FirstSync, Some(msg)).await;
+            return false;
+        }
         if matches!(report.status, RunStatus::Failed | RunStatus::Aborted) {
             let msg = report.message.clone().unwrap_or_default();
             self.record_failure(report, &msg).await;

@@ -19,8 +19,47 @@ impl Executor {
         remote: &Entry,
         same_size: bool,
     ) -> Result<Outcome, ReplicaError> {
+        if same_size && self.record_if_same_bytes(local, remote).await? {
+            return Ok(Outcome::Quiet);
+        }
+        let resolution = settle(
+            self.job.conflict_policy,
+            self.job.mode,
+            local.mtime_ns,
+            remote.mtime_ns,
+        );
+        self.counts.lock().unwrap().conflicts += if resolution == Resolution::Ask { 0 } else { 1 };
+        self.apply_resolution(local, remote, resolution).await
+    }
+
+    /// A first sync's file on both sides with a winner chosen: the same bytes are recorded,
+    /// otherwise the winner's version replaces the other (which goes to its side's trash).
+    pub(super) async fn overwrite(
+        &self,
+        local: &LocalEntry,
+        remote: &Entry,
+        winner: Side,
+        same_size: bool,
+    ) -> Result<Outcome, ReplicaError> {
+        if same_size && self.record_if_same_bytes(local, remote).await? {
+            return Ok(Outcome::Quiet);
+        }
+        let resolution = match winner {
+            Side::Local => Resolution::UseLocal,
+            Side::Remote => Resolution::UseRemote,
+        };
+        self.apply_resolution(local, remote, resolution).await
+    }
+
+    /// Compares the contents of a file of the same size on both sides; the same bytes are
+    /// recorded as synced (true).
+    async fn record_if_same_bytes(
+        &self,
+        local: &LocalEntry,
+        remote: &Entry,
+    ) -> Result<bool, ReplicaError> {
         let path = &local.path;
-        if same_size {
+        {
             let (h, _) = self
                 .gate
                 .retry(|| self.hash_remote(Side::Remote, path))
@@ -42,17 +81,10 @@ impl Executor {
                     ..local.clone()
                 };
                 self.put_base(&BaseEntry::synced(&local, remote)).await?;
-                return Ok(Outcome::Quiet);
+                return Ok(true);
             }
         }
-        let resolution = settle(
-            self.job.conflict_policy,
-            self.job.mode,
-            local.mtime_ns,
-            remote.mtime_ns,
-        );
-        self.counts.lock().unwrap().conflicts += if resolution == Resolution::Ask { 0 } else { 1 };
-        self.apply_resolution(local, remote, resolution).await
+        Ok(false)
     }
 
     /// Carries out a conflict resolution (also used by `resolve`).

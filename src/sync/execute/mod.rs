@@ -259,7 +259,8 @@ impl Executor {
             let size = match &a {
                 Action::Upload { local, .. } => local.size,
                 Action::Download { remote, .. } => remote.size,
-                Action::Conflict { local, remote, .. } => local.size.max(remote.size),
+                Action::Conflict { local, remote, .. }
+                | Action::Overwrite { local, remote, .. } => local.size.max(remote.size),
                 _ => 0,
             };
             let weight = units(size);
@@ -364,6 +365,12 @@ impl Executor {
                 remote,
                 same_size,
             } => self.conflict(&local, &remote, same_size).await,
+            Action::Overwrite {
+                local,
+                remote,
+                winner,
+                same_size,
+            } => self.overwrite(&local, &remote, winner, same_size).await,
             Action::Skip { .. } => Ok(Outcome::Quiet),
             Action::Move(m) => self.move_entry(&m).await,
         };
