@@ -62,8 +62,10 @@ describe('history', () => {
     expect(total).toBe(1000);
 
     // Activity filter.
-    expect(await page.getByTestId('activity-count').textContent()).toBe('1000 items, showing the latest 200');
-    expect(await page.getByTestId('activity-item').count()).toBe(200);
+    // Activity is paginated too: 50 rows in the DOM.
+    expect(await page.getByTestId('activity-count').textContent()).toBe('1000 items, 1–50 shown');
+    expect(await page.getByTestId('activity-item').count()).toBe(50);
+    expect(await page.getByTestId('activity-page').textContent()).toBe('Page 1 of 20');
     await page.getByLabel('Filter activity').fill('report-');
     await expect.poll(() => page.getByTestId('activity-count').textContent()).toBe('20 items');
     expect(await page.getByTestId('activity-item').count()).toBe(20);
