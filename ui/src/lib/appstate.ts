@@ -25,7 +25,9 @@ export function headerState(app: AppState | null, jobs: JobView[], jobsLoaded: b
   const paused = app?.paused_jobs ?? jobs.filter((j) => j.enabled && j.state === 'paused').length;
   const known = app != null || jobsLoaded;
   const base = {
-    canSync: enabled > 0,
+    // Sync all leaves paused jobs paused: with every job paused it would do nothing (a job's
+    // own Sync now runs it once).
+    canSync: enabled > 0 && paused < enabled,
     canPause: enabled > 0 && paused < enabled,
     canResume: paused > 0,
   };
@@ -36,7 +38,7 @@ export function headerState(app: AppState | null, jobs: JobView[], jobsLoaded: b
   if (enabled === 0) {
     return { kind: 'all-disabled', tone: 'paused', summary: app?.summary ?? 'Every job is disabled: nothing syncs', ...base, why: 'Every job is disabled: enable one on Jobs.' };
   }
-  const why = paused === enabled ? 'Every job is paused.' : 'No job is paused.';
+  const why = paused === enabled ? "Every job is paused: resume, or use a job's own Sync now to run it once." : 'No job is paused.';
   if (!app) {
     return { kind: anyActive ? 'syncing' : 'idle', tone: anyActive ? 'syncing' : 'idle', summary: anyActive ? 'Syncing' : '', ...base, why };
   }

@@ -66,7 +66,7 @@ describe('states', () => {
     await page.close();
   });
 
-  it('paused: "Paused" once, Resume all on, and Sync now runs the job once', async () => {
+  it('paused: "Paused" once, Resume all on, Sync all off, and the job\'s Sync now runs it once', async () => {
     const paused = job(1, 'Documents', { state: 'paused' });
     const page = await open(env, { responses: { list_jobs: [paused], get_app_state: appState('paused', 'Paused', 1, 1, 1) } });
     const card = page.getByTestId('job-1');
@@ -75,7 +75,7 @@ describe('states', () => {
     await expect.poll(() => text(header)).toBe('Paused');
     // Not "Paused Paused": the state is a colour dot, the word comes once.
     expect((await text(header)).match(/paused/gi)?.length).toBe(1);
-    expect(await headerButtons(page)).toEqual({ sync: true, pause: false, resume: true });
+    expect(await headerButtons(page)).toEqual({ sync: false, pause: false, resume: true });
     expect(await text(card.getByTestId('job-next'))).toBe('Paused: syncs when resumed');
     const syncNow = card.getByRole('button', { name: 'Sync Documents now' });
     expect(await syncNow.isEnabled()).toBe(true);

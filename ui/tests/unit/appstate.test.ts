@@ -29,7 +29,8 @@ describe('headerState', () => {
 
   it('all paused: Resume all only; some paused: all three', () => {
     const all = headerState(app('paused', 'All 2 jobs paused', 2, 2, 2), [], true, false);
-    expect([all.canSync, all.canPause, all.canResume]).toEqual([true, false, true]);
+    expect([all.canSync, all.canPause, all.canResume]).toEqual([false, false, true]);
+    expect(all.why).toMatch(/Sync now/);
     const some = headerState(app('idle', 'Up to date, synced 1 min ago (1 paused)', 2, 2, 1), [], true, false);
     expect([some.canSync, some.canPause, some.canResume]).toEqual([true, true, true]);
     const none = headerState(app('idle', 'Up to date', 2, 2, 0), [], true, false);
