@@ -160,6 +160,7 @@ pub async fn add_job(ctx: Ctx<'_>, input: JobInput) -> BridgeResult<JobView> {
         .add_job(spec, input.server.password.as_deref())
         .await?;
     ctx.service.reload().await;
+    ctx.jobs_changed.notify_one();
     job_view(&ctx, job.id).await
 }
 
@@ -178,6 +179,7 @@ pub async fn update_job(ctx: Ctx<'_>, id: i64, input: JobInput) -> BridgeResult<
                 .update_job(id, spec, input.server.password.as_deref()),
         )
         .await?;
+    ctx.jobs_changed.notify_one();
     job_view(&ctx, id).await
 }
 
@@ -190,6 +192,7 @@ pub async fn remove_job(ctx: Ctx<'_>, id: i64) -> BridgeResult<()> {
     ctx.service
         .change_job(id, ctx.engine.remove_job(id))
         .await?;
+    ctx.jobs_changed.notify_one();
     Ok(())
 }
 
@@ -206,6 +209,7 @@ pub async fn set_password(ctx: Ctx<'_>, job_id: i64, password: String) -> Bridge
 pub async fn set_job_enabled(ctx: Ctx<'_>, id: i64, enabled: bool) -> BridgeResult<()> {
     ctx.engine.set_job_enabled(id, enabled).await?;
     ctx.service.reload().await;
+    ctx.jobs_changed.notify_one();
     Ok(())
 }
 

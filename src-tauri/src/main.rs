@@ -12,9 +12,11 @@ mod bindings;
 mod commands;
 mod context;
 mod convert;
+mod desktop_notice;
 mod errors;
 mod events;
 mod form;
+mod notices;
 mod preview;
 mod quit;
 mod settings;
@@ -53,11 +55,17 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(window::KEPT_STATE)
+                .build(),
+        )
         .invoke_handler(command_handler!())
         .on_window_event(|w, e| {
             // Closing the window hides it: the app lives on in the tray.
             if let WindowEvent::CloseRequested { api, .. } = e {
                 api.prevent_close();
+                window::keep_state(w.app_handle());
                 let _ = w.hide();
             }
         })
@@ -76,6 +84,7 @@ fn main() {
                     settings: Mutex::new(settings),
                     app_state: Mutex::new(None),
                     quitting: Default::default(),
+                    jobs_changed: Default::default(),
                 });
                 Ok::<_, anemone_sync::sync::SyncError>((ctx, rx, no_jobs))
             })?;
