@@ -170,6 +170,64 @@ async fn reload_applies_an_edited_job() {
     service.shutdown().await;
 }
 
+/// Regression (issue 16): "Sync now" on a paused job did nothing and said nothing. It runs the
+/// job once (the file arrives) and the job stays paused (a later file does not, not even with
+/// a "sync all").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_now_on_a_paused_job_runs_it_once_and_it_stays_paused() {
+    use anemone_sync::events::JobState;
+    use anemone_sync::service::{Service, ServiceOptions};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (local, remote) = (tmp.path().join("local"), tmp.path().join("remote"));
+    for d in [&local, &remote] {
+        fs::create_dir_all(d).unwrap();
+    }
+    let engine = Arc::new(Engine::open(&tmp.path().join("data")).await.unwrap());
+    let job = JobSpec::new(
+        "paused",
+        local.clone(),
+        &format!("file://{}", remote.display()),
+    );
+    let id = engine.add_job(job, None).await.unwrap().id;
+    let service = Service::start(engine.clone(), ServiceOptions::default()).await;
+    let state = || service.statuses()[0].state;
+    let wait = |what: &'static str, f: &dyn Fn() -> bool| {
+        let ok = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            f()
+        });
+        assert!(ok, "{what}");
+    };
+    wait("the first run", &|| {
+        state() == JobState::Idle && service.statuses()[0].last_sync_ms.is_some()
+    });
+    service.pause(Some(id));
+    wait("paused", &|| state() == JobState::Paused);
+
+    fs::write(local.join("asked.txt"), b"sync me now").unwrap();
+    service.sync_now(Some(id));
+    wait("the file sent by Sync now on a paused job", &|| {
+        fs::read(remote.join("asked.txt")).ok().as_deref() == Some(b"sync me now".as_slice())
+    });
+    wait("paused again after the one run", &|| {
+        state() == JobState::Paused
+    });
+
+    fs::write(local.join("later.txt"), b"not while paused").unwrap();
+    // "Sync all" leaves a paused job paused: only a job asked by name runs once.
+    service.sync_now(None);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !remote.join("later.txt").exists(),
+        "a paused job ran again by itself"
+    );
+    assert_eq!(state(), JobState::Paused);
+    service.shutdown().await;
+}
+
 /// Regression: a job pointed at another remote folder kept the synced state of the old one, so
 /// a file missing from the new folder looked deleted there since the last sync and the next run
 /// deleted it locally. Moved, a job starts over as a first sync: nothing is deleted, and what

@@ -180,6 +180,7 @@ pub async fn add_job(ctx: Ctx<'_>, input: JobInput) -> BridgeResult<JobView> {
         .await?;
     crate::first_sync::ask_on_first_sync(&ctx, &job).await?;
     ctx.service.reload().await;
+    ctx.jobs_changed.notify_one();
     job_view(&ctx, job.id).await
 }
 
@@ -198,6 +199,7 @@ pub async fn update_job(ctx: Ctx<'_>, id: i64, input: JobInput) -> BridgeResult<
                 .update_job(id, spec, input.server.password.as_deref()),
         )
         .await?;
+    ctx.jobs_changed.notify_one();
     job_view(&ctx, id).await
 }
 
@@ -210,6 +212,7 @@ pub async fn remove_job(ctx: Ctx<'_>, id: i64) -> BridgeResult<()> {
     ctx.service
         .change_job(id, ctx.engine.remove_job(id))
         .await?;
+    ctx.jobs_changed.notify_one();
     Ok(())
 }
 
@@ -226,6 +229,7 @@ pub async fn set_password(ctx: Ctx<'_>, job_id: i64, password: String) -> Bridge
 pub async fn set_job_enabled(ctx: Ctx<'_>, id: i64, enabled: bool) -> BridgeResult<()> {
     ctx.engine.set_job_enabled(id, enabled).await?;
     ctx.service.reload().await;
+    ctx.jobs_changed.notify_one();
     Ok(())
 }
 

@@ -18,6 +18,9 @@ pub struct AppContext {
     pub app_state: Mutex<Option<AppState>>,
     /// Set once Quit was chosen: the tray and events stop updating, the window stays hidden.
     pub quitting: std::sync::atomic::AtomicBool,
+    /// Poked when jobs are added, removed, enabled or disabled: no engine event says so, and
+    /// the tray and header must not keep saying "up to date" about a job that is gone.
+    pub jobs_changed: tokio::sync::Notify,
 }
 
 impl AppContext {

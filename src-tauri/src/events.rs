@@ -1,7 +1,8 @@
 //! Engine events to the front end, in one place: every `events::Event` goes to the window as
 //! `engine-event`; from them (and a slow clock, for "synced 2 min ago") the overall state is
-//! computed and sent as `app-state`, shown on the tray, and turned into notifications
-//! (conflicts, errors, a finished first sync).
+//! computed and sent as `app-state`, shown on the tray; job state changes become notifications
+//! through [`NoticePolicy`] (one per change of state, never per retry), shown by `desktop_notice`
+//! (a click opens the page the notice is about).
 //!
 //! The overall state is recomputed when a job's state or a run changes, and at most once a
 //! second while progress events stream in, so 10,000 small files cost the tray nothing.
@@ -14,11 +15,11 @@ use anemone_sync::db::history::RunStatus;
 use anemone_sync::db::now_ms;
 use anemone_sync::events::Event;
 use tauri::{AppHandle, Emitter, Manager};
-use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 
 use crate::context::AppContext;
+use crate::notices::{Notice, NoticePolicy};
 use crate::summary::{app_state, JobSnapshot, LiveRun};
 use crate::tray::{Tray, TrayView};
 use crate::types::{AppState, EngineEvent, JobState};
@@ -34,7 +35,7 @@ struct Tracker {
     live: BTreeMap<String, LiveRun>,
     /// Jobs whose run in progress is their first.
     first_runs: BTreeSet<String>,
-    last_conflicts: Option<u64>,
+    notices: NoticePolicy,
     last_refresh: Option<Instant>,
     shown: Option<AppState>,
 }
@@ -42,15 +43,28 @@ struct Tracker {
 /// The overall state now, and what the tray shows.
 pub async fn current_view(ctx: &AppContext, live: &BTreeMap<String, LiveRun>) -> TrayView {
     let statuses = ctx.service.statuses();
-    let jobs: Vec<JobSnapshot> = statuses
+    let mut jobs: Vec<JobSnapshot> = statuses
         .iter()
         .map(|s| JobSnapshot {
             name: s.job.clone(),
             state: s.state.into(),
             message: s.message.clone(),
             last_sync_ms: s.last_sync_ms,
+            enabled: true,
         })
         .collect();
+    // Disabled jobs have no worker, so no status: they come from the database.
+    for j in ctx.engine.jobs().await.unwrap_or_default() {
+        if !j.enabled && !jobs.iter().any(|s| s.name == j.name) {
+            jobs.push(JobSnapshot {
+                name: j.name,
+                state: JobState::Paused,
+                message: None,
+                last_sync_ms: None,
+                enabled: false,
+            });
+        }
+    }
     let conflicts = ctx
         .engine
         .pending_conflicts(None)
@@ -60,7 +74,7 @@ pub async fn current_view(ctx: &AppContext, live: &BTreeMap<String, LiveRun>) ->
     let live: Vec<LiveRun> = live.values().cloned().collect();
     let app = app_state(&jobs, &live, conflicts, now_ms());
     TrayView {
-        all_paused: !jobs.is_empty() && jobs.iter().all(|j| j.state == JobState::Paused),
+        all_paused: app.enabled_jobs > 0 && app.paused_jobs == app.enabled_jobs,
         conflicts,
         app,
     }
@@ -81,6 +95,7 @@ pub fn spawn(app: AppHandle, ctx: Arc<AppContext>, mut rx: Receiver<Event>) {
                     Err(RecvError::Closed) => break,
                 },
                 _ = clock.tick() => true,
+                _ = ctx.jobs_changed.notified() => true,
             };
             if refresh && !ctx.is_quitting() {
                 publish(&app, &ctx, &mut t).await;
@@ -128,16 +143,14 @@ async fn on_event(app: &AppHandle, ctx: &AppContext, t: &mut Tracker, ev: Event)
             t.live.remove(&job);
             let first = t.first_runs.remove(&job);
             if first && matches!(status, RunStatus::Success | RunStatus::Partial) {
-                let files = counts.uploaded + counts.downloaded;
-                notify(
-                    app,
-                    ctx,
-                    &format!("{job} is in sync"),
-                    &format!(
-                        "First sync finished: {files} file{} copied.",
-                        if files == 1 { "" } else { "s" }
-                    ),
+                let deleted = counts.deleted_local + counts.deleted_remote;
+                let n = crate::notices::first_sync_done(
+                    &job,
+                    counts.uploaded,
+                    counts.downloaded,
+                    deleted,
                 );
+                notify(app, ctx, n);
             }
             true
         }
@@ -146,24 +159,11 @@ async fn on_event(app: &AppHandle, ctx: &AppContext, t: &mut Tracker, ev: Event)
             state,
             message,
         } => {
-            if state == anemone_sync::events::JobState::NeedsYou {
-                notify(
-                    app,
-                    ctx,
-                    &format!("{job} needs you"),
-                    &format!(
-                        "{}. Nothing was deleted: open AnemoneSync to delete them there too, restore them, or decide later.",
-                        message.as_deref().unwrap_or("Files would be deleted")
-                    ),
-                );
-            }
-            if state == anemone_sync::events::JobState::Error {
-                notify(
-                    app,
-                    ctx,
-                    &format!("{job}: sync failed"),
-                    message.as_deref().unwrap_or("See History for details."),
-                );
+            if let Some(n) = t
+                .notices
+                .on_state(&job, state.into(), message.as_deref(), now_ms())
+            {
+                notify(app, ctx, n);
             }
             true
         }
@@ -185,21 +185,6 @@ async fn is_first_run(ctx: &AppContext, job: &str) -> bool {
 async fn publish(app: &AppHandle, ctx: &AppContext, t: &mut Tracker) {
     t.last_refresh = Some(Instant::now());
     let view = current_view(ctx, &t.live).await;
-    if let Some(before) = t.last_conflicts {
-        if view.conflicts > before {
-            notify(
-                app,
-                ctx,
-                "Conflicts need you",
-                &format!(
-                    "{} file{} changed on both sides. Open AnemoneSync to choose which version to keep.",
-                    view.conflicts,
-                    if view.conflicts == 1 { "" } else { "s" }
-                ),
-            );
-        }
-    }
-    t.last_conflicts = Some(view.conflicts);
     if t.shown.as_ref() != Some(&view.app) {
         let _ = app.emit("app-state", view.app.clone());
         *ctx.app_state.lock().unwrap() = Some(view.app.clone());
@@ -210,12 +195,11 @@ async fn publish(app: &AppHandle, ctx: &AppContext, t: &mut Tracker) {
     }
 }
 
-fn notify(app: &AppHandle, ctx: &AppContext, title: &str, body: &str) {
+/// Shows a notice unless the user turned notifications off (Settings).
+fn notify(app: &AppHandle, ctx: &AppContext, n: Notice) {
     if !ctx.settings().notifications {
+        tracing::debug!(title = %n.title, "notifications are off: not shown");
         return;
     }
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
-        // No notification service (a bare X session): the tray and window still say it.
-        tracing::debug!("notification not shown: {e}");
-    }
+    crate::desktop_notice::show(app, n);
 }

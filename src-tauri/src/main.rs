@@ -12,11 +12,13 @@ mod bindings;
 mod commands;
 mod context;
 mod convert;
+mod desktop_notice;
 mod errors;
 mod events;
 mod first_sync;
 mod form;
 mod guard;
+mod notices;
 mod preview;
 mod quit;
 mod settings;
@@ -58,10 +60,21 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(window::KEPT_STATE)
+                .build(),
+        )
         .invoke_handler(command_handler!())
         .on_window_event(|w, e| {
             // Closing the window destroys it (the app lives on in the tray, and a closed window
-            // costs no memory): `window::show` builds it again.
+            // costs no memory): `window::show` builds it again. Its size and position are saved
+            // first, for the next window and the next start.
+            if let WindowEvent::CloseRequested { .. } = e {
+                if w.label() == window::MAIN {
+                    window::keep_state(w.app_handle());
+                }
+            }
             if let WindowEvent::Destroyed = e {
                 if w.label() == window::MAIN {
                     window::on_destroyed(w.app_handle());
@@ -83,6 +96,7 @@ fn main() {
                     settings: Mutex::new(settings),
                     app_state: Mutex::new(None),
                     quitting: Default::default(),
+                    jobs_changed: Default::default(),
                 });
                 Ok::<_, anemone_sync::sync::SyncError>((ctx, rx, no_jobs))
             })?;

@@ -1,6 +1,10 @@
 //! The one-line overall state the tray and the window header show ("Up to date, synced 2 min
 //! ago", "Syncing 12 files, 34 MB/s", "3 conflicts need you"). A pure function of the jobs'
 //! states, the live runs and the time, which is passed in.
+//!
+//! Every job counts, disabled ones too (issue 16: the state must not lie): no job at all is
+//! its own state ("Add a sync job"), a disabled job is said to be disabled and never "up to
+//! date", and only enabled jobs decide what the app is doing.
 
 use anemone_sync::words::errors::first_sentence;
 
@@ -14,6 +18,8 @@ pub struct JobSnapshot {
     pub message: Option<String>,
     /// When its last run that reached the server ended.
     pub last_sync_ms: Option<i64>,
+    /// A disabled job has no worker: its `state` means nothing.
+    pub enabled: bool,
 }
 
 /// A run in progress, from its latest progress event.
@@ -45,19 +51,37 @@ pub fn app_state(
     pending_conflicts: u64,
     now_ms: i64,
 ) -> AppState {
+    let enabled: Vec<&JobSnapshot> = jobs.iter().filter(|j| j.enabled).collect();
+    let disabled = jobs.len() - enabled.len();
+    let paused = enabled
+        .iter()
+        .filter(|j| j.state == JobState::Paused)
+        .count();
+    let out = |state, summary: String| AppState {
+        state,
+        summary,
+        jobs: jobs.len() as u32,
+        enabled_jobs: enabled.len() as u32,
+        paused_jobs: paused as u32,
+    };
     if jobs.is_empty() {
-        return AppState {
-            state: JobState::Idle,
-            summary: "No sync jobs yet: add one".into(),
-        };
+        return out(JobState::Idle, "No sync jobs yet: add a sync job".into());
     }
-    let mut state = jobs
+    if enabled.is_empty() && live.is_empty() && pending_conflicts == 0 {
+        let summary = match jobs {
+            [one] => format!("{} is disabled: nothing syncs", one.name),
+            _ => format!("All {} jobs are disabled: nothing syncs", jobs.len()),
+        };
+        return out(JobState::Paused, summary);
+    }
+    let mut state = enabled
         .iter()
         .map(|j| j.state)
         .max_by_key(|s| rank(*s))
         .unwrap_or(JobState::Idle);
-    // Paused only when every job is; pending conflicts need the user whatever the jobs say.
-    if state == JobState::Paused && jobs.iter().any(|j| j.state != JobState::Paused) {
+    // Paused only when every enabled job is; pending conflicts need the user whatever the
+    // jobs say.
+    if state == JobState::Paused && paused < enabled.len() {
         state = JobState::Idle;
     }
     if !live.is_empty() {
@@ -65,44 +89,45 @@ pub fn app_state(
     } else if pending_conflicts > 0 && rank(state) < rank(JobState::Conflict) {
         state = JobState::Conflict;
     }
-    let first = |s: JobState| jobs.iter().find(|j| j.state == s);
-    let summary = match state {
+    let first = |s: JobState| enabled.iter().find(|j| j.state == s);
+    let mut summary = match state {
         JobState::Syncing => syncing(live),
-        JobState::Error => {
-            let j = first(JobState::Error).expect("a job in error");
-            match &j.message {
-                // The first sentence (what happened) in full: never cut in the middle.
+        JobState::Error => match first(JobState::Error) {
+            Some(j) => match &j.message {
                 Some(m) => format!("{} failed: {}", j.name, first_sentence(m)),
                 None => format!("{} failed", j.name),
-            }
-        }
+            },
+            None => "A sync failed".to_string(),
+        },
         JobState::Conflict => match pending_conflicts {
             0 => "Conflicts need you".to_string(),
             1 => "1 conflict needs you".to_string(),
             n => format!("{n} conflicts need you"),
         },
-        JobState::Offline => {
-            let j = first(JobState::Offline).expect("a job offline");
-            match &j.message {
+        JobState::Offline => match first(JobState::Offline) {
+            Some(j) => match &j.message {
                 Some(m) => format!("Offline: {}", first_sentence(m)),
                 None => format!("Offline: {} cannot reach its server", j.name),
-            }
-        }
-        JobState::NeedsYou => {
-            let j = first(JobState::NeedsYou).expect("a job that needs the user");
-            match &j.message {
+            },
+            None => "Offline".to_string(),
+        },
+        JobState::Paused => match enabled.len() {
+            1 => "Paused".to_string(),
+            n => format!("All {n} jobs paused"),
+        },
+        JobState::NeedsYou => match first(JobState::NeedsYou) {
+            Some(j) => match &j.message {
                 Some(m) => format!("{} needs you: {}", j.name, first_sentence(m)),
                 None => format!("{} needs you", j.name),
-            }
-        }
-        JobState::Paused => "Paused".to_string(),
-        JobState::FirstSync => {
-            let j = first(JobState::FirstSync).expect("a job waiting");
-            format!("{}: choose how to do the first sync", j.name)
-        }
+            },
+            None => "A job needs you".to_string(),
+        },
+        JobState::FirstSync => match first(JobState::FirstSync) {
+            Some(j) => format!("{}: choose how to do the first sync", j.name),
+            None => "Choose how to do the first sync".to_string(),
+        },
         JobState::Idle => {
-            let last = jobs.iter().filter_map(|j| j.last_sync_ms).max();
-            let paused = jobs.iter().filter(|j| j.state == JobState::Paused).count();
+            let last = enabled.iter().filter_map(|j| j.last_sync_ms).max();
             let mut s = match last {
                 Some(t) => format!("Up to date, synced {}", ago(now_ms - t)),
                 None => "Waiting for the first sync".to_string(),
@@ -113,7 +138,10 @@ pub fn app_state(
             s
         }
     };
-    AppState { state, summary }
+    if disabled > 0 && state != JobState::Syncing {
+        summary.push_str(&format!(" ({disabled} disabled)"));
+    }
+    out(state, summary)
 }
 
 fn syncing(live: &[LiveRun]) -> String {
@@ -165,7 +193,13 @@ mod tests {
             state,
             message: None,
             last_sync_ms: last_min_ago.map(|m| NOW - m * 60_000),
+            enabled: true,
         }
+    }
+
+    fn disabled(mut j: JobSnapshot) -> JobSnapshot {
+        j.enabled = false;
+        j
     }
 
     fn summary(jobs: &[JobSnapshot], live: &[LiveRun], conflicts: u64) -> (JobState, String) {
@@ -187,7 +221,7 @@ mod tests {
         assert_eq!(summary(&jobs, &[], 0).1, "Up to date, synced just now");
         let jobs = [job("a", JobState::Idle, None)];
         assert_eq!(summary(&jobs, &[], 0).1, "Waiting for the first sync");
-        assert_eq!(summary(&[], &[], 0).1, "No sync jobs yet: add one");
+        assert_eq!(summary(&[], &[], 0).1, "No sync jobs yet: add a sync job");
     }
 
     #[test]
@@ -253,7 +287,10 @@ mod tests {
             job("a", JobState::Paused, Some(1)),
             job("b", JobState::Paused, None),
         ];
-        assert_eq!(summary(&jobs, &[], 0), (JobState::Paused, "Paused".into()));
+        assert_eq!(
+            summary(&jobs, &[], 0),
+            (JobState::Paused, "All 2 jobs paused".into())
+        );
         let jobs = [
             job("a", JobState::Paused, Some(1)),
             job("b", JobState::Idle, Some(3)),
@@ -317,5 +354,78 @@ mod tests {
         assert_eq!(bytes(999), "999 B");
         assert_eq!(bytes(1_500_000_000), "1.5 GB");
         assert_eq!(bytes(34_000_000), "34 MB");
+    }
+
+    #[test]
+    fn no_jobs_is_its_own_state_not_up_to_date() {
+        let s = app_state(&[], &[], 0, NOW);
+        assert_eq!(s.state, JobState::Idle);
+        assert_eq!(s.summary, "No sync jobs yet: add a sync job");
+        assert_eq!((s.jobs, s.enabled_jobs, s.paused_jobs), (0, 0, 0));
+        assert!(!s.summary.contains("Up to date"));
+    }
+
+    #[test]
+    fn a_disabled_job_is_said_to_be_disabled_never_up_to_date() {
+        // The only job, disabled right after a sync: its worker's last state means nothing.
+        let only = [disabled(job("photos", JobState::Idle, Some(0)))];
+        let s = app_state(&only, &[], 0, NOW);
+        assert_eq!(
+            (s.state, s.summary.as_str()),
+            (JobState::Paused, "photos is disabled: nothing syncs")
+        );
+        assert_eq!((s.jobs, s.enabled_jobs), (1, 0));
+        let two = [
+            disabled(job("a", JobState::Idle, Some(0))),
+            disabled(job("b", JobState::Error, None)),
+        ];
+        assert_eq!(
+            summary(&two, &[], 0),
+            (
+                JobState::Paused,
+                "All 2 jobs are disabled: nothing syncs".into()
+            )
+        );
+        // Next to an enabled job: the state is the enabled job's, and the disabled one is
+        // mentioned; its stale error does not count.
+        let mixed = [
+            job("a", JobState::Idle, Some(2)),
+            disabled(job("b", JobState::Error, None)),
+        ];
+        assert_eq!(
+            summary(&mixed, &[], 0),
+            (
+                JobState::Idle,
+                "Up to date, synced 2 min ago (1 disabled)".into()
+            )
+        );
+    }
+
+    #[test]
+    fn paused_says_it_once_and_counts_jobs() {
+        let one = [job("a", JobState::Paused, Some(1))];
+        let s = app_state(&one, &[], 0, NOW);
+        assert_eq!((s.state, s.summary.as_str()), (JobState::Paused, "Paused"));
+        assert_eq!(s.paused_jobs, 1);
+        let two = [
+            job("a", JobState::Paused, Some(1)),
+            job("b", JobState::Paused, None),
+        ];
+        assert_eq!(
+            summary(&two, &[], 0),
+            (JobState::Paused, "All 2 jobs paused".into())
+        );
+    }
+
+    #[test]
+    fn offline_then_back_online_leaves_no_trace_of_offline() {
+        let mut j = job("a", JobState::Offline, Some(10));
+        j.message = Some("cannot reach nas.local".into());
+        assert_eq!(summary(&[j], &[], 0).0, JobState::Offline);
+        // Back: the job's state is the truth, not the outage.
+        let back = [job("a", JobState::Idle, Some(0))];
+        let s = summary(&back, &[], 0);
+        assert_eq!(s, (JobState::Idle, "Up to date, synced just now".into()));
+        assert!(!s.1.to_lowercase().contains("offline"));
     }
 }

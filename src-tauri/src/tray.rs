@@ -3,8 +3,12 @@
 //! Resolve conflicts (N) when there are some, History, Settings, Quit. Each item has a mnemonic
 //! (the underlined letter), so the open menu works from the keyboard.
 //!
-//! The menu is rebuilt only when its items change (pause state, conflict count); the summary
-//! line is updated in place.
+//! The menu is rebuilt only when its items change (pause state, conflict count, whether any job
+//! runs); the summary line is updated in place, cut to [`MENU_LINE_MAX`] characters (a long
+//! error ran the menu off the screen; the tooltip keeps the whole line).
+//!
+//! With no job that runs (none yet, or all disabled) the icon is the grey one, never the
+//! green "up to date", Sync now and Pause are off, and the first item is "Add a sync job…".
 
 use std::sync::{Arc, Mutex};
 
@@ -17,6 +21,8 @@ use crate::context::AppContext;
 use crate::types::{AppState, JobState, View};
 
 const ID: &str = "main";
+/// The longest summary line in the menu, in characters (with the ellipsis).
+pub const MENU_LINE_MAX: usize = 48;
 
 fn icon(state: JobState) -> Image<'static> {
     let bytes: &'static [u8] = match state {
@@ -56,7 +62,36 @@ struct Shown {
 
 fn summary_text(v: &TrayView) -> String {
     // `&` marks a mnemonic (the letter keyboard users press); a literal one is doubled.
-    v.app.summary.replace('&', "&&")
+    menu_line(&v.app.summary).replace('&', "&&")
+}
+
+/// `s` cut to [`MENU_LINE_MAX`] characters, at a word boundary when one is near, with "…".
+pub fn menu_line(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() <= MENU_LINE_MAX {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(MENU_LINE_MAX - 1).collect();
+    // Back to the last space if that keeps most of the line ("...the server", not "...the se").
+    let cut = match cut.rfind(' ') {
+        Some(i) if i >= MENU_LINE_MAX * 2 / 3 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([' ', ',', ':', ';', '.']))
+}
+
+/// The icon for what the tray shows: grey when no job runs at all.
+fn icon_for(v: &TrayView) -> JobState {
+    if v.app.enabled_jobs == 0 && v.app.state == JobState::Idle {
+        JobState::Paused
+    } else {
+        v.app.state
+    }
+}
+
+/// Whether any job runs: Sync now and Pause act on something.
+fn has_jobs(v: &TrayView) -> bool {
+    v.app.enabled_jobs > 0
 }
 
 fn build_menu(
@@ -64,12 +99,24 @@ fn build_menu(
     v: &TrayView,
 ) -> tauri::Result<(Menu<tauri::Wry>, MenuItem<tauri::Wry>)> {
     let summary = MenuItem::with_id(app, "summary", summary_text(v), false, None::<&str>)?;
-    let open = MenuItem::with_id(app, "open", "&Open AnemoneSync", true, None::<&str>)?;
-    let sync = MenuItem::with_id(app, "sync_now", "&Sync now", true, None::<&str>)?;
-    let pause = if v.all_paused {
-        MenuItem::with_id(app, "resume", "&Resume", true, None::<&str>)?
+    let open = if v.app.jobs == 0 {
+        MenuItem::with_id(app, "add_job", "&Add a sync job…", true, None::<&str>)?
     } else {
-        MenuItem::with_id(app, "pause", "&Pause", true, None::<&str>)?
+        MenuItem::with_id(app, "open", "&Open AnemoneSync", true, None::<&str>)?
+    };
+    let live = has_jobs(v);
+    // Sync now syncs every job that is not paused: with all paused there is nothing to do.
+    let sync = MenuItem::with_id(
+        app,
+        "sync_now",
+        "&Sync now",
+        live && !v.all_paused,
+        None::<&str>,
+    )?;
+    let pause = if v.all_paused {
+        MenuItem::with_id(app, "resume", "&Resume", live, None::<&str>)?
+    } else {
+        MenuItem::with_id(app, "pause", "&Pause", live, None::<&str>)?
     };
     let conflicts = (v.conflicts > 0)
         .then(|| {
@@ -105,7 +152,7 @@ fn build_menu(
 fn on_menu(app: &AppHandle, id: &str) {
     let ctx = app.state::<Arc<AppContext>>().inner().clone();
     match id {
-        "open" => crate::window::show(app, Some(View::Jobs)),
+        "open" | "add_job" => crate::window::show(app, Some(View::Jobs)),
         "sync_now" => ctx.service.sync_now(None),
         "pause" => ctx.service.pause(None),
         "resume" => ctx.service.resume(None),
@@ -121,7 +168,7 @@ impl Tray {
     pub fn create(app: &AppHandle, first: TrayView) -> tauri::Result<Tray> {
         let (menu, summary) = build_menu(app, &first)?;
         let icon = TrayIconBuilder::with_id(ID)
-            .icon(icon(first.app.state))
+            .icon(icon(icon_for(&first)))
             .tooltip(&first.app.summary)
             .menu(&menu)
             .show_menu_on_left_click(true)
@@ -143,13 +190,17 @@ impl Tray {
         if *old == v {
             return;
         }
-        if old.app.state != v.app.state {
-            let _ = self.icon.set_icon(Some(icon(v.app.state)));
+        if icon_for(old) != icon_for(&v) {
+            let _ = self.icon.set_icon(Some(icon(icon_for(&v))));
         }
         if old.app.summary != v.app.summary {
             let _ = self.icon.set_tooltip(Some(&v.app.summary));
         }
-        if old.all_paused != v.all_paused || old.conflicts != v.conflicts {
+        if old.all_paused != v.all_paused
+            || old.conflicts != v.conflicts
+            || old.app.jobs != v.app.jobs
+            || has_jobs(old) != has_jobs(&v)
+        {
             match build_menu(app, &v) {
                 Ok((menu, summary)) => {
                     let _ = self.icon.set_menu(Some(menu));
@@ -161,5 +212,53 @@ impl Tray {
             let _ = shown.summary.set_text(summary_text(&v));
         }
         shown.view = v;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(state: JobState, summary: &str, jobs: u32, enabled: u32) -> TrayView {
+        TrayView {
+            app: AppState {
+                state,
+                summary: summary.into(),
+                jobs,
+                enabled_jobs: enabled,
+                paused_jobs: 0,
+            },
+            all_paused: false,
+            conflicts: 0,
+        }
+    }
+
+    #[test]
+    fn a_long_status_line_is_cut_to_a_sane_width() {
+        let long = "photos failed: the server nas.example.org refused the connection on port 445; check that it is on";
+        let line = menu_line(long);
+        assert!(line.chars().count() <= MENU_LINE_MAX, "{line}");
+        assert!(line.ends_with('…'));
+        assert!(line.starts_with("photos failed: the server nas.example.org"));
+        assert_eq!(
+            menu_line("Up to date, synced 2 min ago"),
+            "Up to date, synced 2 min ago"
+        );
+        // Mnemonic escaping comes after the cut.
+        let v = view(JobState::Idle, "R&D is up to date", 1, 1);
+        assert_eq!(summary_text(&v), "R&&D is up to date");
+    }
+
+    #[test]
+    fn no_job_that_runs_is_grey_and_has_nothing_to_sync() {
+        let none = view(JobState::Idle, "No sync jobs yet: add a sync job", 0, 0);
+        assert_eq!(icon_for(&none), JobState::Paused);
+        assert!(!has_jobs(&none));
+        let disabled = view(JobState::Paused, "a is disabled: nothing syncs", 1, 0);
+        assert_eq!(icon_for(&disabled), JobState::Paused);
+        assert!(!has_jobs(&disabled));
+        let fine = view(JobState::Idle, "Up to date", 1, 1);
+        assert_eq!(icon_for(&fine), JobState::Idle);
+        assert!(has_jobs(&fine));
     }
 }

@@ -376,6 +376,12 @@ pub struct Settings {
 pub struct AppState {
     pub state: JobState,
     pub summary: String,
+    /// Every job, disabled ones too: 0 is the "add a sync job" state.
+    pub jobs: u32,
+    /// Jobs that run (Sync all / Pause all act on these; none: the buttons are off).
+    pub enabled_jobs: u32,
+    /// Enabled jobs that are paused (all of them: Pause all is off, Resume all on).
+    pub paused_jobs: u32,
 }
 
 /// A screen of the window.

@@ -108,3 +108,19 @@ fn reap_webkit() {
         crate::webkit_procs::terminate(pid);
     }
 }
+
+/// What is kept of the window across restarts: size, position, maximized; not whether it is
+/// shown (the app starts in the tray) nor decorations.
+pub const KEPT_STATE: tauri_plugin_window_state::StateFlags =
+    tauri_plugin_window_state::StateFlags::SIZE
+        .union(tauri_plugin_window_state::StateFlags::POSITION)
+        .union(tauri_plugin_window_state::StateFlags::MAXIMIZED);
+
+/// Saves the window's size and position now (the plugin saves at exit too, but a session that
+/// ends with the app killed never gets there): called when the window is hidden.
+pub fn keep_state(app: &AppHandle) {
+    use tauri_plugin_window_state::AppHandleExt;
+    if let Err(e) = app.save_window_state(KEPT_STATE) {
+        tracing::debug!("cannot save the window's size and position: {e}");
+    }
+}

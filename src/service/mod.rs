@@ -149,9 +149,14 @@ impl Service {
     }
 
     /// Asks for a full run of one job (by id) or of all (`None`) as soon as possible; an
-    /// offline job tries to reconnect at once.
+    /// offline job tries to reconnect at once. One paused job asked by id runs once and stays
+    /// paused; paused jobs are left alone by a sync of all.
     pub fn sync_now(&self, job_id: Option<i64>) {
-        self.send(job_id, || Ctl::SyncNow);
+        // Asked for one job, a paused job runs once; "sync all" leaves paused jobs paused (a
+        // pause of everything is not undone by a sync of everything).
+        self.send(job_id, || Ctl::SyncNow {
+            even_paused: job_id.is_some(),
+        });
     }
 
     /// No new runs or transfers start for these jobs until `resume`; transfers in flight

@@ -200,7 +200,12 @@ impl Timers {
 
     /// A run failed (offline or otherwise): nothing runs for a while; each failure in a row
     /// waits twice as long, up to `cap`.
+    ///
+    /// A failure also explains the last loss of the change feed (the server was away, not
+    /// dropping feeds): the next loss is polled soon again, so a second outage shows as
+    /// quickly as the first instead of after a whole poll period (issue 16).
     pub fn failed(&mut self, now: Instant, cap: Duration) {
+        self.feed_lost_at = None;
         self.blocked_until = Some(now + self.backoff);
         self.backoff = (self.backoff * 2).min(cap.max(FIRST_BACKOFF));
     }
@@ -411,5 +416,21 @@ mod tests {
         let mut t = Timers::new();
         t.remote_feed_lost(t0, Duration::from_millis(500));
         assert_eq!(t.poll_at, Some(t0 + Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn a_feed_lost_again_after_an_outage_is_polled_at_once() {
+        let t0 = Instant::now();
+        let period = Duration::from_secs(60);
+        let mut t = Timers::new();
+        t.want_full = None;
+        // The server goes away: feed lost, the poll fails, the job goes offline.
+        t.remote_feed_lost(t0, period);
+        t.failed(at(t0, 2), Duration::from_secs(300));
+        // Back a few seconds later; the feed starts again and is lost again (a second outage)
+        // well within the poll period of the first loss: polled at once, not in a minute.
+        t.got_through();
+        t.remote_feed_lost(at(t0, 20), period);
+        assert_eq!(t.poll_at, Some(at(t0, 20) + FEED_LOST_POLL));
     }
 }

@@ -216,7 +216,19 @@ export type Settings = { start_at_login: boolean, notifications: boolean, parall
 /**
  * Payload of `app-state`: the overall state shown in the header and the tray.
  */
-export type AppState = { state: JobState, summary: string, };
+export type AppState = { state: JobState, summary: string, 
+/**
+ * Every job, disabled ones too: 0 is the "add a sync job" state.
+ */
+jobs: number, 
+/**
+ * Jobs that run (Sync all / Pause all act on these; none: the buttons are off).
+ */
+enabled_jobs: number, 
+/**
+ * Enabled jobs that are paused (all of them: Pause all is off, Resume all on).
+ */
+paused_jobs: number, };
 
 /**
  * A screen of the window.

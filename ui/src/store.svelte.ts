@@ -18,7 +18,45 @@ export const ui = $state({
   live: {} as Record<string, LiveRun>,
   app: null as AppState | null,
   conflictCount: 0,
+  /** A page change waiting for the user's answer to "discard your changes?". */
+  leaving: null as View | null,
 });
+
+/** Says whether the page shown has edits that leaving it would drop (the job form sets it). */
+let unsaved: (() => boolean) | null = null;
+
+export function setUnsavedCheck(check: (() => boolean) | null) {
+  unsaved = check;
+}
+
+/** Shows `view`, unless the page shown has unsaved edits: then the user is asked first
+ * (App.svelte's dialog answers through `answerLeave`). */
+export function navigate(view: View) {
+  if (view === ui.view && !unsaved?.()) return;
+  if (unsaved?.()) {
+    ui.leaving = view;
+    return;
+  }
+  ui.view = view;
+}
+
+/** The answer to "discard your changes?": `discard` leaves (dropping the edits). */
+export function answerLeave(discard: boolean) {
+  const to = ui.leaving;
+  ui.leaving = null;
+  if (discard && to) {
+    unsaved = null;
+    leaveHandlers.forEach((h) => h());
+    ui.view = to;
+  }
+}
+
+/** Called when the user chose to drop the edits (the form closes itself). */
+const leaveHandlers = new Set<() => void>();
+export function onDiscard(h: () => void): () => void {
+  leaveHandlers.add(h);
+  return () => leaveHandlers.delete(h);
+}
 
 function snapshot() {
   const out: Record<string, LiveRun> = {};
@@ -88,7 +126,7 @@ export async function start() {
   await Promise.all([
     bridge.onEngineEvent(onEvent).catch(() => {}),
     bridge.onAppState((s) => (ui.app = s)).catch(() => {}),
-    bridge.onNavigate((n) => (ui.view = n.view)).catch(() => {}),
+    bridge.onNavigate((n) => navigate(n.view)).catch(() => {}),
   ]);
   await Promise.all([loadJobs(), loadConflictCount(), loadAppState()]);
 }

@@ -24,6 +24,7 @@
 //! is edited, or the user asks for a sync.
 //!
 //! Pause: no new run or transfer starts; a run in progress finishes its transfers in flight.
+//! "Sync now" on a paused job (that job, not "sync all") runs it once, and it stays paused.
 //! Shutdown: like pause, then after the grace period transfers in flight are cut (their temps
 //! stay for the next run to resume).
 
@@ -52,7 +53,10 @@ const RETRIES: u32 = 3;
 
 #[derive(Debug)]
 pub(super) enum Ctl {
-    SyncNow,
+    /// `even_paused`: a paused job runs once (the user asked for this job).
+    SyncNow {
+        even_paused: bool,
+    },
     Pause,
     Resume,
     Shutdown {
@@ -86,6 +90,9 @@ pub(super) struct Worker {
     remote_pending: Pending,
 
     paused: bool,
+    /// "Sync now" on a paused job: one full run, then paused again (issue 16: the button did
+    /// nothing and said nothing).
+    run_once: bool,
     shutting_down: bool,
     /// When the next run is due, and what kind (pure: see `timers`).
     timers: Timers,
@@ -135,6 +142,7 @@ impl Worker {
             local_pending: Pending::new(quiet),
             remote_pending: Pending::new(quiet),
             paused,
+            run_once: false,
             shutting_down: false,
             timers: Timers::new(),
             outage: None,
@@ -176,6 +184,11 @@ impl Worker {
                     self.run_kind(kind).await;
                     continue;
                 }
+            } else if self.run_once {
+                // `sync` takes the flag: the one run goes through the pause.
+                self.run_kind(RunKind::Full(FullWhy::Asked)).await;
+                self.run_once = false;
+                continue;
             }
             let wake = self.next_wake();
             tracing::trace!(in_ms = wake.saturating_duration_since(now).as_millis() as u64, poll = ?self.timers.poll_at.map(|t| t.saturating_duration_since(now)), "sleeping");
@@ -232,9 +245,15 @@ impl Worker {
 
     fn on_ctl(&mut self, c: Option<Ctl>) {
         match c {
-            Some(Ctl::SyncNow) => self.timers.sync_now(Instant::now()),
+            Some(Ctl::SyncNow { even_paused }) => {
+                self.timers.sync_now(Instant::now());
+                self.run_once = self.paused && even_paused;
+            }
             Some(Ctl::Pause) => self.paused = true,
-            Some(Ctl::Resume) => self.paused = false,
+            Some(Ctl::Resume) => {
+                self.paused = false;
+                self.run_once = false;
+            }
             Some(Ctl::Shutdown { .. }) | None => self.shutting_down = true,
             Some(Ctl::Decide(d)) => self.on_decision(d),
         }

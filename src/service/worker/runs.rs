@@ -175,7 +175,8 @@ impl Worker {
     /// Runs one sync while still listening to control messages and change feeds. `None` when
     /// the run was not started (paused meanwhile).
     async fn sync(&mut self, mut opts: SyncOptions) -> Option<RunReport> {
-        if self.paused || self.shutting_down {
+        let once = std::mem::take(&mut self.run_once);
+        if (self.paused && !once) || self.shutting_down {
             return None;
         }
         let control = RunControl::new();
@@ -197,7 +198,7 @@ impl Worker {
                             self.publish(JobState::Paused, None).await;
                         }
                         Some(Ctl::Resume) => self.paused = false,
-                        Some(Ctl::SyncNow) => self.timers.want_full = Some(FullWhy::Asked),
+                        Some(Ctl::SyncNow { .. }) => self.timers.want_full = Some(FullWhy::Asked),
                         // A run is going: the job is not waiting for an answer (ignored).
                         Some(Ctl::Decide(d)) => self.on_decision(d),
                         Some(Ctl::Shutdown { grace }) => {

@@ -47,23 +47,25 @@ describe('history', () => {
     await screenshot(page, 'history');
 
     // Last page holds runs 951..1000; expanding the last partial one (993) shows its errors.
-    await page.getByRole('button', { name: 'Last', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Runs pages' }).getByRole('button', { name: 'Last', exact: true }).click();
     expect(await page.getByTestId('page').textContent()).toBe('Page 20 of 20');
     expect(await page.getByTestId('run-row').count()).toBe(50);
     await page.getByRole('button', { name: 'Details of run 993', exact: true }).click();
     await page.getByText('Reports/q993.xlsx: The file is open in another program.').waitFor();
     // Count over all pages.
     let total = 0;
-    await page.getByRole('button', { name: 'First', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Runs pages' }).getByRole('button', { name: 'First', exact: true }).click();
     for (let p = 0; p < 20; p++) {
       total += await page.getByTestId('run-row').count();
-      if (p < 19) await page.getByRole('button', { name: 'Next', exact: true }).click();
+      if (p < 19) await page.getByRole('navigation', { name: 'Runs pages' }).getByRole('button', { name: 'Next', exact: true }).click();
     }
     expect(total).toBe(1000);
 
     // Activity filter.
-    expect(await page.getByTestId('activity-count').textContent()).toBe('1000 items, showing the latest 200');
-    expect(await page.getByTestId('activity-item').count()).toBe(200);
+    // Activity is paginated too: 50 rows in the DOM.
+    expect(await page.getByTestId('activity-count').textContent()).toBe('1000 items, 1–50 shown');
+    expect(await page.getByTestId('activity-item').count()).toBe(50);
+    expect(await page.getByTestId('activity-page').textContent()).toBe('Page 1 of 20');
     await page.getByLabel('Filter activity').fill('report-');
     await expect.poll(() => page.getByTestId('activity-count').textContent()).toBe('20 items');
     expect(await page.getByTestId('activity-item').count()).toBe(20);

@@ -35,8 +35,9 @@ describe('jobs view', () => {
     expect(await cards.count()).toBe(4);
     expect(await page.getByTestId('job-2').getByTestId('job-state').textContent()).toBe('conflict');
     expect(await page.getByTestId('job-4').getByTestId('job-state').textContent()).toBe('disabled');
-    await expectText(page.getByTestId('job-1'), /Next sync: in [45] min/);
-    await expectText(page.getByTestId('job-3'), /Next sync: not scheduled/);
+    // Documents syncs on every change: no "next sync" time to show (issue 16).
+    await expectText(page.getByTestId('job-1'), /Syncs on every change/);
+    await expectText(page.getByTestId('job-3'), /Syncs on every change/);
     // App state in the header.
     await page.evaluate(() => (window as any).__emit('app-state', { state: 'syncing', summary: 'Syncing Documents' }));
     await page.getByTestId('app-state').getByText('Syncing Documents').waitFor();

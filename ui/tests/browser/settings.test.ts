@@ -19,7 +19,7 @@ describe('settings and keyboard', () => {
     await login.waitFor();
     expect(await login.isChecked()).toBe(false);
     await login.check();
-    await page.getByLabel('Show notifications (conflicts, failed syncs)').uncheck();
+    await page.getByLabel(/^Show notifications/).uncheck();
     await page.getByLabel('Log detail').selectOption('debug');
     await page.getByLabel('Parallel transfers (all jobs)').fill('0');
     await page.getByRole('button', { name: 'Save settings' }).click();
