@@ -242,3 +242,34 @@ message: string,
  * The input field the error is about, e.g. "host", "share", "local_path".
  */
 field?: string, };
+
+/**
+ * The limits and the metered pause as Settings shows them.
+ */
+export type LimitSettings = { 
+/**
+ * Upload limit of all jobs together, as typed ("2 MB"); empty: no limit.
+ */
+up_limit: string, down_limit: string, pause_on_metered: boolean, 
+/**
+ * Whether this system can tell a metered connection (Linux with NetworkManager today).
+ */
+metered_supported: boolean, };
+
+/**
+ * A job's own limits, as the job form shows them; empty: none.
+ */
+export type JobLimits = { up_limit: string, down_limit: string, };
+
+/**
+ * What an import did, in lines for people.
+ */
+export type ImportResult = { 
+/**
+ * One line per job (added, replaced, skipped, refused) and per note.
+ */
+lines: Array<string>, 
+/**
+ * Whether any job was added or replaced.
+ */
+changed: boolean, };
