@@ -88,6 +88,8 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             password_stdin,
             encryption,
             live,
+            up_limit,
+            down_limit,
         } => {
             // The engine checks everything before it stores anything: a refused job must not
             // have replaced the stored password of that login.
@@ -110,6 +112,13 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             };
             if password.is_some() {
                 say_stored(engine, engine.credential_store());
+            }
+            if up_limit.is_some() || down_limit.is_some() {
+                let limits = anemone_sync::limits::Limits {
+                    up: up_limit.and_then(|r| r.0),
+                    down: down_limit.and_then(|r| r.0),
+                };
+                engine.set_job_limits(job.id, limits).await?;
             }
             println!(
                 "added job '{}': {} <-> {} ({})",
@@ -173,6 +182,14 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
                 }
             }
             Ok(0)
+        }
+        JobCommand::Edit {
+            name,
+            up_limit,
+            down_limit,
+        } => {
+            let (up, down) = (up_limit.map(|r| r.0), down_limit.map(|r| r.0));
+            super::config::edit_job_limits(engine, &name, up, down).await
         }
         JobCommand::Remove { name } => {
             let job = job_by_name(engine, &name).await?;

@@ -1,12 +1,13 @@
 //! The headless CLI, one file per part: [`args`] (what clap parses), [`job`] (job commands),
 //! [`sync`], [`show`] (status, conflicts, history), [`output`] (what a run prints) and
-//! [`watch`] (live sync in the foreground).
+//! [`watch`] (live sync in the foreground), [`config`] (engine-wide settings, export, import).
 //!
 //! Exit codes (decided by `SyncError::exit_code` and the run's status): 0 all succeeded; 1 some
 //! files failed; 2 usage or configuration error; 3 cannot connect or authenticate, or the server
 //! refused; 4 a local failure (the state database, a local folder); 5 aborted by a safety guard.
 
 mod args;
+mod config;
 mod job;
 mod output;
 mod show;
@@ -79,6 +80,7 @@ async fn run(cmd: Command, data_dir: &std::path::Path) -> Result<i32, SyncError>
             all: _,
             grace,
         } => watch::run(engine, names, Duration::from_secs(grace)).await,
+        Command::Config { command } => config::run(&engine, command).await,
     }
 }
 

@@ -93,6 +93,12 @@ pub(super) struct Worker {
     rejected_password: Option<[u8; 32]>,
     heartbeat_at: Instant,
     last_start: Option<chrono::DateTime<chrono::Local>>,
+    /// `true` while a metered connection holds the job: no run starts (like a pause the user
+    /// did not ask for, shown as "paused: metered connection").
+    metered: watch::Receiver<bool>,
+    /// "Sync now" while a metered connection holds the job: that one run goes ahead (the user
+    /// asked for it by hand).
+    sync_now_held: bool,
 }
 
 impl Worker {
@@ -104,6 +110,7 @@ impl Worker {
         net: watch::Receiver<u64>,
         opts: ServiceOptions,
         paused: bool,
+        metered: watch::Receiver<bool>,
     ) -> Worker {
         let (local_tx, local_rx) = mpsc::unbounded_channel();
         let (remote_tx, remote_rx) = mpsc::unbounded_channel();
@@ -136,6 +143,8 @@ impl Worker {
             rejected_password: None,
             heartbeat_at: Instant::now(),
             last_start: None,
+            metered,
+            sync_now_held: false,
             job,
         }
     }
@@ -164,7 +173,9 @@ impl Worker {
                 self.heartbeat_at =
                     now + Duration::from_millis(crate::db::live::HEARTBEAT_MS as u64);
             }
-            if !self.paused {
+            let held = self.show_metered_hold().await;
+            if !self.paused && (!held || self.sync_now_held) {
+                self.sync_now_held = false;
                 if let Some(kind) = self.due(now) {
                     self.run_kind(kind).await;
                     continue;
@@ -184,6 +195,7 @@ impl Worker {
                 Some(c) = self.local_rx.recv() => self.on_local(c),
                 Some(c) = self.remote_rx.recv() => self.on_remote(c),
                 Ok(()) = self.net.changed() => self.on_network_change(),
+                Ok(()) = self.metered.changed() => {}
                 _ = tokio::time::sleep_until(wake.into()) => {}
             }
         }
@@ -219,13 +231,47 @@ impl Worker {
     }
 
     fn next_wake(&self) -> Instant {
-        self.timers
-            .next_wake(self.heartbeat_at, self.paused, self.changes_ready())
+        let held = self.paused || *self.metered.borrow();
+        let wake = self
+            .timers
+            .next_wake(self.heartbeat_at, held, self.changes_ready());
+        if held {
+            // Nothing can run: a retry time already past (an offline job whose network
+            // changed, as it does when a metered hotspot comes up) must not spin the loop.
+            wake.max(Instant::now() + Duration::from_secs(1))
+        } else {
+            wake
+        }
+    }
+
+    /// Whether a metered connection holds the job, shown in its state when it changes: held,
+    /// "paused: metered connection"; released, idle (a pause the user asked for stays shown).
+    async fn show_metered_hold(&mut self) -> bool {
+        let held = *self.metered.borrow_and_update();
+        let (state, message) = {
+            let s = self.status.lock().unwrap();
+            (s.state, s.message.clone())
+        };
+        let shown = state == JobState::Paused
+            && message.as_deref() == Some(crate::limits::metered::HELD_MESSAGE);
+        if held && !shown && !self.paused {
+            self.publish(
+                JobState::Paused,
+                Some(crate::limits::metered::HELD_MESSAGE.to_string()),
+            )
+            .await;
+        } else if !held && shown && !self.paused {
+            self.publish(JobState::Idle, None).await;
+        }
+        held
     }
 
     fn on_ctl(&mut self, c: Option<Ctl>) {
         match c {
-            Some(Ctl::SyncNow) => self.timers.sync_now(Instant::now()),
+            Some(Ctl::SyncNow) => {
+                self.timers.sync_now(Instant::now());
+                self.sync_now_held = *self.metered.borrow();
+            }
             Some(Ctl::Pause) => self.paused = true,
             Some(Ctl::Resume) => self.paused = false,
             Some(Ctl::Shutdown { .. }) | None => self.shutting_down = true,

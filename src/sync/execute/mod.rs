@@ -83,6 +83,8 @@ pub struct Executor {
     pub control: RunControl,
     /// Actions not started or abandoned because the run was stopped.
     left_by_stop: std::sync::atomic::AtomicU64,
+    /// The bandwidth buckets transfers draw from (none by default; see [`crate::limits`]).
+    pub throttle: crate::limits::Throttle,
 }
 
 pub struct ExecResult {
@@ -129,6 +131,7 @@ impl Executor {
             pending: Mutex::new(BTreeSet::new()),
             control: RunControl::new(),
             left_by_stop: std::sync::atomic::AtomicU64::new(0),
+            throttle: Default::default(),
         }
     }
 
