@@ -24,6 +24,13 @@ const COMMANDS: &[&str] = &[
     "open_local_folder",
     "get_app_state",
     "set_password",
+    "get_limits",
+    "set_limits",
+    "get_job_limits",
+    "set_job_limits",
+    "check_job_limits",
+    "export_settings",
+    "import_settings",
 ];
 
 fn main() {

@@ -56,6 +56,9 @@ pub fn render() -> String {
         Navigate,
         crate::errors::BridgeErrorKind,
         crate::errors::BridgeError,
+        crate::limits::LimitSettings,
+        crate::limits::JobLimits,
+        crate::limits::ImportResult,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -47,6 +47,13 @@ pub const NAMES: &[&str] = &[
     "open_local_folder",
     "get_app_state",
     "set_password",
+    "get_limits",
+    "set_limits",
+    "get_job_limits",
+    "set_job_limits",
+    "check_job_limits",
+    "export_settings",
+    "import_settings",
 ];
 
 /// The handler with every command, for `tauri::Builder::invoke_handler`.
@@ -76,6 +83,13 @@ macro_rules! command_handler {
             $crate::commands::open_local_folder,
             $crate::commands::get_app_state,
             $crate::commands::set_password,
+            $crate::limits::get_limits,
+            $crate::limits::set_limits,
+            $crate::limits::get_job_limits,
+            $crate::limits::set_job_limits,
+            $crate::limits::check_job_limits,
+            $crate::limits::export_settings,
+            $crate::limits::import_settings,
         ]
     };
 }

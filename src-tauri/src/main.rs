@@ -15,6 +15,7 @@ mod convert;
 mod errors;
 mod events;
 mod form;
+mod limits;
 mod preview;
 mod quit;
 mod settings;

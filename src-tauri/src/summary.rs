@@ -82,6 +82,14 @@ pub fn app_state(
                 None => format!("Offline: {} cannot reach its server", j.name),
             }
         }
+        // Held by a metered connection (every job is, as it is one setting for all).
+        JobState::Paused
+            if jobs.iter().any(|j| {
+                j.message.as_deref() == Some(anemone_sync::limits::metered::HELD_MESSAGE)
+            }) =>
+        {
+            "Paused: metered connection".to_string()
+        }
         JobState::Paused => "Paused".to_string(),
         JobState::Idle => {
             let last = jobs.iter().filter_map(|j| j.last_sync_ms).max();
