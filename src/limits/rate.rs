@@ -20,6 +20,12 @@ impl fmt::Display for RateError {
 
 impl std::error::Error for RateError {}
 
+fn in_bits(text: &str) -> RateError {
+    RateError(format!(
+        "{text:?} is in bits; give the limit in bytes per second, like 2MB (16 Mbit/s is 2MB)"
+    ))
+}
+
 /// A rate in bytes per second; `None` for no limit ("off", "none", "unlimited", "0", or empty).
 pub fn parse_rate(text: &str) -> Result<Option<u64>, RateError> {
     let s = text.trim();
@@ -55,9 +61,7 @@ pub fn parse_rate(text: &str) -> Result<Option<u64>, RateError> {
         "kib" => 1024.0,
         "mib" => 1024.0 * 1024.0,
         "gib" => 1024.0 * 1024.0 * 1024.0,
-        "kbit" | "mbit" | "gbit" => return Err(RateError(format!(
-            "{text:?} is in bits; give the limit in bytes per second, like 2MB (16 Mbit/s is 2MB)"
-        ))),
+        "kbit" | "mbit" | "gbit" => return Err(in_bits(text)),
         _ => return Err(bad()),
     };
     let bytes = value * factor;
