@@ -157,7 +157,14 @@ fn strip_secrets(v: &mut Value) -> bool {
             }
             found
         }
-        Value::Array(items) => items.iter_mut().fold(false, |f, i| strip_secrets(i) || f),
+        Value::Array(items) => {
+            // Every item, not only up to the first with a secret.
+            let mut found = false;
+            for i in items {
+                found |= strip_secrets(i);
+            }
+            found
+        }
         _ => false,
     }
 }

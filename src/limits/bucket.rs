@@ -78,11 +78,14 @@ impl TokenBucket {
     }
 }
 
+/// A job's upload and download buckets.
+type UpDown = (Arc<TokenBucket>, Arc<TokenBucket>);
+
 /// The buckets of one process: a global one per direction and one per job and direction.
 pub struct Buckets {
     up: Arc<TokenBucket>,
     down: Arc<TokenBucket>,
-    jobs: Mutex<HashMap<i64, (Arc<TokenBucket>, Arc<TokenBucket>)>>,
+    jobs: Mutex<HashMap<i64, UpDown>>,
 }
 
 impl Default for Buckets {
@@ -115,7 +118,7 @@ impl Buckets {
         down.set_rate(l.down);
     }
 
-    fn job(&self, job_id: i64) -> (Arc<TokenBucket>, Arc<TokenBucket>) {
+    fn job(&self, job_id: i64) -> UpDown {
         self.jobs
             .lock()
             .unwrap()

@@ -102,6 +102,7 @@ pub(super) struct Worker {
 }
 
 impl Worker {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         engine: Arc<Engine>,
         job: Job,
