@@ -32,6 +32,13 @@ const COMMANDS: &[&str] = &[
     "trash_of_runs",
     "first_sync_preview",
     "choose_first_sync",
+    "get_limits",
+    "set_limits",
+    "get_job_limits",
+    "set_job_limits",
+    "check_job_limits",
+    "export_settings",
+    "import_settings",
 ];
 
 fn main() {

@@ -53,6 +53,8 @@ pub struct Engine {
     /// When set, the remote of a job comes from here instead of its URL (tests that stand in
     /// for a server, such as a hostile one; an embedder's own remote). `None` from it: by URL.
     pub(crate) remote_factory: Option<RemoteFactory>,
+    /// The bandwidth buckets of this process (see [`crate::limits`]).
+    pub(crate) buckets: Arc<crate::limits::Buckets>,
 }
 
 /// See [`Engine::set_remote_factory`].
@@ -118,6 +120,7 @@ impl Engine {
             events: crate::events::channel().0,
             reconnect_budget: Duration::from_secs(budget),
             smb_options,
+            buckets: Arc::default(),
         })
     }
 

@@ -4,6 +4,7 @@
 mod engine_api;
 mod hostile_remote;
 mod layers;
+mod limits;
 mod live_sync;
 mod offline;
 mod reconcile;

@@ -69,6 +69,9 @@ pub fn render() -> String {
         crate::first_sync::FirstSyncChoice,
         crate::first_sync::FirstSyncCounts,
         crate::first_sync::FirstSyncPreview,
+        crate::limits::LimitSettings,
+        crate::limits::JobLimits,
+        crate::limits::ImportResult,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

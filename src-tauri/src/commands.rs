@@ -55,6 +55,13 @@ pub const NAMES: &[&str] = &[
     "trash_of_runs",
     "first_sync_preview",
     "choose_first_sync",
+    "get_limits",
+    "set_limits",
+    "get_job_limits",
+    "set_job_limits",
+    "check_job_limits",
+    "export_settings",
+    "import_settings",
 ];
 
 /// The handler with every command, for `tauri::Builder::invoke_handler`.
@@ -92,6 +99,13 @@ macro_rules! command_handler {
             $crate::trash::trash_of_runs,
             $crate::first_sync::first_sync_preview,
             $crate::first_sync::choose_first_sync,
+            $crate::limits::get_limits,
+            $crate::limits::set_limits,
+            $crate::limits::get_job_limits,
+            $crate::limits::set_job_limits,
+            $crate::limits::check_job_limits,
+            $crate::limits::export_settings,
+            $crate::limits::import_settings,
         ]
     };
 }

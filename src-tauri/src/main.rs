@@ -18,6 +18,7 @@ mod events;
 mod first_sync;
 mod form;
 mod guard;
+mod limits;
 mod notices;
 mod preview;
 mod quit;

@@ -111,6 +111,14 @@ pub fn app_state(
             },
             None => "Offline".to_string(),
         },
+        // Held by a metered connection (every job is, as it is one setting for all).
+        JobState::Paused
+            if jobs.iter().any(|j| {
+                j.message.as_deref() == Some(anemone_sync::limits::metered::HELD_MESSAGE)
+            }) =>
+        {
+            "Paused: metered connection".to_string()
+        }
         JobState::Paused => match enabled.len() {
             1 => "Paused".to_string(),
             n => format!("All {n} jobs paused"),

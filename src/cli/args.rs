@@ -94,6 +94,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: TrashCommand,
     },
+    /// Engine-wide settings (bandwidth limits, metered connections) and settings export and
+    /// import.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -126,6 +132,47 @@ pub(crate) enum TrashCommand {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// `config …`: see `cli::config`.
+#[derive(Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// The engine-wide settings.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes one engine-wide setting: up-limit RATE, down-limit RATE (like 2MB or 500kB,
+    /// bytes per second; off for none) or pause-on-metered on|off.
+    Set {
+        #[arg(value_parser = ["up-limit", "down-limit", "pause-on-metered"])]
+        key: String,
+        value: String,
+    },
+    /// Writes every job (without passwords) and the engine-wide settings to a JSON file.
+    Export {
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Adds the jobs of a file made by `config export`; a job whose name is taken is skipped
+    /// unless --replace. Imported SMB jobs need their password set on this computer.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+/// A bandwidth limit as given on the command line: bytes per second, `None` for off.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Rate(pub(crate) Option<u64>);
+
+fn parse_limit(s: &str) -> Result<Rate, String> {
+    anemone_sync::limits::parse_rate(s)
+        .map(Rate)
+        .map_err(|e| e.to_string())
 }
 
 /// When a job syncs by itself (`job add`).
@@ -225,6 +272,23 @@ pub(crate) enum JobCommand {
         /// deleted files go to the trash of their side. No prompt: merge unless given.
         #[arg(long = "first-sync", default_value = "merge", value_parser = parse_first_sync)]
         first_sync: FirstSync,
+        /// Upload limit of this job, bytes per second (like 2MB or 500kB; off for none). The
+        /// engine-wide limit (`config set up-limit`) caps all jobs together on top.
+        #[arg(long, value_name = "RATE", value_parser = parse_limit)]
+        up_limit: Option<Rate>,
+        /// Download limit of this job (like --up-limit).
+        #[arg(long, value_name = "RATE", value_parser = parse_limit)]
+        down_limit: Option<Rate>,
+    },
+    /// Changes a job's bandwidth limits (the app's job form changes the rest).
+    Edit {
+        name: String,
+        /// Upload limit, bytes per second (like 2MB or 500kB; off for none).
+        #[arg(long, value_name = "RATE", value_parser = parse_limit)]
+        up_limit: Option<Rate>,
+        /// Download limit (like --up-limit).
+        #[arg(long, value_name = "RATE", value_parser = parse_limit)]
+        down_limit: Option<Rate>,
     },
     /// Store a new password for a job's SMB login (read from the first line of standard
     /// input), after the server rejected the old one.

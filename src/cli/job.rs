@@ -90,6 +90,8 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             encryption,
             live,
             first_sync,
+            up_limit,
+            down_limit,
         } => {
             if let Some(why) = first_sync.clash_with(mode) {
                 eprintln!("error: {why} (--first-sync)");
@@ -120,6 +122,13 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
             engine
                 .set_first_sync(&job, FirstSyncSetting::Chosen(first_sync))
                 .await?;
+            if up_limit.is_some() || down_limit.is_some() {
+                let limits = anemone_sync::limits::Limits {
+                    up: up_limit.and_then(|r| r.0),
+                    down: down_limit.and_then(|r| r.0),
+                };
+                engine.set_job_limits(job.id, limits).await?;
+            }
             println!(
                 "added job '{}': {} <-> {} ({})",
                 job.name,
@@ -182,6 +191,14 @@ pub(crate) async fn run(engine: &Engine, cmd: JobCommand) -> Result<i32, SyncErr
                 }
             }
             Ok(0)
+        }
+        JobCommand::Edit {
+            name,
+            up_limit,
+            down_limit,
+        } => {
+            let (up, down) = (up_limit.map(|r| r.0), down_limit.map(|r| r.0));
+            super::config::edit_job_limits(engine, &name, up, down).await
         }
         JobCommand::Remove { name } => {
             let job = job_by_name(engine, &name).await?;

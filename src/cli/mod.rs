@@ -1,6 +1,6 @@
 //! The headless CLI, one file per part: [`args`] (what clap parses), [`job`] (job commands),
 //! [`sync`], [`show`] (status, conflicts, history), [`output`] (what a run prints) and
-//! [`watch`] (live sync in the foreground).
+//! [`watch`] (live sync in the foreground), [`config`] (engine-wide settings, export, import).
 //!
 //! Exit codes (decided by `SyncError::exit_code` and the run's status): 0 all succeeded; 1 some
 //! files failed; 2 usage or configuration error; 3 cannot connect or authenticate, or the server
@@ -8,6 +8,7 @@
 //! 6 a first sync waits for a choice (`job first-sync`).
 
 mod args;
+mod config;
 mod first_sync;
 mod guard;
 mod job;
@@ -93,6 +94,7 @@ async fn run(cmd: Command, data_dir: &std::path::Path) -> Result<i32, SyncError>
             grace,
         } => watch::run(engine, names, Duration::from_secs(grace)).await,
         Command::Trash { command } => trash::run(&engine, command).await,
+        Command::Config { command } => config::run(&engine, command).await,
     }
 }
 

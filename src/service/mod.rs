@@ -94,6 +94,9 @@ struct Inner {
     workers: Mutex<BTreeMap<i64, WorkerHandle>>,
     net: watch::Receiver<u64>,
     net_task: JoinHandle<()>,
+    /// `true` while a metered connection holds every job (see [`crate::limits::metered`]).
+    metered: watch::Receiver<bool>,
+    metered_task: JoinHandle<()>,
     /// Held by `reload` and `change_job`: one change of the worker set at a time, so no reload
     /// restarts a job's worker while that job is being changed.
     changing: tokio::sync::Mutex<()>,
@@ -102,6 +105,7 @@ struct Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.net_task.abort();
+        self.metered_task.abort();
         for w in self.workers.get_mut().unwrap().values() {
             w.task.abort();
         }
@@ -120,8 +124,11 @@ impl Service {
     /// start, then syncs as its trigger says.
     pub async fn start(engine: Arc<Engine>, opts: ServiceOptions) -> Service {
         let (net, net_task) = network::monitor();
+        let (metered, metered_task) = crate::limits::metered::monitor(engine.clone()).await;
         let s = Service {
             inner: Arc::new(Inner {
+                metered,
+                metered_task,
                 engine,
                 workers: Mutex::new(BTreeMap::new()),
                 net,
@@ -275,6 +282,7 @@ impl Service {
         };
         self.stop_workers(all, grace).await;
         self.inner.net_task.abort();
+        self.inner.metered_task.abort();
     }
 
     async fn stop_workers(&self, workers: Vec<WorkerHandle>, grace: Duration) {
@@ -353,6 +361,7 @@ impl Service {
             self.inner.net.clone(),
             self.opts.clone(),
             paused,
+            self.inner.metered.clone(),
         );
         let span = tracing::info_span!("job", job = %job.name);
         let task = tokio::spawn(tracing::Instrument::instrument(worker.run(), span));

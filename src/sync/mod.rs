@@ -246,6 +246,7 @@ impl Engine {
         if let Some(c) = control {
             exec.control = c;
         }
+        exec.throttle = self.throttle_for(job.id).await;
         // Folders known to exist need no create.
         exec.dirs
             .mark_all(Side::Local, g.local_dirs.iter().cloned());

@@ -55,7 +55,7 @@ export type Direction = "up" | "down";
 /**
  * What a job is doing (events::JobState).
  */
-export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict" | "first-sync";
+export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict";
 
 /**
  * A sync job (db::jobs::Job).
@@ -216,19 +216,7 @@ export type Settings = { start_at_login: boolean, notifications: boolean, parall
 /**
  * Payload of `app-state`: the overall state shown in the header and the tray.
  */
-export type AppState = { state: JobState, summary: string, 
-/**
- * Every job, disabled ones too: 0 is the "add a sync job" state.
- */
-jobs: number, 
-/**
- * Jobs that run (Sync all / Pause all act on these; none: the buttons are off).
- */
-enabled_jobs: number, 
-/**
- * Enabled jobs that are paused (all of them: Pause all is off, Resume all on).
- */
-paused_jobs: number, };
+export type AppState = { state: JobState, summary: string, };
 
 /**
  * A screen of the window.
@@ -256,49 +244,32 @@ message: string,
 field?: string, };
 
 /**
- * How the first sync settles files never synced (`anemone_sync::sync::first_sync::FirstSync`).
+ * The limits and the metered pause as Settings shows them.
  */
-export type FirstSyncChoice = "merge" | "local-wins" | "remote-wins";
+export type LimitSettings = { 
+/**
+ * Upload limit of all jobs together, as typed ("2 MB"); empty: no limit.
+ */
+up_limit: string, down_limit: string, pause_on_metered: boolean, 
+/**
+ * Whether this system can tell a metered connection (Linux with NetworkManager today).
+ */
+metered_supported: boolean, };
 
 /**
- * What one choice would do, file by file (`FirstSyncCounts`).
+ * A job's own limits, as the job form shows them; empty: none.
  */
-export type FirstSyncCounts = { 
-/**
- * Files copied to the server where it has none.
- */
-uploads: number, 
-/**
- * Files copied to this computer where it has none.
- */
-downloads: number, 
-/**
- * Files on both sides that differ, replaced by the winner's version (the old one goes to
- * the trash of its side).
- */
-replaced: number, 
-/**
- * Files only on the losing side, moved to that side's trash.
- */
-deleted: number, 
-/**
- * Files on both sides that differ, left to the job's conflict policy.
- */
-conflicts: number, 
-/**
- * Files of the same size on both sides: compared when the sync runs; identical ones stay.
- */
-to_compare: number, 
-/**
- * Bytes to copy (not counting the files to compare).
- */
-bytes: number, 
-/**
- * At most this many more bytes if every file to compare differs.
- */
-compare_bytes: number, };
+export type JobLimits = { up_limit: string, down_limit: string, };
 
 /**
- * The counts of each choice for a job now.
+ * What an import did, in lines for people.
  */
-export type FirstSyncPreview = { merge: FirstSyncCounts, local_wins: FirstSyncCounts, remote_wins: FirstSyncCounts, local_files: number, remote_files: number, };
+export type ImportResult = { 
+/**
+ * One line per job (added, replaced, skipped, refused) and per note.
+ */
+lines: Array<string>, 
+/**
+ * Whether any job was added or replaced.
+ */
+changed: boolean, };

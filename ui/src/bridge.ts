@@ -33,6 +33,9 @@ import type {
   Settings,
   FirstSyncChoice,
   FirstSyncPreview,
+  LimitSettings,
+  JobLimits,
+  ImportResult,
 } from './bindings';
 
 import type { EmptyResult, RestoreResult, TrashEntry, TrashKey, TrashSide, TrashView } from './bindings';
@@ -125,6 +128,19 @@ export const trashEmpty = (jobId: number, side: TrashSide | null) =>
   call<EmptyResult[]>('trash_empty', { jobId, side });
 /** What these runs put in the trash (History's Restore action). */
 export const trashOfRuns = (runIds: number[]) => call<TrashEntry[]>('trash_of_runs', { runIds });
+/** Bandwidth limits of all jobs and the pause on metered connections (rates as typed, '' for none). */
+export const getLimits = () => call<LimitSettings>('get_limits');
+/** Stores them; rejects with field 'up_limit' or 'down_limit' for a rate it cannot read. */
+export const setLimits = (limits: LimitSettings) => call<void>('set_limits', { limits });
+/** A job's own bandwidth limits. */
+export const getJobLimits = (jobId: number) => call<JobLimits>('get_job_limits', { jobId });
+export const setJobLimits = (jobId: number, limits: JobLimits) => call<void>('set_job_limits', { jobId, limits });
+/** Checks a job's limits as typed, storing nothing. */
+export const checkJobLimits = (limits: JobLimits) => call<void>('check_job_limits', { limits });
+/** Asks where to save and writes every job (no passwords); the file, or null when cancelled. */
+export const exportSettings = () => call<string | null>('export_settings');
+/** Asks for a file made by Export and imports its jobs; null when cancelled. */
+export const importSettings = (replace: boolean) => call<ImportResult | null>('import_settings', { replace });
 
 // ---- Events ----
 

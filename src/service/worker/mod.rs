@@ -106,9 +106,16 @@ pub(super) struct Worker {
     last_start: Option<chrono::DateTime<chrono::Local>>,
     /// The answer the next full run carries out (delete on the other side, or restore).
     answer: Option<super::Decision>,
+    /// `true` while a metered connection holds the job: no run starts (like a pause the user
+    /// did not ask for, shown as "paused: metered connection").
+    metered: watch::Receiver<bool>,
+    /// "Sync now" while a metered connection holds the job: that one run goes ahead (the user
+    /// asked for it by hand).
+    sync_now_held: bool,
 }
 
 impl Worker {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         engine: Arc<Engine>,
         job: Job,
@@ -117,6 +124,7 @@ impl Worker {
         net: watch::Receiver<u64>,
         opts: ServiceOptions,
         paused: bool,
+        metered: watch::Receiver<bool>,
     ) -> Worker {
         let (local_tx, local_rx) = mpsc::unbounded_channel();
         let (remote_tx, remote_rx) = mpsc::unbounded_channel();
@@ -151,6 +159,8 @@ impl Worker {
             heartbeat_at: Instant::now(),
             last_start: None,
             answer: None,
+            metered,
+            sync_now_held: false,
             job,
         }
     }
@@ -179,7 +189,9 @@ impl Worker {
                 self.heartbeat_at =
                     now + Duration::from_millis(crate::db::live::HEARTBEAT_MS as u64);
             }
-            if !self.paused {
+            let held = self.show_metered_hold().await;
+            if !self.paused && (!held || self.sync_now_held) {
+                self.sync_now_held = false;
                 if let Some(kind) = self.due(now) {
                     self.run_kind(kind).await;
                     continue;
@@ -204,6 +216,7 @@ impl Worker {
                 Some(c) = self.local_rx.recv() => self.on_local(c),
                 Some(c) = self.remote_rx.recv() => self.on_remote(c),
                 Ok(()) = self.net.changed() => self.on_network_change(),
+                Ok(()) = self.metered.changed() => {}
                 _ = tokio::time::sleep_until(wake.into()) => {}
             }
         }
@@ -239,8 +252,39 @@ impl Worker {
     }
 
     fn next_wake(&self) -> Instant {
-        self.timers
-            .next_wake(self.heartbeat_at, self.paused, self.changes_ready())
+        let held = self.paused || *self.metered.borrow();
+        let wake = self
+            .timers
+            .next_wake(self.heartbeat_at, held, self.changes_ready());
+        if held {
+            // Nothing can run: a retry time already past (an offline job whose network
+            // changed, as it does when a metered hotspot comes up) must not spin the loop.
+            wake.max(Instant::now() + Duration::from_secs(1))
+        } else {
+            wake
+        }
+    }
+
+    /// Whether a metered connection holds the job, shown in its state when it changes: held,
+    /// "paused: metered connection"; released, idle (a pause the user asked for stays shown).
+    async fn show_metered_hold(&mut self) -> bool {
+        let held = *self.metered.borrow_and_update();
+        let (state, message) = {
+            let s = self.status.lock().unwrap();
+            (s.state, s.message.clone())
+        };
+        let shown = state == JobState::Paused
+            && message.as_deref() == Some(crate::limits::metered::HELD_MESSAGE);
+        if held && !shown && !self.paused {
+            self.publish(
+                JobState::Paused,
+                Some(crate::limits::metered::HELD_MESSAGE.to_string()),
+            )
+            .await;
+        } else if !held && shown && !self.paused {
+            self.publish(JobState::Idle, None).await;
+        }
+        held
     }
 
     fn on_ctl(&mut self, c: Option<Ctl>) {
@@ -248,6 +292,7 @@ impl Worker {
             Some(Ctl::SyncNow { even_paused }) => {
                 self.timers.sync_now(Instant::now());
                 self.run_once = self.paused && even_paused;
+                self.sync_now_held = *self.metered.borrow();
             }
             Some(Ctl::Pause) => self.paused = true,
             Some(Ctl::Resume) => {

@@ -86,6 +86,8 @@ pub struct Executor {
     /// Paths whose version on one side lost a conflict this run: what they replace goes to
     /// the trash as "conflict", not "overwritten" (see `trash::Executor::note_trashed`).
     pub(crate) conflict_losers: Mutex<BTreeSet<RelPath>>,
+    /// The bandwidth buckets transfers draw from (none by default; see [`crate::limits`]).
+    pub throttle: crate::limits::Throttle,
 }
 
 pub struct ExecResult {
@@ -133,6 +135,7 @@ impl Executor {
             control: RunControl::new(),
             left_by_stop: std::sync::atomic::AtomicU64::new(0),
             conflict_losers: Mutex::new(BTreeSet::new()),
+            throttle: Default::default(),
         }
     }
 

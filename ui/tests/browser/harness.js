@@ -11,6 +11,8 @@ const defaults = {
   get_settings: { start_at_login: true, notifications: true, parallel_transfers: 4, log_level: 'info' },
   pick_local_folder: '/home/me/Picked',
   browse_remote: [],
+  get_limits: { up_limit: '', down_limit: '', pause_on_metered: false, metered_supported: true },
+  get_job_limits: { up_limit: '', down_limit: '' },
 };
 
 window.__FIXTURE__ = window.__FIXTURE__ || {};

@@ -277,6 +277,8 @@ impl Executor {
                     done.insert(o, o + l);
                     buffers.give(buf);
                 }
+                // The bandwidth limit: each chunk waits for its bytes before it is written.
+                self.throttle.take(direction, data.len() as u64).await;
                 let w = writer.clone();
                 writes.spawn(async move {
                     w.write_at(off, data.clone()).await?;

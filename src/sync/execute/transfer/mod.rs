@@ -261,6 +261,9 @@ impl Executor {
         let written = if data.is_empty() {
             Ok(())
         } else {
+            self.throttle
+                .take(direction_of(req.from), data.len() as u64)
+                .await;
             writer.write_at(0, data.into()).await
         };
         if written.is_ok() {
