@@ -4,7 +4,7 @@
 
 use anemone_sync::db::DbError;
 use anemone_sync::jobs::JobError;
-use anemone_sync::replica::{ReplicaError, ReplicaErrorKind};
+use anemone_sync::replica::ReplicaError;
 use anemone_sync::sync::SyncError;
 use anemone_sync::words::{explain_remote, explain_sync, ErrorClass};
 use serde::{Deserialize, Serialize};
@@ -156,6 +156,7 @@ pub fn sentence(msg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anemone_sync::replica::ReplicaErrorKind;
 
     fn remote(kind: ReplicaErrorKind) -> ReplicaError {
         ReplicaError::new(kind, "what the engine said")
