@@ -55,7 +55,7 @@ export type Direction = "up" | "down";
 /**
  * What a job is doing (events::JobState).
  */
-export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict";
+export type JobState = "idle" | "syncing" | "paused" | "offline" | "error" | "conflict" | "needs_you" | "first-sync";
 
 /**
  * A sync job (db::jobs::Job).
@@ -156,7 +156,11 @@ needs_password: boolean,
 /**
  * How the last connection to the server was protected, once known.
  */
-security: ConnectionSecurity | null, id: number, name: string, local_path: string, 
+security: ConnectionSecurity | null, 
+/**
+ * In `needs_you`: what the stopped run would delete, until the user decides.
+ */
+needs_you: NeedsYou | null, id: number, name: string, local_path: string, 
 /**
  * Canonical remote URL, never with a password.
  */
@@ -216,7 +220,19 @@ export type Settings = { start_at_login: boolean, notifications: boolean, parall
 /**
  * Payload of `app-state`: the overall state shown in the header and the tray.
  */
-export type AppState = { state: JobState, summary: string, };
+export type AppState = { state: JobState, summary: string, 
+/**
+ * Every job, disabled ones too: 0 is the "add a sync job" state.
+ */
+jobs: number, 
+/**
+ * Jobs that run (Sync all / Pause all act on these; none: the buttons are off).
+ */
+enabled_jobs: number, 
+/**
+ * Enabled jobs that are paused (all of them: Pause all is off, Resume all on).
+ */
+paused_jobs: number, };
 
 /**
  * A screen of the window.
@@ -241,7 +257,154 @@ message: string,
 /**
  * The input field the error is about, e.g. "host", "share", "local_path".
  */
-field?: string, };
+field?: string, 
+/**
+ * The technical text behind `message`: shown behind "Details", never a password.
+ */
+detail?: string, };
+
+/**
+ * A side of a job (tree::Side).
+ */
+export type Side = "local" | "remote";
+
+/**
+ * What a run stopped by the delete guard would have deleted (sync::guard::GuardStop). The
+ * job waits in `needs_you` until the user answers with a `Decision`.
+ */
+export type NeedsYou = { 
+/**
+ * The side the files would be deleted on (they are gone from the other one).
+ */
+side: Side, 
+/**
+ * How many files.
+ */
+count: number, 
+/**
+ * Their total size in bytes.
+ */
+bytes: number, 
+/**
+ * The first of them (up to 20), in path order.
+ */
+paths: Array<string>, 
+/**
+ * The local folder is missing or is not the one that was synced (a disk not mounted?).
+ */
+folder_changed: boolean, 
+/**
+ * What happened, written for people.
+ */
+what: string, };
+
+/**
+ * The answer to a delete-guard stop (service::Decision).
+ */
+export type Decision = "delete_on_other_side" | "restore_missing" | "later";
+
+/**
+ * Which side of a job: this computer or the server.
+ */
+export type TrashSide = "local" | "remote";
+
+/**
+ * Why a file is in the trash.
+ */
+export type TrashReason = "deleted" | "overwritten" | "conflict" | "unknown";
+
+/**
+ * One file in a job's trash (trash::TrashItem).
+ */
+export type TrashEntry = { job_id: number, side: TrashSide, 
+/**
+ * Names the item for a restore: its place in that side's `.anemone-trash`.
+ */
+trash_path: string, original_path: string, reason: TrashReason, trashed_at_ms: number, 
+/**
+ * Bytes; 0 from `trash_of_runs` (which does not look at the trash itself).
+ */
+size: number, 
+/**
+ * The run that put it there (its History rows), when this install did.
+ */
+run_id: number | null, };
+
+/**
+ * A job's trash on both sides, newest first, and what could not be looked at.
+ */
+export type TrashView = { items: Array<TrashEntry>, 
+/**
+ * A side that could not be listed (the server offline), refused names; for people.
+ */
+problems: Array<string>, };
+
+/**
+ * An item to restore.
+ */
+export type TrashKey = { side: TrashSide, trash_path: string, };
+
+/**
+ * How one restore went.
+ */
+export type RestoreResult = { side: TrashSide, trash_path: string, ok: boolean, 
+/**
+ * Where it went (its original path, or beside it when that name was taken).
+ */
+restored_to: string | null, original_path: string | null, message: string | null, };
+
+/**
+ * How emptying one side went.
+ */
+export type EmptyResult = { side: TrashSide, ok: boolean, message: string | null, };
+
+/**
+ * How the first sync settles files never synced (`anemone_sync::sync::first_sync::FirstSync`).
+ */
+export type FirstSyncChoice = "merge" | "local-wins" | "remote-wins";
+
+/**
+ * What one choice would do, file by file (`FirstSyncCounts`).
+ */
+export type FirstSyncCounts = { 
+/**
+ * Files copied to the server where it has none.
+ */
+uploads: number, 
+/**
+ * Files copied to this computer where it has none.
+ */
+downloads: number, 
+/**
+ * Files on both sides that differ, replaced by the winner's version (the old one goes to
+ * the trash of its side).
+ */
+replaced: number, 
+/**
+ * Files only on the losing side, moved to that side's trash.
+ */
+deleted: number, 
+/**
+ * Files on both sides that differ, left to the job's conflict policy.
+ */
+conflicts: number, 
+/**
+ * Files of the same size on both sides: compared when the sync runs; identical ones stay.
+ */
+to_compare: number, 
+/**
+ * Bytes to copy (not counting the files to compare).
+ */
+bytes: number, 
+/**
+ * At most this many more bytes if every file to compare differs.
+ */
+compare_bytes: number, };
+
+/**
+ * The counts of each choice for a job now.
+ */
+export type FirstSyncPreview = { merge: FirstSyncCounts, local_wins: FirstSyncCounts, remote_wins: FirstSyncCounts, local_files: number, remote_files: number, };
 
 /**
  * The limits and the metered pause as Settings shows them.
