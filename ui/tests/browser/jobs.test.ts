@@ -183,7 +183,7 @@ describe('add-job form', () => {
     await setResponse(page, 'test_connection', { __reject: { kind: 'not_found', message: 'There is no folder “Team/Docs” on the share.', field: 'remote_path' } });
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByTestId('error-remote_path').getByText('There is no folder “Team/Docs” on the share.').waitFor();
-    expect(await page.getByTestId('test-error').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('test-error').count()).toBe(0);
     expect(await page.getByTestId('test-result').textContent()).toBe('Not connected.');
     await setResponse(page, 'test_connection', null);
     await page.getByRole('button', { name: 'Test connection' }).click();
