@@ -70,8 +70,8 @@ pub struct FirstSyncPreview {
     pub remote_files: u64,
 }
 
-impl From<&engine_fs::FirstSyncCounts> for FirstSyncCounts {
-    fn from(c: &engine_fs::FirstSyncCounts) -> Self {
+impl From<&anemone_sync::sync::first_sync_preview::FirstSyncCounts> for FirstSyncCounts {
+    fn from(c: &anemone_sync::sync::first_sync_preview::FirstSyncCounts) -> Self {
         FirstSyncCounts {
             uploads: c.uploads,
             downloads: c.downloads,
@@ -85,8 +85,8 @@ impl From<&engine_fs::FirstSyncCounts> for FirstSyncCounts {
     }
 }
 
-impl From<&engine_fs::FirstSyncPreview> for FirstSyncPreview {
-    fn from(p: &engine_fs::FirstSyncPreview) -> Self {
+impl From<&anemone_sync::sync::first_sync_preview::FirstSyncPreview> for FirstSyncPreview {
+    fn from(p: &anemone_sync::sync::first_sync_preview::FirstSyncPreview) -> Self {
         FirstSyncPreview {
             merge: (&p.merge).into(),
             local_wins: (&p.local_wins).into(),

@@ -1,7 +1,8 @@
 //! How a first sync's choices read on a terminal: what each would move (`sync --dry-run` of a
 //! first sync, and a first sync that stopped to ask).
 
-use anemone_sync::sync::first_sync::{FirstSync, FirstSyncCounts, FirstSyncPreview};
+use anemone_sync::sync::first_sync::FirstSync;
+use anemone_sync::sync::first_sync_preview::{FirstSyncCounts, FirstSyncPreview};
 use anemone_sync::sync::report::plural;
 
 use super::human_bytes;

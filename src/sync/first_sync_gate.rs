@@ -5,7 +5,8 @@ use crate::db::jobs::Job;
 use crate::engine::Engine;
 use crate::policy::ReconcileOptions;
 
-use super::first_sync::{preview, FirstSync, FirstSyncPreview, FirstSyncSetting};
+use super::first_sync::{FirstSync, FirstSyncSetting};
+use super::first_sync_preview::{preview, FirstSyncPreview};
 use super::gather::Gathered;
 use super::{SyncError, SyncOptions};
 

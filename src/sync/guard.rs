@@ -230,3 +230,47 @@ fn files(n: u64) -> String {
         n => format!("{n} files"),
     }
 }
+
+/// The delete guard of a first sync with a winner chosen: the deletes on the losing side are
+/// what the user chose, but a winning side with no files at all is rather a disk not mounted
+/// or a wrong folder, and would empty the other side.
+/// `Err` says what is wrong (the run then stops with a [`GuardStop`]).
+pub fn check_winner(winner: Side, totals: Totals) -> Result<(), String> {
+    let (win, lose) = match winner {
+        Side::Local => (totals.local_files, totals.remote_files),
+        Side::Remote => (totals.remote_files, totals.local_files),
+    };
+    if win > 0 || lose == 0 {
+        return Ok(());
+    }
+    Err(match winner {
+        Side::Local => format!(
+            "this computer's folder is empty (is the disk mounted?), and local-wins would delete all {lose} files on the server (to its trash)"
+        ),
+        Side::Remote => format!(
+            "the server's folder is empty (is it the right share?), and remote-wins would delete all {lose} files in this computer's folder (to its trash)"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod winner_tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_winning_side_stops_the_first_sync() {
+        let t = |local_files, remote_files| Totals {
+            local_files,
+            remote_files,
+            base_files: 0,
+            judge_empty_sides: true,
+            local_change: None,
+        };
+        assert!(check_winner(Side::Local, t(0, 5))
+            .unwrap_err()
+            .contains("all 5 files on the server"));
+        assert!(check_winner(Side::Remote, t(3, 0)).is_err());
+        assert!(check_winner(Side::Local, t(1, 500)).is_ok());
+        assert!(check_winner(Side::Local, t(0, 0)).is_ok());
+    }
+}

@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod execute;
 pub mod first_sync;
 mod first_sync_gate;
+pub mod first_sync_preview;
 pub mod gather;
 pub mod guard;
 mod history;
@@ -152,7 +153,7 @@ impl Engine {
             match first.choice.winner() {
                 // The user chose what goes: the deletes are the choice, not an accident; only
                 // an empty winning side (a disk not mounted) stops the run.
-                Some(winner) => first_sync::guard_winner(winner, g.totals).map_err(|what| {
+                Some(winner) => guard::check_winner(winner, g.totals).map_err(|what| {
                     SyncError::Guard(GuardStop::winner_empty(&actions, winner, what))
                 })?,
                 None => guard::check(&actions, g.totals, job.max_delete_percent)

@@ -9,7 +9,7 @@ use crate::db::DbError;
 use crate::policy::Encryption;
 use crate::relpath::RelPath;
 use crate::replica::{ConnectionSecurity, ReplicaError, ReplicaErrorKind};
-use crate::sync::first_sync::FirstSyncPreview;
+use crate::sync::first_sync_preview::FirstSyncPreview;
 use crate::sync::guard::GuardStop;
 use crate::sync::reconcile::Action;
 use crate::tree::Side;

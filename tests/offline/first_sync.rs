@@ -258,6 +258,7 @@ async fn local_wins_with_an_empty_local_folder_is_stopped_by_the_guard() {
     assert!(r
         .message
         .unwrap()
+        .to_lowercase()
         .contains("this computer's folder is empty"));
     assert_eq!(s.remote_tree()["keep.txt"], file("precious"));
     // The choice is not spent by a stopped run; --force goes on (to the trash).

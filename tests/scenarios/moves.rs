@@ -68,8 +68,10 @@ fn a_folder_of_200_mib_renamed_on_either_side_sends_no_file_again() {
     // History says what moved.
     let h = f.run(&["history", "job"]);
     assert!(
-        h.stdout.contains("Moved photos -> photos 2024 (remote)")
-            && h.stdout.contains("Moved photos 2024 -> archive (local)"),
+        h.stdout
+            .contains("Moved on the server: photos -> photos 2024")
+            && h.stdout
+                .contains("Moved on this computer: photos 2024 -> archive"),
         "{}",
         h.stdout
     );

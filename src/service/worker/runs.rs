@@ -118,6 +118,15 @@ impl Worker {
         let Some(report) = self.sync(opts).await else {
             return;
         };
+        if report.guard.is_some() {
+            // A scoped run sees only the paths the watchers named: a folder moved here shows
+            // as its old paths gone while the new name is still settling. The whole tree
+            // decides whether the user is needed: a full run now (its own guard stop, if any,
+            // is the one that asks).
+            tracing::debug!(job = %self.job.name, "scoped run stopped by the delete guard: a full run decides");
+            self.timers.want_full = Some(FullWhy::Rescan);
+            return;
+        }
         if self.after_run(&report).await && report.status != RunStatus::Interrupted {
             self.local_pending.done(&taken_local, now);
             self.remote_pending.done(&taken_remote, now);
