@@ -273,6 +273,28 @@ pub fn as_sentence(msg: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Every kind of remote error, for the tests that must cover them all.
+    const ALL_KINDS: [ReplicaErrorKind; 15] = {
+        use ReplicaErrorKind as K;
+        [
+            K::NotFound,
+            K::AlreadyExists,
+            K::NotEmpty,
+            K::InvalidName,
+            K::AccessDenied,
+            K::DiskFull,
+            K::Busy,
+            K::Auth,
+            K::NoSuchShare,
+            K::Connection,
+            K::Timeout,
+            K::Other,
+            K::HostNotFound,
+            K::Unreachable,
+            K::EncryptionRequired,
+        ]
+    };
+
     fn place() -> ErrorPlace {
         ErrorPlace {
             host: "nas.local".into(),
@@ -306,24 +328,7 @@ mod tests {
             );
         }
         // Every remote kind lands on a class.
-        use ReplicaErrorKind as K;
-        for k in [
-            K::NotFound,
-            K::AlreadyExists,
-            K::NotEmpty,
-            K::InvalidName,
-            K::AccessDenied,
-            K::DiskFull,
-            K::Busy,
-            K::Auth,
-            K::NoSuchShare,
-            K::Connection,
-            K::Timeout,
-            K::Other,
-            K::HostNotFound,
-            K::Unreachable,
-            K::EncryptionRequired,
-        ] {
+        for k in ALL_KINDS {
             let _ = ErrorClass::of(k).sentence(None);
         }
     }
@@ -354,24 +359,7 @@ mod tests {
         let raw = format!(
             "smb://nas.local/files: login as \"alice\" failed: Unexpected message status: Logon Failure (0xc000006d).; password {secret}"
         );
-        use ReplicaErrorKind as K;
-        for k in [
-            K::NotFound,
-            K::AlreadyExists,
-            K::NotEmpty,
-            K::InvalidName,
-            K::AccessDenied,
-            K::DiskFull,
-            K::Busy,
-            K::Auth,
-            K::NoSuchShare,
-            K::Connection,
-            K::Timeout,
-            K::Other,
-            K::HostNotFound,
-            K::Unreachable,
-            K::EncryptionRequired,
-        ] {
+        for k in ALL_KINDS {
             let e = ReplicaError::new(k, raw.clone()).at(place());
             let w = explain_remote(&e);
             let lower = w.sentence.to_lowercase();
