@@ -65,7 +65,13 @@ fn add_a_job_in_the_window_sync_and_see_the_run_in_history() {
         said.as_str().unwrap(),
         "The server 127.0.0.1 did not accept the user name or password. Check them and try again."
     );
-    let page = app.js("return document.body.innerText;", json!([]));
+    // The note slides in (120 ms); while it does, WebKit leaves its clipped text out of
+    // innerText. Read the page once it has settled (CI failed here on a read mid-slide).
+    let page = app.wait_for(
+        "the error note to finish sliding in",
+        LONG,
+        "return document.getAnimations().length === 0 ? document.body.innerText : null;",
+    );
     let page = page.as_str().unwrap();
     assert_eq!(
         page.matches("did not accept the user name").count(),
