@@ -239,42 +239,6 @@ impl App {
     pub fn app_pids(&self) -> Vec<i32> {
         descendants_of(self.driver.id() as i32)
     }
-
-    /// The handle of the window the session drives.
-    pub fn window_handle(&self) -> String {
-        self.cmd("GET", "/window", None)
-            .as_str()
-            .expect("a window handle")
-            .to_string()
-    }
-
-    /// Waits for a window other than `old` (the app built its window again) and returns its
-    /// handle.
-    pub fn wait_for_new_window(&self, old: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let handles = self.cmd("GET", "/window/handles", None);
-            if let Some(h) = handles
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|h| h.as_str())
-                .find(|h| *h != old)
-            {
-                return h.to_string();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no new window in the WebDriver session (handles: {handles})"
-            );
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-
-    /// Drives the window with this handle from now on.
-    pub fn switch_to_window(&self, handle: &str) {
-        self.cmd("POST", "/window", Some(json!({ "handle": handle })));
-    }
 }
 
 pub fn screenshots_dir() -> PathBuf {
