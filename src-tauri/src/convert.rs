@@ -145,6 +145,7 @@ impl From<&db::history::FileError> for FileError {
         FileError {
             path: e.path.clone(),
             message: e.message.clone(),
+            detail: e.detail.clone(),
         }
     }
 }

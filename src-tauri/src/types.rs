@@ -162,7 +162,11 @@ pub struct Counts {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct FileError {
     pub path: String,
+    /// A sentence for people.
     pub message: String,
+    /// The technical text behind it (the server's answer), for "Details"; null when the
+    /// message says it all.
+    pub detail: Option<String>,
 }
 
 /// One run of a job (db::history::Run); the counts are flattened into it.

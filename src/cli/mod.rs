@@ -79,9 +79,7 @@ async fn run(cmd: Command, data_dir: &std::path::Path) -> Result<i32, SyncError>
                 _ => Keep::Both,
             };
             let report = engine.resolve(id, keep).await?;
-            for e in &report.errors {
-                eprintln!("{}: {}", e.path, e.message);
-            }
+            output::print_file_errors(&report.errors);
             if report.exit_code == 0 {
                 println!("resolved conflict {id}: kept {}", keep.as_str());
             }

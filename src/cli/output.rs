@@ -31,6 +31,16 @@ fn print_detail(detail: Option<&str>) {
     }
 }
 
+/// The files a run could not sync: path and sentence, and with `--verbose` the detail.
+pub(crate) fn print_file_errors(errors: &[anemone_sync::db::history::FileError]) {
+    for e in errors {
+        eprintln!("  {}: {}", e.path, e.message);
+        if let (true, Some(d)) = (verbose(), &e.detail) {
+            eprintln!("    detail: {d}");
+        }
+    }
+}
+
 pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
     let c = &r.counts;
     let lead = if dry_run {
@@ -62,9 +72,7 @@ pub(crate) fn print_summary(r: &RunReport, dry_run: bool) {
     if let Some(g) = &r.guard {
         super::guard::print_stop(&r.job, g);
     }
-    for e in &r.errors {
-        eprintln!("  {}: {}", e.path, e.message);
-    }
+    print_file_errors(&r.errors);
     for n in &r.notes {
         eprintln!("  note: {}: {}", n.path, n.message);
     }

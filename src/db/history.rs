@@ -70,7 +70,23 @@ pub struct Counts {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct FileError {
     pub path: String,
+    /// What a person reads: a sentence (see `crate::words::explain_file`).
     pub message: String,
+    /// The technical text behind it (the server's answer), when there is one: shown behind
+    /// "Details" and with the CLI's `--verbose`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl FileError {
+    /// An error or note whose message says it all (the engine's own words).
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> FileError {
+        FileError {
+            path: path.into(),
+            message: message.into(),
+            detail: None,
+        }
+    }
 }
 
 /// A path a run renamed to follow a move on the other side.
@@ -130,9 +146,10 @@ pub struct RunErrorRow {
     pub run_id: i64,
     pub path: String,
     pub message: String,
+    pub detail: Option<String>,
 }
 
-/// Rows per multi-row statement (4 values each, far below SQLite's limit on bound values).
+/// Rows per multi-row statement (at most 5 values each, far below SQLite's limit on bound values).
 const ROWS_PER_STATEMENT: usize = 1000;
 
 pub(crate) async fn insert_files(conn: &mut SqliteConnection, rows: &[RunFileRow]) -> DbResult<()> {
@@ -157,11 +174,12 @@ pub(crate) async fn insert_errors(
 ) -> DbResult<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO run_errors (run_id, path, message) ");
+            QueryBuilder::new("INSERT INTO run_errors (run_id, path, message, detail) ");
         q.push_values(chunk, |mut b, r| {
             b.push_bind(r.run_id)
                 .push_bind(r.path.clone())
-                .push_bind(r.message.clone());
+                .push_bind(r.message.clone())
+                .push_bind(r.detail.clone());
         });
         q.build().persistent(false).execute(&mut *conn).await?;
     }
@@ -181,11 +199,12 @@ impl Db {
         )
     }
 
-    pub async fn record_error(&self, run_id: i64, path: &str, message: &str) -> DbResult<()> {
+    pub async fn record_error(&self, run_id: i64, e: &FileError) -> DbResult<()> {
         let row = RunErrorRow {
             run_id,
-            path: path.to_string(),
-            message: message.to_string(),
+            path: e.path.clone(),
+            message: e.message.clone(),
+            detail: e.detail.clone(),
         };
         insert_errors(&mut *self.pool.acquire().await?, &[row]).await
     }
@@ -247,7 +266,7 @@ impl Db {
             let id: i64 = r.try_get("id")?;
             let (mut errors, mut notes) = (Vec::new(), Vec::new());
             for e in sqlx::query(
-                "SELECT path, message, note FROM run_errors WHERE run_id = ? ORDER BY rowid",
+                "SELECT path, message, note, detail FROM run_errors WHERE run_id = ? ORDER BY rowid",
             )
             .bind(id)
             .fetch_all(&self.pool)
@@ -256,6 +275,7 @@ impl Db {
                 let item = FileError {
                     path: e.try_get(0)?,
                     message: e.try_get(1)?,
+                    detail: e.try_get(3)?,
                 };
                 if e.try_get::<i64, _>(2)? != 0 {
                     notes.push(item);

@@ -126,14 +126,13 @@ fn errors_of(
 ) -> Vec<FileError> {
     unreadable
         .iter()
-        .map(|(p, why)| FileError {
-            path: p.as_str().to_string(),
-            message: why.clone(),
-        })
-        .chain(rejected.iter().chain(remote_rejected).map(|r| FileError {
-            path: r.shown.clone(),
-            message: r.reason.clone(),
-        }))
+        .map(|(p, why)| FileError::new(p.as_str(), why.clone()))
+        .chain(
+            rejected
+                .iter()
+                .chain(remote_rejected)
+                .map(|r| FileError::new(r.shown.clone(), r.reason.clone())),
+        )
         .collect()
 }
 

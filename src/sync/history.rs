@@ -35,7 +35,7 @@ impl Engine {
     ) {
         let Some(id) = run_id else { return };
         for e in errors {
-            let _ = self.db.record_error(id, &e.path, &e.message).await;
+            let _ = self.db.record_error(id, e).await;
         }
         for n in notes {
             let _ = self.db.record_note(id, &n.path, &n.message).await;

@@ -164,10 +164,7 @@ pub(crate) fn encryption_refused(job: &Job, e: ReplicaError) -> SyncError {
 
 /// A note for a run's history: `path` left alone on `side` ("local" or "remote"), and why.
 pub(crate) fn note(path: &RelPath, why: &str, side: &str) -> FileError {
-    FileError {
-        path: path.as_str().to_string(),
-        message: format!("{why} ({side} side)"),
-    }
+    FileError::new(path.as_str(), format!("{why} ({side} side)"))
 }
 
 /// "1 file", "3 files" (one rule for every count, in `crate::words`).
@@ -236,10 +233,7 @@ impl RunReport {
                 },
                 Action::Skip { path, reason } => {
                     counts.skipped += 1;
-                    errors.push(FileError {
-                        path: path.as_str().to_string(),
-                        message: reason.clone(),
-                    });
+                    errors.push(FileError::new(path.as_str(), reason.clone()));
                     "skip"
                 }
                 Action::Move(m) => match m.side {

@@ -12,7 +12,7 @@ use crate::replica::{ErrorPlace, ReplicaError, ReplicaErrorKind};
 use crate::sync::SyncError;
 
 /// What went wrong, as a person would sort it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {
     /// Wrong user name or password (or the account may not log in).
@@ -214,6 +214,89 @@ pub fn explain_remote(e: &ReplicaError) -> Explained {
     }
 }
 
+/// Why one file was not synced, in words: the class's meaning said of that file (`path`,
+/// relative to the job's folders, as History lists it), naming the server when the error came
+/// from a share. The error's technical text is the detail.
+pub fn explain_file(path: &str, e: &ReplicaError) -> Explained {
+    let class = ErrorClass::of(e.kind);
+    Explained {
+        class,
+        sentence: file_sentence(class, path, e.place.as_ref()),
+        detail: Some(e.message.clone()),
+    }
+}
+
+fn file_sentence(class: ErrorClass, path: &str, place: Option<&ErrorPlace>) -> String {
+    let host = place.map(|p| p.host.as_str()).filter(|h| !h.is_empty());
+    let server = host.map(|h| format!("the server {h}"));
+    let p = format!("\"{path}\"");
+    match class {
+        // Errors about the whole connection read the same for every file.
+        ErrorClass::BadCredentials
+        | ErrorClass::ShareNotFound
+        | ErrorClass::EncryptionRequired => class.sentence(place),
+        ErrorClass::HostNotFound | ErrorClass::HostUnreachable | ErrorClass::ConnectionLost => {
+            format!(
+                "{p} was not synced: the connection to {} was lost. It will be synced on the next run.",
+                host.unwrap_or("the server")
+            )
+        }
+        ErrorClass::Timeout => format!(
+            "{p} was not synced: {} did not answer in time. It will be tried again on the next run.",
+            server.as_deref().unwrap_or("the other side")
+        ),
+        // Also what a server answers for a name it will not store (Samba's veto rules):
+        // the sentence does not claim more than the answer says.
+        ErrorClass::FolderNotFound => format!(
+            "{p} was not synced: {} said it or its folder does not exist. The next run tries again; if this repeats, check the name and the folder{}.",
+            server.as_deref().unwrap_or("the system"),
+            if host.is_some() { " on the server" } else { "" }
+        ),
+        ErrorClass::AccessDenied => match &server {
+            Some(s) => format!(
+                "{} refused access to {p}. Check that this user may read and write it there.",
+                as_sentence_start(s)
+            ),
+            None => format!(
+                "Access to {p} was refused. Check the permissions of the file and its folder."
+            ),
+        },
+        ErrorClass::DiskFull => match &server {
+            Some(s) => format!(
+                "{p} was not synced: {s} is out of space, or the user's quota is used up. Free some space there and sync again."
+            ),
+            None => format!("{p} was not synced: the disk is full. Free some space and sync again."),
+        },
+        ErrorClass::LocalDiskFull => format!(
+            "{p} was not synced: this computer's disk is full. Free some space and sync again."
+        ),
+        ErrorClass::NameNotAllowed => match &server {
+            Some(s) => format!(
+                "{} does not accept the name {p}. Rename it on this computer.",
+                as_sentence_start(s)
+            ),
+            None => format!("The name {p} is not allowed there. Rename it."),
+        },
+        ErrorClass::Busy => format!(
+            "{p} is in use{}. It will be synced once it is closed.",
+            if host.is_some() { " on the server" } else { "" }
+        ),
+        ErrorClass::Other => format!(
+            "{p} was not synced: {} reported an error this app cannot explain. The details say what it answered.",
+            server.as_deref().unwrap_or("the system")
+        ),
+    }
+}
+
+/// "the server x" as the start of a sentence.
+fn as_sentence_start(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// A run's (or a command's) error in words. The engine's own messages (a job that does not
 /// exist, a guard stop, a local folder that cannot be read) are already written for people:
 /// they are kept, capitalised as sentences.
@@ -375,6 +458,63 @@ mod tests {
             }
             assert_eq!(w.detail.as_deref(), Some(raw.as_str()));
         }
+    }
+
+    /// Every class has a sentence for one file: it names the file (or is about the whole
+    /// connection), says what to do, and holds no protocol text; the raw text is the detail.
+    #[test]
+    fn every_class_has_a_sentence_for_one_file() {
+        let raw = "STATUS_OBJECT_NAME_INVALID (0xc0000033) smb://nas.local/files";
+        let mut seen = std::collections::HashSet::new();
+        for k in ALL_KINDS {
+            for at in [Some(place()), None] {
+                let mut e = ReplicaError::new(k, raw);
+                if let Some(p) = at.clone() {
+                    e = e.at(p);
+                }
+                let w = explain_file("reports/q3.txt", &e);
+                let s = &w.sentence;
+                let whole_connection = matches!(
+                    w.class,
+                    ErrorClass::BadCredentials
+                        | ErrorClass::ShareNotFound
+                        | ErrorClass::EncryptionRequired
+                );
+                assert!(
+                    whole_connection || s.contains("\"reports/q3.txt\""),
+                    "{k:?}: {s}"
+                );
+                assert!(
+                    s.ends_with('.') && s.matches(". ").count() >= 1,
+                    "{k:?}: {s}"
+                );
+                let lower = s.to_lowercase();
+                assert!(!lower.contains("0xc0") && !lower.contains("smb://"), "{s}");
+                assert_eq!(w.detail.as_deref(), Some(raw));
+                if at.is_some() {
+                    seen.insert(s.clone());
+                }
+            }
+        }
+        // Kinds of one class share a sentence and the classes do not, except the three that
+        // mean the connection went (not found, unreachable, lost), which read as one.
+        let classes: std::collections::HashSet<_> =
+            ALL_KINDS.iter().map(|k| ErrorClass::of(*k)).collect();
+        assert_eq!(seen.len(), classes.len() - 2, "{seen:#?}");
+    }
+
+    #[test]
+    fn a_file_sentence_names_the_server_when_a_share_answered() {
+        let e = ReplicaError::new(ReplicaErrorKind::InvalidName, "raw").at(place());
+        assert_eq!(
+            explain_file("a:b.txt", &e).sentence,
+            "The server nas.local does not accept the name \"a:b.txt\". Rename it on this computer."
+        );
+        let e = ReplicaError::new(ReplicaErrorKind::AccessDenied, "raw");
+        assert_eq!(
+            explain_file("a.txt", &e).sentence,
+            "Access to \"a.txt\" was refused. Check the permissions of the file and its folder."
+        );
     }
 
     #[test]

@@ -11,4 +11,4 @@ pub mod errors;
 pub use activity::activity_label;
 pub use bytes::{format_bytes, format_rate};
 pub use count::{format_duration_ms, plural};
-pub use errors::{explain_remote, explain_sync, ErrorClass, Explained};
+pub use errors::{explain_file, explain_remote, explain_sync, ErrorClass, Explained};

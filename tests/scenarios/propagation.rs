@@ -386,3 +386,59 @@ fn a_server_refusing_extra_connections_still_syncs_everything() {
         "smbd never refused a connection"
     );
 }
+
+/// A file the server refuses (here a name its `veto files` rule forbids) is reported in words:
+/// a sentence that names the file and says what to do, in the run's report, in History and in
+/// the plain output; the server's own answer only as the detail (`--verbose`, "Details"). The
+/// other files sync and the refused one stays as it was on this computer.
+#[test]
+fn a_file_the_server_refuses_is_reported_in_words_with_its_answer_as_the_detail() {
+    let smb = SambaServer::start_with("   veto files = /*.vetoed/");
+    let f = Fixture::on(&smb, "refused_file", &[]);
+    write(&f.l("ok.txt"), "fine");
+    write(&f.l("plan.vetoed"), "the server will not take this name");
+    let out = f.sync_expect(1, &[]);
+    let report = out.report();
+    assert_eq!(report["status"], "partial", "{}", out.stdout);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{}", out.stdout);
+    let e = &errors[0];
+    assert_eq!(e["path"], "plan.vetoed");
+    let sentence = e["message"].as_str().unwrap();
+    let detail = e["detail"].as_str().unwrap_or_default();
+    eprintln!("sentence: {sentence}\ndetail: {detail}");
+    assert!(sentence.contains("\"plan.vetoed\""), "{sentence}");
+    assert!(
+        sentence.ends_with('.') && sentence.contains(". "),
+        "{sentence}"
+    );
+    for raw in ["0xc0", "status", "smb://"] {
+        assert!(!sentence.to_lowercase().contains(raw), "{sentence}");
+    }
+    assert!(
+        detail.contains("0xc0"),
+        "the server's answer is the detail: {detail:?}"
+    );
+
+    // History keeps both.
+    let h = f.run(&["history", "job", "--json"]);
+    let runs: serde_json::Value = serde_json::from_str(&h.stdout).unwrap();
+    let last = &runs.as_array().unwrap()[0];
+    assert_eq!(last["errors"][0]["message"], sentence);
+    assert_eq!(last["errors"][0]["detail"], detail);
+
+    // The plain output shows the sentence; the detail only with --verbose.
+    let plain = f.run(&["sync", "job"]);
+    assert!(plain.stderr.contains(sentence), "{}", plain.stderr);
+    assert!(!plain.stderr.contains("0xc0"), "{}", plain.stderr);
+    let verbose = f.run(&["-v", "sync", "job"]);
+    assert!(verbose.stderr.contains("detail: "), "{}", verbose.stderr);
+    assert!(verbose.stderr.contains("0xc0"), "{}", verbose.stderr);
+
+    assert_eq!(read(&f.r("ok.txt")), "fine");
+    assert!(!f.r("plan.vetoed").exists());
+    assert_eq!(
+        read(&f.l("plan.vetoed")),
+        "the server will not take this name"
+    );
+}

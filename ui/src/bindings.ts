@@ -82,7 +82,16 @@ moved_remote: number, conflicts: number, skipped: number, bytes_up: number, byte
 /**
  * One file a run could not sync, and why (db::history::FileError).
  */
-export type FileError = { path: string, message: string, };
+export type FileError = { path: string, 
+/**
+ * A sentence for people.
+ */
+message: string, 
+/**
+ * The technical text behind it (the server's answer), for "Details"; null when the
+ * message says it all.
+ */
+detail: string | null, };
 
 /**
  * One run of a job (db::history::Run); the counts are flattened into it.

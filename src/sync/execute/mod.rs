@@ -169,7 +169,7 @@ impl Executor {
             .store(totals.bytes, Ordering::Relaxed);
         for (path, reason) in &plan.skips {
             self.counts.lock().unwrap().skipped += 1;
-            self.file_error(path, reason).await;
+            self.file_error(path, reason, None).await;
         }
         self.run_in_turn(plan.moves).await;
         self.run_creates(plan.creates).await;

@@ -109,22 +109,35 @@ impl Executor {
             }
             Outcome::Failed(e) => {
                 self.failed.lock().unwrap().insert(path.clone());
-                self.file_error(path, &e.message).await;
+                // The sentence a person reads goes to the report, History and the app; the
+                // server's own answer is kept as its detail.
+                let said = crate::words::explain_file(path.as_str(), &e);
+                self.file_error(path, &said.sentence, said.detail.as_deref())
+                    .await;
             }
         }
     }
 
-    pub(super) async fn file_error(&self, path: &RelPath, message: &str) {
-        tracing::warn!(path = %path, error = %message, "file not synced");
+    pub(super) async fn file_error(&self, path: &RelPath, message: &str, detail: Option<&str>) {
+        // At info: the log file keeps it with its detail, while a terminal shows the run's
+        // own list of errors (the sentence only; the detail with --verbose).
+        match detail {
+            Some(d) => {
+                tracing::info!(path = %path, error = %message, detail = %d, "file not synced")
+            }
+            None => tracing::info!(path = %path, error = %message, "file not synced"),
+        }
         self.errors.lock().unwrap().push(FileError {
             path: path.as_str().to_string(),
             message: message.to_string(),
+            detail: detail.map(str::to_string),
         });
         if let Some(run_id) = self.run_id {
             self.recorder.note_error(RunErrorRow {
                 run_id,
                 path: path.as_str().to_string(),
                 message: message.to_string(),
+                detail: detail.map(str::to_string),
             });
         }
         self.emit(Event::FileFailed {

@@ -138,7 +138,17 @@ export function run(id: number, job = 'Documents', extra: Record<string, unknown
     bytes_up: (id % 5) * 1_048_576,
     bytes_down: (id % 3) * 524_288,
     message: null,
-    errors: id % 10 === 3 ? [{ path: `Reports/q${id}.xlsx`, message: 'The file is open in another program.' }, { path: `Reports/big${id}.iso`, message: 'Not enough space on the server.' }] : [],
+    errors:
+      id % 10 === 3
+        ? [
+            {
+              path: `Reports/q${id}.xlsx`,
+              message: `"Reports/q${id}.xlsx" is in use on the server. It will be synced once it is closed.`,
+              detail: `smb://nas.local/files/Reports/q${id}.xlsx: open failed: Sharing Violation (0xc0000043)`,
+            },
+            { path: `Reports/big${id}.iso`, message: 'Not enough space on the server.', detail: null },
+          ]
+        : [],
     notes: id % 10 === 3 ? [{ path: 'link', message: 'not synced: symbolic link (local side)' }] : [],
     ...extra,
   };

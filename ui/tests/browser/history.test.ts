@@ -37,10 +37,16 @@ describe('history', () => {
     await page.getByRole('button', { name: 'Details of run 3', exact: true }).click();
     const details = page.getByTestId('run-details');
     await details.waitFor();
-    expect(await details.getByTestId('run-error').allTextContents()).toEqual([
-      'Reports/q3.xlsx: The file is open in another program.',
+    expect(await details.getByTestId('run-error-text').allTextContents()).toEqual([
+      'Reports/q3.xlsx: "Reports/q3.xlsx" is in use on the server. It will be synced once it is closed.',
       'Reports/big3.iso: Not enough space on the server.',
     ]);
+    // The server's own answer is behind "Details", folded, and only where there is one.
+    const raw = details.getByText('Sharing Violation (0xc0000043)', { exact: false });
+    expect(await raw.isVisible()).toBe(false);
+    expect(await details.getByTestId('run-error-detail').count()).toBe(1);
+    await details.getByTestId('run-error-detail').getByText('Details').click();
+    await raw.waitFor();
     // What the run left alone on purpose is listed apart from the errors.
     expect(await details.getByTestId('run-note').allTextContents()).toEqual(['link: not synced: symbolic link (local side)']);
     expect(await page.getByRole('button', { name: 'Details of run 3', exact: true }).getAttribute('aria-expanded')).toBe('true');
@@ -51,7 +57,7 @@ describe('history', () => {
     expect(await page.getByTestId('page').textContent()).toBe('Page 20 of 20');
     expect(await page.getByTestId('run-row').count()).toBe(50);
     await page.getByRole('button', { name: 'Details of run 993', exact: true }).click();
-    await page.getByText('Reports/q993.xlsx: The file is open in another program.').waitFor();
+    await page.getByText('"Reports/q993.xlsx" is in use on the server.', { exact: false }).waitFor();
     // Count over all pages.
     let total = 0;
     await page.getByRole('navigation', { name: 'Runs pages' }).getByRole('button', { name: 'First', exact: true }).click();
