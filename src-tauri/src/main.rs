@@ -30,6 +30,7 @@ mod types;
 #[cfg(target_os = "linux")]
 mod webkit_procs;
 mod window;
+mod working_set;
 
 use std::sync::{Arc, Mutex};
 
@@ -109,6 +110,12 @@ fn main() {
             if show || no_jobs {
                 window::show(&handle, None);
             }
+            // Started in the tray: once the start has settled, give back what it touched.
+            let h = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(window::TRIM_AFTER_START).await;
+                window::trim_if_closed(&h).await;
+            });
             tracing::info!(data_dir = %data_dir.display(), "AnemoneSync app started");
             Ok(())
         })

@@ -97,7 +97,27 @@ pub fn on_destroyed(app: &AppHandle) {
                 reap_webkit();
             }
         });
+        trim_if_closed(&app).await;
     });
+}
+
+/// How long after start the app, if no window opened, gives back what starting touched.
+pub const TRIM_AFTER_START: Duration = Duration::from_secs(30);
+
+/// With no window open, gives back the pages the window's libraries left resident
+/// (`working_set::trim`).
+pub async fn trim_if_closed(app: &AppHandle) {
+    if !app.webview_windows().is_empty() {
+        return;
+    }
+    let started = Instant::now();
+    if let Ok(advised) = tauri::async_runtime::spawn_blocking(crate::working_set::trim).await {
+        tracing::debug!(
+            mib = advised >> 20,
+            ms = started.elapsed().as_millis() as u64,
+            "no window: library pages handed back to the kernel"
+        );
+    }
 }
 
 /// Ends this process's WebKit children (web and network processes), by pid.
