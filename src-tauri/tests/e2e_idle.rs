@@ -15,8 +15,7 @@ mod samba;
 #[allow(dead_code)]
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anemone_sync::policy::ConflictPolicy;
@@ -25,6 +24,7 @@ use support::app::*;
 use support::procs::{children_of, comm};
 use support::tray_host::TrayHost;
 use support::trees::wait_for_file;
+use support::x11::*;
 
 /// The WebKit processes (web, network) the app started, by command name.
 fn webkit_children(pid: i32) -> Vec<String> {
@@ -32,96 +32,6 @@ fn webkit_children(pid: i32) -> Vec<String> {
         .into_iter()
         .map(comm)
         .filter(|c| c.starts_with("WebKit"))
-        .collect()
-}
-
-/// The app's window (X ids, decimal): a top-level window (a child of the root) titled
-/// AnemoneSync. `xdotool search --pid` is not used: it also finds the tray icon's window, which
-/// a tray host embeds and GTK names after the app, and a close request sent there takes the
-/// icon away. `one_app` keeps other instances out, so the title is enough.
-fn windows() -> Vec<String> {
-    let out = Command::new("xwininfo")
-        .args(["-root", "-children"])
-        .output()
-        .expect("run xwininfo (apt-get install x11-utils)");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains("\"AnemoneSync\":"))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter_map(|hex| u64::from_str_radix(hex.trim_start_matches("0x"), 16).ok())
-        .map(|id| id.to_string())
-        .collect()
-}
-
-fn close_window(id: &str) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/close_window.py");
-    let st = Command::new("/usr/bin/python3")
-        .arg(script)
-        .arg(id)
-        .status()
-        .expect("run close_window.py (apt-get install python3-xlib)");
-    assert!(st.success(), "close_window.py failed");
-}
-
-/// One X window as a PNG in target/screenshots/NAME.png (ImageMagick `import`).
-fn screenshot_window(id: &str, name: &str) -> PathBuf {
-    let path = support::webdriver::screenshots_dir().join(format!("{name}.png"));
-    let st = Command::new("import")
-        .args(["-window", id])
-        .arg(&path)
-        .status()
-        .expect("run import (apt-get install imagemagick)");
-    assert!(st.success(), "import -window {id} failed");
-    path
-}
-
-/// How many distinct colours an image has: a blank page has one or two, a page of text and
-/// controls hundreds (antialiased glyphs).
-fn colours(png: &Path) -> u64 {
-    let out = Command::new("identify")
-        .args(["-format", "%k"])
-        .arg(png)
-        .output()
-        .expect("run identify (imagemagick)");
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-}
-
-fn pixels(png: &Path) -> u64 {
-    let out = Command::new("identify")
-        .args(["-format", "%w %h"])
-        .arg(png)
-        .output()
-        .expect("run identify (imagemagick)");
-    let said = String::from_utf8_lossy(&out.stdout);
-    said.split_whitespace()
-        .map(|n| n.parse::<u64>().unwrap())
-        .product()
-}
-
-/// Pixels that differ between two images of the same size by more than 10% of a channel.
-fn pixels_differing(a: &Path, b: &Path) -> u64 {
-    let out = Command::new("compare")
-        .args(["-metric", "AE", "-fuzz", "10%"])
-        .arg(a)
-        .arg(b)
-        .arg("null:")
-        .output()
-        .expect("run compare (imagemagick)");
-    // `compare` prints the metric on stderr and exits 1 when the images differ.
-    let said = String::from_utf8_lossy(&out.stderr);
-    said.split_whitespace()
-        .next()
-        .and_then(|n| n.parse::<f64>().ok())
-        .unwrap_or_else(|| panic!("compare said: {said}")) as u64
-}
-
-/// The times the app logged for building the window until its page finished loading (ms).
-fn page_loads(log: &Path) -> Vec<u64> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("window built, page loaded"))
-        .filter_map(|l| l.rsplit("ms=").next()?.trim().parse().ok())
         .collect()
 }
 
@@ -152,25 +62,15 @@ fn a_closed_window_holds_no_webkit_process_and_opens_again_from_the_tray() {
     );
 
     let log = data.join("app.log");
-    let mut app = Command::new(support::webdriver::app_binary())
-        .env("ANEMONE_SYNC_HOME", &data)
-        .env("RUST_LOG", "info,sqlx=warn,smb=warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
-        .spawn()
-        .expect("start the app");
+    let mut app = start_in_tray(&data, &log);
     let pid = app.id() as i32;
     wait_for_file(&remote.join("n1.txt"), b"one\n", LONG);
     wait_until("the first sync to finish", LONG, || {
         finished_runs(&data) >= 1
     });
     // The app starts in the tray; a second launch asks it to show its window.
-    let shown = Command::new(support::webdriver::app_binary())
-        .arg("--show")
-        .env("ANEMONE_SYNC_HOME", &data)
-        .status()
-        .unwrap();
-    assert!(shown.success(), "a second launch with --show");
+    wait_started(&log, 1);
+    show_window(&data);
     wait_until("the window to open", LONG, || windows().len() == 1);
     wait_until("the page to load", LONG, || page_loads(&log).len() == 1);
     std::thread::sleep(Duration::from_secs(2)); // the job list is read and drawn
@@ -275,6 +175,7 @@ fn measure_idle_memory_with_a_200_file_job() {
 
     let mut app = Command::new(support::webdriver::app_binary())
         .env("ANEMONE_SYNC_HOME", &data)
+        .env("XDG_CONFIG_HOME", config_home(&data))
         .env("ANEMONE_SYNC_CREDENTIAL_STORE", "file")
         .spawn()
         .expect("start the app");

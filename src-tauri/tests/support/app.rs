@@ -78,3 +78,75 @@ pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+/// The app started directly, not under tauri-driver (whose WebDriver session dies with the web
+/// process, which closing the window ends): it starts in the tray, logging to `log`.
+pub fn start_in_tray(data: &Path, log: &Path) -> std::process::Child {
+    std::process::Command::new(crate::support::webdriver::app_binary())
+        .env("ANEMONE_SYNC_HOME", data)
+        .env("XDG_CONFIG_HOME", config_home(data))
+        .env("RUST_LOG", "info,sqlx=warn,smb=warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::from(
+            std::fs::File::create(log).unwrap(),
+        ))
+        .spawn()
+        .expect("start the app")
+}
+
+/// Waits until the app started with `start_in_tray` logging to `log` is up (its `n`th start
+/// in that log): a second launch before that would find no app to hand over to and become
+/// the app itself.
+pub fn wait_started(log: &Path, n: usize) {
+    wait_until("the app to start", LONG, || {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .matches("AnemoneSync app started")
+            .count()
+            >= n
+    });
+}
+
+/// The config folder the app under test gets (`XDG_CONFIG_HOME`), beside its data folder: what
+/// Tauri keeps there (the window's size and position) stays with the test, not in the
+/// machine's ~/.config where the next test's app would read it.
+pub fn config_home(data: &Path) -> std::path::PathBuf {
+    let dir = data.with_file_name(format!(
+        "{}-config",
+        data.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A second launch with `--show`: the running app opens its window, and the launch ends.
+pub fn show_window(data: &Path) {
+    let mut second = std::process::Command::new(crate::support::webdriver::app_binary())
+        .arg("--show")
+        .env("ANEMONE_SYNC_HOME", data)
+        .env("XDG_CONFIG_HOME", config_home(data))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + LONG;
+    loop {
+        if let Some(st) = second.try_wait().unwrap() {
+            assert!(st.success(), "a second launch with --show: {st}");
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second launch with --show did not hand over to the running app");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The times the app logged for building the window until its page finished loading (ms).
+pub fn page_loads(log: &Path) -> Vec<u64> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("window built, page loaded"))
+        .filter_map(|l| l.rsplit("ms=").next()?.trim().parse().ok())
+        .collect()
+}

@@ -5,3 +5,4 @@ pub mod procs;
 pub mod tray_host;
 pub mod trees;
 pub mod webdriver;
+pub mod x11;

@@ -76,6 +76,10 @@ impl App {
             ])
             .env("ANEMONE_SYNC_HOME", data_dir)
             .env("ANEMONE_SYNC_CREDENTIAL_STORE", "file")
+            .env(
+                "XDG_CONFIG_HOME",
+                crate::support::app::config_home(data_dir),
+            )
             .env("RUST_LOG", "info,sqlx=warn,smb=warn")
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
