@@ -149,3 +149,31 @@ async fn a_connection_lost_while_checking_a_taken_name_retries_the_copy() {
     s.assert_in_sync();
     s.assert_idle().await;
 }
+
+/// The same lost answer, and the retry's temp cannot be removed at first (a passing error, and
+/// the connection comes back at once: in CI another file's retry reconnected at that moment).
+/// The removal used to be ignored, the check then found the name holding the same bytes and
+/// the copy was done with its second temp left on the share. Now the copy is retried until the
+/// temp is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temp_that_cannot_be_removed_at_first_after_a_lost_answer_is_removed_in_the_same_run() {
+    let s = Offline::new().await;
+    write(&s.l("a.txt"), "mine");
+    s.remote.fail(
+        Fault::new(Op::Finish, ReplicaErrorKind::Connection)
+            .file("a.txt")
+            .first(1)
+            .answer_lost(),
+    );
+    s.remote.fail(
+        Fault::new(Op::RemoveFile, ReplicaErrorKind::Busy)
+            .file("a.txt")
+            .first(1),
+    );
+    let r = s.sync_ok().await;
+    assert_eq!((r.counts.uploaded, r.counts.skipped), (1, 0), "{r:#?}");
+    assert_eq!(s.mem.read("a.txt").unwrap(), b"mine");
+    assert_eq!(s.mem.read(&s.temp("a.txt", true)), None, "temp left");
+    s.assert_in_sync();
+    s.assert_idle().await;
+}

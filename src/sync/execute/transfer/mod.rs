@@ -201,7 +201,10 @@ impl Executor {
         let dst = match writer.finish(req.dst_path, req.src.mtime_ns).await {
             Ok(dst) => dst,
             Err(e) if e.kind == ReplicaErrorKind::AlreadyExists => {
-                self.discard_temp(to, &temp, req.dst_path, direction).await;
+                // The temp goes whatever the name holds. A removal that fails for a passing
+                // reason fails the copy, to be retried: ignored, it left the temp behind when
+                // another transfer reconnected before the check below (CI, stop 20).
+                self.remove_temp(to, &temp, req.dst_path, direction).await?;
                 // A retry after a reconnect can find its own first attempt there: the server
                 // carried out the rename and the answer was lost with the connection. The same
                 // bytes under the name: the copy is done. A check that cannot read the name
@@ -296,11 +299,29 @@ impl Executor {
         dst_path: &RelPath,
         direction: Direction,
     ) {
-        let _ = self.side(side).remove_file(temp).await;
+        let _ = self.remove_temp(side, temp, dst_path, direction).await;
+    }
+
+    /// Removes a temp and forgets its resume record; `Err` only when the removal failed for a
+    /// passing reason (the connection, a busy file), which a retry can get past. A temp that
+    /// is already gone, or cannot be removed for a lasting reason, is left to the cleanup of
+    /// stale temps.
+    async fn remove_temp(
+        &self,
+        side: Side,
+        temp: &RelPath,
+        dst_path: &RelPath,
+        direction: Direction,
+    ) -> Result<(), ReplicaError> {
+        let removed = self.side(side).remove_file(temp).await;
         let _ = self
             .db
             .clear_transfer_record(self.job.id, dst_path, direction)
             .await;
+        match removed {
+            Err(e) if e.kind.is_transient() => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// The file at `path` on `side` when it holds exactly `size` bytes hashing to `hash`;
