@@ -45,21 +45,11 @@ fn a_closed_window_holds_no_webkit_process_and_opens_again_from_the_tray() {
     let tray = TrayHost::start();
     let smb = SambaServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let local = tmp.path().join("Notes");
-    std::fs::create_dir_all(&local).unwrap();
-    std::fs::write(local.join("n1.txt"), "one\n").unwrap();
-    let remote = smb.share_dir().join("Notes");
-    std::fs::create_dir_all(&remote).unwrap();
-    seed_job(
-        &data,
-        &smb,
-        "Notes",
-        "Notes",
-        &local,
-        ConflictPolicy::KeepBoth,
-    );
+    let NotesJob {
+        data,
+        local,
+        remote,
+    } = notes_job(&smb, tmp.path());
 
     let log = data.join("app.log");
     let mut app = start_in_tray(&data, &log);

@@ -14,7 +14,6 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use anemone_sync::policy::ConflictPolicy;
 use samba::SambaServer;
 use support::app::*;
 use support::procs::{comm, descendants_of};
@@ -22,31 +21,12 @@ use support::trees::wait_for_file;
 use support::webdriver::App;
 use support::x11::*;
 
-/// Seeds a job, starts the app in the tray and waits for its first sync.
-fn app_with_a_job(smb: &SambaServer, tmp: &std::path::Path) -> std::path::PathBuf {
-    let data = tmp.join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let local = tmp.join("Notes");
-    std::fs::create_dir_all(&local).unwrap();
-    std::fs::write(local.join("n1.txt"), "one\n").unwrap();
-    std::fs::create_dir_all(smb.share_dir().join("Notes")).unwrap();
-    seed_job(
-        &data,
-        smb,
-        "Notes",
-        "Notes",
-        &local,
-        ConflictPolicy::KeepBoth,
-    );
-    data
-}
-
 #[test]
 fn the_window_opens_where_and_as_big_as_it_was_left_after_a_restart() {
     let _one = one_app();
     let smb = SambaServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let data = app_with_a_job(&smb, tmp.path());
+    let NotesJob { data, .. } = notes_job(&smb, tmp.path());
     let log = data.join("app.log");
 
     let mut app = start_in_tray(&data, &log);
@@ -113,7 +93,7 @@ fn measure_history_cpu_with_ten_thousand_activity_rows() {
     let _one = one_app();
     let smb = SambaServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let data = app_with_a_job(&smb, tmp.path());
+    let NotesJob { data, .. } = notes_job(&smb, tmp.path());
     // 1,000 finished runs of 10 uploads each, written as the engine writes them.
     let script = r#"
 import sqlite3, sys, time

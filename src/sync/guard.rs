@@ -225,10 +225,7 @@ pub fn check(actions: &[Action], totals: Totals, max_delete_percent: u32) -> Res
 
 /// "1 file", "20 files" (the report's own `plural` lives above the guard: no import back).
 fn files(n: u64) -> String {
-    match n {
-        1 => "1 file".to_string(),
-        n => format!("{n} files"),
-    }
+    crate::words::plural(n, "file")
 }
 
 /// The delete guard of a first sync with a winner chosen: the deletes on the losing side are

@@ -255,7 +255,7 @@ fn file_sentence(class: ErrorClass, path: &str, place: Option<&ErrorPlace>) -> S
         ErrorClass::AccessDenied => match &server {
             Some(s) => format!(
                 "{} refused access to {p}. Check that this user may read and write it there.",
-                as_sentence_start(s)
+                capitalised(s)
             ),
             None => format!(
                 "Access to {p} was refused. Check the permissions of the file and its folder."
@@ -273,7 +273,7 @@ fn file_sentence(class: ErrorClass, path: &str, place: Option<&ErrorPlace>) -> S
         ErrorClass::NameNotAllowed => match &server {
             Some(s) => format!(
                 "{} does not accept the name {p}. Rename it on this computer.",
-                as_sentence_start(s)
+                capitalised(s)
             ),
             None => format!("The name {p} is not allowed there. Rename it."),
         },
@@ -288,8 +288,8 @@ fn file_sentence(class: ErrorClass, path: &str, place: Option<&ErrorPlace>) -> S
     }
 }
 
-/// "the server x" as the start of a sentence.
-fn as_sentence_start(s: &str) -> String {
+/// With its first letter upper-case: "the server x" as the start of a sentence.
+fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -341,11 +341,7 @@ pub fn first_sentence(msg: &str) -> &str {
 
 /// Capitalised, ending with a full stop.
 pub fn as_sentence(msg: &str) -> String {
-    let mut chars = msg.chars();
-    let mut out: String = match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
+    let mut out = capitalised(msg);
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }

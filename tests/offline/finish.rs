@@ -97,6 +97,29 @@ async fn a_refused_rename_over_an_edited_file_loses_nothing() {
     s.assert_idle().await;
 }
 
+/// `finish` of `file` is carried out, and its answer lost with the connection, once.
+fn answer_lost_once(file: &str) -> Fault {
+    Fault::new(Op::Finish, ReplicaErrorKind::Connection)
+        .file(file)
+        .first(1)
+        .answer_lost()
+}
+
+/// A one-file upload, whose answer is lost once and then `then` happens, is done in this run:
+/// the file holds its bytes, no temp is left, and the next run has nothing to do.
+async fn a_lost_answer_then(then: Fault) {
+    let s = Offline::new().await;
+    write(&s.l("a.txt"), "mine");
+    s.remote.fail(answer_lost_once("a.txt"));
+    s.remote.fail(then);
+    let r = s.sync_ok().await;
+    assert_eq!((r.counts.uploaded, r.counts.skipped), (1, 0), "{r:#?}");
+    assert_eq!(s.mem.read("a.txt").unwrap(), b"mine");
+    assert_eq!(s.mem.read(&s.temp("a.txt", true)), None, "temp left");
+    s.assert_in_sync();
+    s.assert_idle().await;
+}
+
 /// The server gave the file its real name and the answer was lost with the connection: the
 /// retry after the reconnect finds the name taken, by its own bytes, and the upload is done in
 /// this run (it was left for the next one as having "appeared on the remote": found by the
@@ -107,12 +130,7 @@ async fn a_rename_done_but_its_answer_lost_completes_the_upload_in_the_same_run(
     write(&s.l("a.txt"), "mine");
     write(&s.l("b.txt"), "mine too");
     for f in ["a.txt", "b.txt"] {
-        s.remote.fail(
-            Fault::new(Op::Finish, ReplicaErrorKind::Connection)
-                .file(f)
-                .first(1)
-                .answer_lost(),
-        );
+        s.remote.fail(answer_lost_once(f));
     }
     let r = s.sync_ok().await;
     assert_eq!((r.counts.uploaded, r.counts.skipped), (2, 0), "{r:#?}");
@@ -129,25 +147,12 @@ async fn a_rename_done_but_its_answer_lost_completes_the_upload_in_the_same_run(
 /// and done in this run, not left for the next one as "appeared on the remote".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_lost_while_checking_a_taken_name_retries_the_copy() {
-    let s = Offline::new().await;
-    write(&s.l("a.txt"), "mine");
-    s.remote.fail(
-        Fault::new(Op::Finish, ReplicaErrorKind::Connection)
-            .file("a.txt")
-            .first(1)
-            .answer_lost(),
-    );
-    s.remote.fail(
+    a_lost_answer_then(
         Fault::new(Op::Stat, ReplicaErrorKind::Connection)
             .file("a.txt")
             .first(1),
-    );
-    let r = s.sync_ok().await;
-    assert_eq!((r.counts.uploaded, r.counts.skipped), (1, 0), "{r:#?}");
-    assert_eq!(s.mem.read("a.txt").unwrap(), b"mine");
-    assert_eq!(s.mem.read(&s.temp("a.txt", true)), None, "temp left");
-    s.assert_in_sync();
-    s.assert_idle().await;
+    )
+    .await;
 }
 
 /// The same lost answer, and the retry's temp cannot be removed at first (a passing error, and
@@ -157,23 +162,10 @@ async fn a_connection_lost_while_checking_a_taken_name_retries_the_copy() {
 /// temp is gone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_temp_that_cannot_be_removed_at_first_after_a_lost_answer_is_removed_in_the_same_run() {
-    let s = Offline::new().await;
-    write(&s.l("a.txt"), "mine");
-    s.remote.fail(
-        Fault::new(Op::Finish, ReplicaErrorKind::Connection)
-            .file("a.txt")
-            .first(1)
-            .answer_lost(),
-    );
-    s.remote.fail(
+    a_lost_answer_then(
         Fault::new(Op::RemoveFile, ReplicaErrorKind::Busy)
             .file("a.txt")
             .first(1),
-    );
-    let r = s.sync_ok().await;
-    assert_eq!((r.counts.uploaded, r.counts.skipped), (1, 0), "{r:#?}");
-    assert_eq!(s.mem.read("a.txt").unwrap(), b"mine");
-    assert_eq!(s.mem.read(&s.temp("a.txt", true)), None, "temp left");
-    s.assert_in_sync();
-    s.assert_idle().await;
+    )
+    .await;
 }

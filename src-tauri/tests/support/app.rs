@@ -55,6 +55,37 @@ pub fn seed_job(
     });
 }
 
+/// A job "Notes" between `tmp`/Notes (holding n1.txt, "one\n") and the share's folder Notes,
+/// seeded in `tmp`/data (see [`seed_job`]); the app is not started.
+pub struct NotesJob {
+    pub data: std::path::PathBuf,
+    pub local: std::path::PathBuf,
+    pub remote: std::path::PathBuf,
+}
+
+pub fn notes_job(smb: &SambaServer, tmp: &Path) -> NotesJob {
+    let data = tmp.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let local = tmp.join("Notes");
+    std::fs::create_dir_all(&local).unwrap();
+    std::fs::write(local.join("n1.txt"), "one\n").unwrap();
+    let remote = smb.share_dir().join("Notes");
+    std::fs::create_dir_all(&remote).unwrap();
+    seed_job(
+        &data,
+        smb,
+        "Notes",
+        "Notes",
+        &local,
+        ConflictPolicy::KeepBoth,
+    );
+    NotesJob {
+        data,
+        local,
+        remote,
+    }
+}
+
 /// Finished runs recorded for all jobs, read from the app's database.
 pub fn finished_runs(data: &Path) -> usize {
     rt().block_on(async {

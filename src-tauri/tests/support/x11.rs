@@ -48,24 +48,25 @@ pub fn screenshot_window(id: &str, name: &str) -> PathBuf {
 /// How many distinct colours an image has: a blank page has one or two, a page of text and
 /// controls hundreds (antialiased glyphs).
 pub fn colours(png: &Path) -> u64 {
-    let out = Command::new("identify")
-        .args(["-format", "%k"])
-        .arg(png)
-        .output()
-        .expect("run identify (imagemagick)");
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    identify(png, "%k").trim().parse().unwrap()
 }
 
+/// Width times height.
 pub fn pixels(png: &Path) -> u64 {
+    identify(png, "%w %h")
+        .split_whitespace()
+        .map(|n| n.parse::<u64>().unwrap())
+        .product()
+}
+
+/// What ImageMagick's `identify -format FORMAT` says of an image.
+fn identify(png: &Path, format: &str) -> String {
     let out = Command::new("identify")
-        .args(["-format", "%w %h"])
+        .args(["-format", format])
         .arg(png)
         .output()
         .expect("run identify (imagemagick)");
-    let said = String::from_utf8_lossy(&out.stdout);
-    said.split_whitespace()
-        .map(|n| n.parse::<u64>().unwrap())
-        .product()
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Pixels that differ between two images of the same size by more than 10% of a channel.
